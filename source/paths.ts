@@ -1,0 +1,15 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where plans, transcripts, locks and the practice lab live (XDG state dir). */
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MAS_WIZARD_STATE_DIR) return path.resolve(env.MAS_WIZARD_STATE_DIR);
+  const base = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'mas-wizard');
+}
+
+/** The repository root (this file is at source/paths.ts, compiled to dist/source/paths.js). */
+export function packageRoot(): string {
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  return here.includes(`${path.sep}dist${path.sep}`) ? path.resolve(here, '..', '..') : path.resolve(here, '..');
+}
