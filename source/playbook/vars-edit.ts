@@ -4,5 +4,6 @@
 export type VarsValue = string | number | boolean | null | VarsValue[] | { [key: string]: VarsValue };
 
 export type VarsEdit =
-  | { op: 'set'; key: string; value: VarsValue; comment?: string }
+  /** `after`: put a NEW key right after this existing key (else at the end of the file). */
+  | { op: 'set'; key: string; value: VarsValue; comment?: string; after?: string }
   | { op: 'remove'; key: string };
