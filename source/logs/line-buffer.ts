@@ -1,0 +1,88 @@
+// Turns the chunks a command writes to stdout/stderr into whole, terminal-safe lines.
+// - \n and \r\n end a line; a bare \r rewinds it (progress bars): the last state wins.
+// - Escape sequences are stripped (cursor movement, OSC titles/hyperlinks, clear screen and
+//   colour alike): the log pane draws inside Ink's frame, where any of them could corrupt
+//   the screen, and colour never carries meaning here. Other control bytes go too; tabs
+//   become spaces so widths are right.
+// - A line that never ends is cut at `maxLineLength` so memory stays bounded; the cut
+//   prefers a separator near the limit so a token is not split in two (the redactor works
+//   per line). Display wrapping is the log pane's job, not this one's.
+import stripAnsi from 'strip-ansi';
+
+export type StreamName = 'stdout' | 'stderr';
+
+export interface LogLine {
+  stream: StreamName;
+  text: string;
+}
+
+export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
+
+// C0 controls except \t, DEL, and C1 controls (which some terminals treat as ESC-sequences).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Makes one raw line safe to print inside a terminal UI. */
+export function sanitizeLine(raw: string): string {
+  let line = raw;
+  if (line.includes('\r')) {
+    // Keep the last non-empty state of a line redrawn with carriage returns.
+    const parts = line.split('\r').filter((p) => p.length > 0);
+    line = parts.length ? parts[parts.length - 1] : '';
+  }
+  if (/[\u001b\u009b\u009d]/.test(line)) line = stripAnsi(line);
+  if (line.includes('\t')) line = expandTabs(line);
+  return line.replace(CONTROL, '');
+}
+
+function expandTabs(line: string): string {
+  let out = '';
+  for (const ch of line) out += ch === '\t' ? ' '.repeat(8 - (out.length % 8)) : ch;
+  return out;
+}
+
+/** Splits one stream's chunks into sanitized lines, delivered to `onLine` in order. */
+export class LineSplitter {
+  private pending = '';
+
+  constructor(
+    private readonly onLine: (text: string) => void,
+    private readonly maxLineLength = DEFAULT_MAX_LINE_LENGTH,
+  ) {}
+
+  push(chunk: string): void {
+    if (chunk.length === 0) return;
+    let data = this.pending + chunk;
+    let start = 0;
+    for (let nl = data.indexOf('\n', start); nl !== -1; nl = data.indexOf('\n', start)) {
+      this.onLine(sanitizeLine(data.slice(start, nl)));
+      start = nl + 1;
+    }
+    data = start === 0 ? data : data.slice(start);
+    // A progress line redrawn with \r forever: only its last state matters. Keep a trailing
+    // \r (it may be the first half of \r\n split across chunks).
+    const cr = data.lastIndexOf('\r', data.length - 2);
+    if (cr > 0) data = data.slice(cr);
+    while (data.length > this.maxLineLength) {
+      const cut = cutPoint(data, this.maxLineLength);
+      this.onLine(sanitizeLine(data.slice(0, cut)));
+      data = data.slice(cut);
+    }
+    this.pending = data;
+  }
+
+  /** Emits a last line without a newline, if any (at the end of a command). */
+  end(): void {
+    if (this.pending.length > 0) {
+      const line = sanitizeLine(this.pending);
+      this.pending = '';
+      if (line.length > 0) this.onLine(line);
+    }
+  }
+}
+
+function cutPoint(data: string, max: number): number {
+  const window = data.slice(max - 512, max);
+  const sep = Math.max(window.lastIndexOf(' '), window.lastIndexOf(','), window.lastIndexOf('"'));
+  return sep >= 0 ? max - 512 + sep + 1 : max;
+}

@@ -1,0 +1,151 @@
+// The redactor that sits in front of every sink (screen, transcript, plan, error text).
+// It masks two kinds of things:
+//  - values it was told about at runtime (configured secrets), in the encodings they
+//    typically travel in: raw, JSON/YAML double-quoted, URL/form-encoded, shell-quoted, base64;
+//  - shapes that are secret whoever produced them: Synapse/MAS tokens, password hashes,
+//    `password: …`-style key/value pairs, `--password X` / `-p X` on command lines and
+//    passwords inside URLs. The real legacy syn2mas prints `syr_` refresh tokens in clear,
+//    so shape rules are not optional.
+// It works on whole lines (streams are split into lines first, see line-buffer.ts), so a
+// secret cannot straddle two calls.
+
+export const MASK = '‹redacted›';
+
+/** Key names whose value is secret (matched anywhere inside the key, case-insensitive). */
+const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|credential|pwd)[A-Za-z0-9_.-]*`;
+/** Keys that contain a secret word but name something that is not a secret. */
+const NOT_SECRET_KEY = /(?:_id|_ids|_path|_file|_files|_enabled|_type|_expiry|_lifetime|_ttl|_length|_prefix|_count|_config|_auth_enabled)$/i;
+/** Values that carry no secret even under a secret-looking key. */
+const HARMLESS_VALUE = /^(?:|null|true|false|~|none|\||>|\{|\[|‹redacted›|redacted)$/i;
+
+// Synapse: syt_ (access), syr_ (refresh); MAS: mat_/mar_ (OAuth access/refresh), mct_/mcr_ (compat), mas_ (other MAS tokens).
+const TOKEN = /(?<![A-Za-z0-9])(?:syt|syr|mat|mar|mct|mcr|mas)_[A-Za-z0-9_-]{8,}/g;
+// bcrypt, argon2, sha-crypt ($1$ $5$ $6$), yescrypt ($y$ $gy$ $7$), pbkdf2, scrypt.
+const HASH = /\$argon2(?:id|i|d)\$[A-Za-z0-9+/=,$]+|\$(?:2[abxy]?|pbkdf2[A-Za-z0-9-]*|scrypt|[156]|y|gy|7)\$[^\s"',;:]+/g;
+// scheme://user:password@host — any scheme (postgres, postgresql, redis, https, …).
+const URL_PASSWORD = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@'"]*:)([^\s@/'"]+)(@)/g;
+// "key": "value" / 'key': 'value' / key: value (YAML, JSON, logs). After a bare key the
+// value runs to the end of the line (minus a YAML comment); after a quoted (JSON) key it ends
+// at the next , } ] or space.
+const KEY_COLON = new RegExp(
+  String.raw`(["']?)(${SECRET_KEY})\1([ \t]*:[ \t]*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s][^\n]*)`,
+  'gi',
+);
+// key=value (env, CLI, --extra-vars, query strings): the value ends at white space or & ; , "
+const KEY_EQUALS = new RegExp(
+  String.raw`(?<![A-Za-z0-9_.-])(${SECRET_KEY})(=)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s&;,"']+)`,
+  'gi',
+);
+// HTTP auth headers and curl -u user:pass.
+const AUTH_HEADER = /\b((?:Bearer|Basic)\s+)([A-Za-z0-9._~+/=-]{8,})/g;
+// --password X, --password=X, --client-secret X, --token X …
+const LONG_FLAG = /(--[A-Za-z0-9-]*(?:password|passphrase|secret|token)[A-Za-z0-9-]*)(=|\s+)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s'"]+)/gi;
+// -p X (mas-cli register-user, mysql, sshpass …). Ports (digits), paths, variables, flags and
+// empty prompts (`sudo -S -p ''`) are left visible; `mkdir -p` never takes a value.
+const SHORT_P = /(?<!\bmkdir(?:\s+-\S+)*)(\s-p\s+)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s'"]+)/g;
+
+function isHarmlessShortP(value: string): boolean {
+  const bare = value.replace(/^(['"])(.*)\1$/s, '$2');
+  return bare === '' || /^\d{1,5}$/.test(bare) || /^[-/.~$]/.test(bare) || bare.endsWith('/');
+}
+
+function isHarmlessValue(value: string): boolean {
+  const bare = value.replace(/^(['"])(.*)\1$/s, '$2').trim();
+  return HARMLESS_VALUE.test(bare) || bare.startsWith('!vault') || bare.startsWith('{{');
+}
+
+function maskQuoted(value: string): string {
+  const q = value[0];
+  return q === '"' || q === "'" ? `${q}${MASK}${q}` : MASK;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The forms a secret takes when it is printed inside JSON, URLs, shell commands or HTTP auth. */
+export function secretVariants(value: string): string[] {
+  const json = JSON.stringify(value).slice(1, -1);
+  const variants = new Set<string>([
+    value,
+    json,
+    encodeURIComponent(value),
+    new URLSearchParams({ v: value }).toString().slice(2),
+    value.replace(/'/g, `'\\''`), // inside '…' in sh
+    value.replace(/(["\\$`])/g, '\\$1'), // inside "…" in sh
+    value.replace(/([^A-Za-z0-9_\-.,:/@%+=])/g, '\\$1'), // backslash-escaped bare word
+    Buffer.from(value, 'utf8').toString('base64'),
+  ]);
+  return [...variants].filter((v) => v.length > 0);
+}
+
+export class Redactor {
+  private readonly secrets = new Map<string, string>();
+  private literal: RegExp | null = null;
+
+  /**
+   * Registers a configured secret (encryption secret, client secret, DB or sudo password …)
+   * so every form of it is masked from now on. Empty values are refused (they would mask nothing
+   * meaningful and usually mean a missing value upstream).
+   */
+  addSecret(value: string, label = 'secret'): void {
+    if (typeof value !== 'string' || value.length === 0) {
+      throw new TypeError(`redactor: refusing to register an empty ${label}`);
+    }
+    let changed = false;
+    for (const v of secretVariants(value)) {
+      if (!this.secrets.has(v)) { this.secrets.set(v, label); changed = true; }
+    }
+    if (changed) this.rebuild();
+  }
+
+  /** How many distinct forms are being masked (for tests and diagnostics). */
+  get size(): number {
+    return this.secrets.size;
+  }
+
+  private rebuild(): void {
+    // Longest first, so a secret that contains another is masked whole.
+    const alts = [...this.secrets.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    this.literal = alts.length ? new RegExp(alts.join('|'), 'g') : null;
+  }
+
+  /** Masks every known secret and secret shape in `text` (one line or several). */
+  redact(text: string): string {
+    let out = text;
+    if (this.literal) out = out.replace(this.literal, MASK);
+    // Cheap pre-checks keep the common case (an ordinary log line) fast.
+    if (out.includes('://')) out = out.replace(URL_PASSWORD, (_m, pre: string, pass: string, at: string) => (pass === MASK ? _m : `${pre}${MASK}${at}`));
+    if (out.includes('_')) out = out.replace(TOKEN, MASK);
+    if (/Bearer|Basic/.test(out)) out = out.replace(AUTH_HEADER, `$1${MASK}`);
+    if (out.includes('$')) out = out.replace(HASH, MASK);
+    if (/pass|secret|token|key|credential|pwd/i.test(out)) {
+      out = out.replace(LONG_FLAG, (m, flag: string, sep: string, value: string) => (value.startsWith('-') ? m : `${flag}${sep}${maskQuoted(value)}`));
+      out = out.replace(KEY_COLON, (m, q: string, key: string, sep: string, value: string) => {
+        if (NOT_SECRET_KEY.test(key)) return m;
+        let rest = '';
+        if (!/^["']/.test(value)) {
+          // JSON-ish (quoted key): stop at the next delimiter; YAML: keep a trailing " # comment".
+          const cut = q ? value.search(/[,}\]\s]/) : value.search(/\s+#/);
+          if (cut >= 0) { rest = value.slice(cut); value = value.slice(0, cut); }
+        }
+        if (isHarmlessValue(value)) return m;
+        return `${q}${key}${q}${sep}${maskQuoted(value)}${rest}`;
+      });
+      out = out.replace(KEY_EQUALS, (m, key: string, sep: string, value: string) =>
+        NOT_SECRET_KEY.test(key) || isHarmlessValue(value) ? m : `${key}${sep}${maskQuoted(value)}`);
+    }
+    if (out.includes(' -p')) out = out.replace(SHORT_P, (m, flag: string, value: string) => (isHarmlessShortP(value) ? m : `${flag}${maskQuoted(value)}`));
+    return out;
+  }
+}
+
+/**
+ * The process-wide redactor. Engine parts register secrets here as soon as they learn them
+ * (answers file, prompts, generated secrets); every sink calls `redact()` before writing.
+ */
+export const redactor = new Redactor();
+
+export function redact(text: string): string {
+  return redactor.redact(text);
+}
