@@ -18,9 +18,9 @@ export interface LogLine {
 
 export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
 
-// C0 controls except \t, DEL, and C1 controls (which some terminals treat as ESC-sequences).
+// C0 controls except \t (\n included: a line never holds one), DEL, and C1 controls (which some terminals treat as ESC-sequences).
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
 /** Makes one raw line safe to print inside a terminal UI. */
 export function sanitizeLine(raw: string): string {

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { RingBuffer } from '../../source/logs/ring-buffer.js';
+
+describe('RingBuffer', () => {
+  it('keeps the last `capacity` items, addressed by absolute index', () => {
+    const r = new RingBuffer<number>(3);
+    for (let i = 0; i < 5; i++) r.push(i);
+    expect([r.total, r.first, r.size]).toEqual([5, 2, 3]);
+    expect(r.slice(0, 10)).toEqual([2, 3, 4]);
+    expect(r.slice(3, 1)).toEqual([3]);
+    expect(r.at(1)).toBeUndefined();
+    expect(r.at(4)).toBe(4);
+    expect(r.at(5)).toBeUndefined();
+  });
+
+  it('is empty before the first push', () => {
+    const r = new RingBuffer<string>(2);
+    expect([r.total, r.first, r.size]).toEqual([0, 0, 0]);
+    expect(r.slice(0, 5)).toEqual([]);
+  });
+
+  it('refuses a capacity that is not a positive integer', () => {
+    expect(() => new RingBuffer(0)).toThrow(/positive integer, got 0/);
+    expect(() => new RingBuffer(1.5)).toThrow(/1.5/);
+  });
+
+  it('push is O(1): a million pushes into a small ring are fast', () => {
+    const r = new RingBuffer<number>(5000);
+    const t0 = performance.now();
+    for (let i = 0; i < 1_000_000; i++) r.push(i);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(r.slice(r.total - 2, 2)).toEqual([999_998, 999_999]);
+  });
+});
