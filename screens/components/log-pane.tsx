@@ -1,0 +1,110 @@
+// The live log of a running command: a fixed-height window on a LogSource (the LogSink).
+// - Follow mode sticks to the newest line; ↑/↓/PgUp/PgDn/Home scroll back, End follows again.
+// - stderr lines carry a "!" gutter (not just a colour), stdout a blank one.
+// - Long lines are wrapped to the width; every row is truncated as a last resort, so the pane
+//   never draws more than `height` rows (Ink must stay shorter than the terminal).
+// - It redraws on the source's notifications, throttled here to one per `throttleMs`, so the
+//   line rate never sets the frame rate. Full logs stay in the sink/transcript, not in React state.
+import React, { useEffect, useReducer, useRef, useState } from 'react';
+import { Box, Text, useInput, useStdout } from 'ink';
+import type { LogLine, LogSource } from '../../source/logs/log-sink.js';
+import { KeyHints } from './key-hints.js';
+import { tint } from './theme.js';
+
+export interface LogPaneProps {
+  source: LogSource;
+  /** Rows the whole pane takes: log rows + a status row + (when shown) a key-hints row. Minimum 3. */
+  height: number;
+  /** Columns; defaults to the terminal width. */
+  width?: number;
+  /** Whether this pane takes the scroll keys (parents route keys with this). */
+  isActive?: boolean;
+  /** Show the pane's own key hints row (default true). */
+  showHints?: boolean;
+  throttleMs?: number;
+}
+
+const GUTTER = 2;
+
+/** Splits a line into rows of at most `width` characters (code points). */
+export function wrapLine(text: string, width: number): string[] {
+  const chars = Array.from(text);
+  if (chars.length <= width) return [text];
+  const rows: string[] = [];
+  for (let i = 0; i < chars.length; i += width) rows.push(chars.slice(i, i + width).join(''));
+  return rows;
+}
+
+interface Row { key: string; stream: LogLine['stream']; text: string }
+
+function visibleRows(source: LogSource, end: number, rows: number, width: number): Row[] {
+  const from = Math.max(source.first, end - rows);
+  const lines = source.snapshot(from, end - from);
+  const out: Row[] = [];
+  for (let i = lines.length - 1; i >= 0 && out.length < rows; i--) {
+    const wrapped = wrapLine(lines[i].text, width);
+    for (let j = wrapped.length - 1; j >= 0 && out.length < rows; j--) {
+      out.push({ key: `${from + i}:${j}`, stream: lines[i].stream, text: wrapped[j] });
+    }
+  }
+  return out.reverse();
+}
+
+/** Re-renders on source notifications, at most once per `ms`. */
+function useThrottledSubscription(source: LogSource, ms: number): void {
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  const last = useRef(0);
+  useEffect(() => {
+    let timer: NodeJS.Timeout | null = null;
+    const unsubscribe = source.subscribe(() => {
+      if (timer) return;
+      timer = setTimeout(() => { timer = null; last.current = Date.now(); bump(); }, Math.max(0, last.current + ms - Date.now()));
+    });
+    bump(); // catch up with lines pushed before we subscribed
+    return () => { unsubscribe(); if (timer) clearTimeout(timer); };
+  }, [source, ms]);
+}
+
+export function LogPane({ source, height, width, isActive = true, showHints = true, throttleMs = 100 }: LogPaneProps): React.JSX.Element {
+  const { stdout } = useStdout();
+  const columns = Math.max(10, width ?? stdout.columns ?? 80);
+  const logRows = Math.max(1, height - 1 - (showHints ? 1 : 0));
+  const textWidth = columns - GUTTER;
+  // null = follow the newest line; otherwise the absolute index just past the last line shown.
+  const [end, setEnd] = useState<number | null>(null);
+  useThrottledSubscription(source, throttleMs);
+
+  const total = source.total;
+  const clamp = (n: number) => Math.min(total, Math.max(Math.min(total, source.first + 1), n));
+  const shownEnd = end === null ? total : clamp(end);
+  const scrollTo = (n: number) => setEnd(n >= total ? null : clamp(n));
+
+  useInput((_input, key) => {
+    if (key.upArrow) scrollTo(shownEnd - 1);
+    else if (key.downArrow) scrollTo(shownEnd + 1);
+    else if (key.pageUp) scrollTo(shownEnd - logRows);
+    else if (key.pageDown) scrollTo(shownEnd + logRows);
+    else if (key.home) scrollTo(source.first + Math.min(logRows, total - source.first));
+    else if (key.end) setEnd(null);
+  }, { isActive });
+
+  const rows = visibleRows(source, shownEnd, logRows, textWidth);
+  const firstShown = rows.length ? Number(rows[0].key.split(':')[0]) : shownEnd;
+  const dropped = source.first > 0 ? ` · older lines are in the transcript` : '';
+  const status = end === null
+    ? `▼ following · ${total.toLocaleString('en-US')} lines${dropped}`
+    : `▲ scrolled back · lines ${(firstShown + 1).toLocaleString('en-US')}–${shownEnd.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} · End: follow`;
+
+  return (
+    <Box flexDirection="column" height={height} width={columns}>
+      {rows.map((row) => (
+        <Text key={row.key} wrap="truncate-end" color={row.stream === 'stderr' ? tint('red') : undefined}>
+          {row.stream === 'stderr' ? '! ' : '  '}{row.text}
+        </Text>
+      ))}
+      {Array.from({ length: logRows - rows.length }, (_, i) => <Text key={`pad${i}`}> </Text>)}
+      <Text dimColor wrap="truncate-end">{status}</Text>
+      {showHints ? <KeyHints hints={[['↑↓ PgUp PgDn', 'scroll'], ['Home', 'oldest'], ['End', 'follow']]} /> : null}
+    </Box>
+  );
+}
