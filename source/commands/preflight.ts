@@ -1,0 +1,76 @@
+// `mas-wizard preflight [--playbook DIR --host NAME | --vars FILE] [--offline] [--json]`
+// exit 0 ready, 3 blockers, 2 bad input (DESIGN.md).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ParsedCli } from '../cli-args.js';
+import { detectCheckout, pickHost, CheckoutError, type Checkout } from '../playbook/checkout.js';
+import { catalogue } from '../playbook/commands.js';
+import { layersFor } from '../playbook/effective.js';
+import { parseVars, VarsSyntaxError } from '../playbook/vars-file.js';
+import { isPlainObject, PROVIDERS_KEY } from '../mas/providers.js';
+import type { Finding } from '../preflight/finding.js';
+import { probeServer } from '../preflight/probes.js';
+import { makeReport, exitCode, reportJson, reportText } from '../preflight/report.js';
+import { runRules } from '../preflight/rules.js';
+import { LocalTarget } from '../targets/local.js';
+
+function readVars(file: string) {
+  return parseVars(readFileSync(file, 'utf8'), file);
+}
+
+export default async function preflight(cli: ParsedCli): Promise<number> {
+  const { flags } = cli;
+  const bad = (message: string) => { process.stderr.write(`mas-wizard preflight: ${message}\n`); return 2; };
+  if (flags.vars && (flags.playbook || flags.host)) return bad('use either --vars FILE or --playbook DIR [--host NAME], not both');
+  let checkout: Checkout | undefined;
+  let subject: string;
+  let layers;
+  let host: ReturnType<typeof pickHost> | undefined;
+  try {
+    if (flags.vars) {
+      const file = path.resolve(flags.vars);
+      layers = layersFor(readVars(file), flags.vars);
+      subject = `${flags.vars} (offline: this file and the playbook's documented defaults)`;
+    } else {
+      checkout = detectCheckout(flags.playbook ?? process.cwd());
+      host = pickHost(checkout, flags.host);
+      if (!host.varsExists) return bad(`${path.relative(checkout.dir, host.varsFile)} does not exist: create the host's vars.yml first (see the playbook's docs/configuring-playbook.md)`);
+      const label = path.relative(checkout.dir, host.varsFile);
+      layers = layersFor(readVars(host.varsFile), label, checkout);
+      subject = `${host.name} in ${checkout.dir} (${checkout.generation} playbook, MAS ${checkout.masVersion ?? 'version unknown'})`;
+    }
+  } catch (e) {
+    if (e instanceof VarsSyntaxError) return bad(`${e.file}: line ${e.line}, column ${e.column}: ${e.reason}`);
+    if (e instanceof CheckoutError) return bad(e.message);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return bad(`cannot read ${(e as NodeJS.ErrnoException).path}: no such file`);
+    throw e;
+  }
+  const findings: Finding[] = runRules({ layers, checkout, generation: checkout?.generation });
+  if (checkout && host && !flags.offline) {
+    if (host.vars.ansible_connection === 'local') {
+      const cat = catalogue({ checkout, host: host.name });
+      const values = layers[0].parsed.values;
+      const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
+      const target = new LocalTarget({ become: null });
+      try {
+        const probed = await probeServer(target, cat, {
+          serverName: String(values.matrix_domain ?? ''),
+          mappedIdps: providers.filter(isPlainObject).map((p) => p.synapse_idp_id).filter((v): v is string => typeof v === 'string'),
+        });
+        findings.push(...probed.findings, {
+          id: 'server.services', severity: 'info', title: 'Service states on the server',
+          detail: Object.entries(probed.services).map(([u, s]) => `${u}: ${s}`).join('\n'), fix: 'Nothing to do.', source: 'server: systemctl is-active',
+        });
+      } finally {
+        await target.close();
+      }
+    } else {
+      findings.push({ id: 'server.not-probed', severity: 'info', title: 'The server databases were not checked',
+        detail: `Server probes over SSH (${host.name}) are not wired into this preflight build yet; only vars.yml and the playbook defaults were judged.`,
+        fix: 'The wizard runs the same database checks before syn2mas; run them early with the wizard, or use --offline to silence this.', source: `inventory/hosts:${host.line}` });
+    }
+  }
+  const report = makeReport(findings);
+  process.stdout.write(flags.json ? reportJson(report) : reportText(report, subject));
+  return exitCode(report);
+}
