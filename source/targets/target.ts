@@ -35,13 +35,19 @@ export interface RunResult {
   durationMs: number;
 }
 
+export interface FileOptions {
+  become?: boolean;
+}
+
 export interface Target {
   readonly kind: 'local' | 'ssh';
   /** Human description for screens and transcripts, e.g. "matrix@example.org:22". */
   readonly description: string;
   run(command: Command, options?: RunOptions): Promise<RunResult>;
-  readFile(path: string): Promise<Buffer>;
-  writeFile(path: string, data: string | Buffer, mode?: number): Promise<void>;
+  /** `become`: read/write with root rights (sudo), as for run(). */
+  readFile(path: string, options?: FileOptions): Promise<Buffer>;
+  /** Atomic (temp file + rename); mode defaults to 0600. */
+  writeFile(path: string, data: string | Buffer, mode?: number, options?: FileOptions): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -50,8 +50,27 @@ export interface Sshd {
   stop(): void;
   /** Stops and starts again on the same port, optionally with a new host key. */
   restart(options?: { newHostKey?: boolean }): Promise<void>;
-  /** Kills every sshd session process of the user (drops live connections, keeps the listener). */
+  /** Kills every session process of THIS server (drops live connections, keeps the listener). */
   dropSessions(): void;
+  /** Freezes this server's session processes (SIGSTOP): the link goes silent without closing, as on a dead network. */
+  suspendSessions(): void;
+  /** Undoes suspendSessions (SIGCONT). */
+  resumeSessions(): void;
+}
+
+/** Every descendant of `pid` (session processes of one sshd listener), from /proc via ps. */
+export function descendants(pid: number): number[] {
+  const out = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout;
+  const children = new Map<number, number[]>();
+  for (const line of out.split('\n')) {
+    const [p, pp] = line.trim().split(/\s+/).map(Number);
+    if (!p) continue;
+    children.set(pp, [...(children.get(pp) ?? []), p]);
+  }
+  const found: number[] = [];
+  const walk = (p: number) => { for (const c of children.get(p) ?? []) { found.push(c); walk(c); } };
+  walk(pid);
+  return found;
 }
 
 function keygen(file: string, comment: string): void {
@@ -98,10 +117,12 @@ ${options.extraConfig ?? ''}
 `);
   writeConfig();
 
+  let listenerPid = 0;
   const start = async () => {
     rmSync(pidFile, { force: true });
     execFileSync('/usr/sbin/sshd', ['-f', config, '-E', path.join(dir, 'sshd.log')]);
     for (let i = 0; i < 100 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
+    listenerPid = Number(readFileSync(pidFile, 'utf8').trim());
     // The pid file appears just before the listener: wait for a real TCP accept.
     for (let i = 0; i < 100; i++) {
       const up = await new Promise<boolean>((resolve) => {
@@ -113,7 +134,13 @@ ${options.extraConfig ?? ''}
     }
     throw new Error(`sshd did not start on port ${port}; see ${dir}/sshd.log`);
   };
+  const signalSessions = (signal: NodeJS.Signals) => {
+    if (listenerPid <= 1) return; // never walk from init
+    // Session processes ("sshd: USER [priv]", "sshd: USER@notty", their commands) descend from the listener.
+    for (const pid of descendants(listenerPid)) { try { process.kill(pid, signal); } catch { /* gone */ } }
+  };
   const stop = () => {
+    signalSessions('SIGKILL'); // orphaned sessions would outlive the listener
     if (existsSync(pidFile)) {
       try { process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM'); } catch { /* already gone */ }
       rmSync(pidFile, { force: true });
@@ -129,7 +156,6 @@ ${options.extraConfig ?? ''}
     stop() { stop(); },
     async restart(opts = {}) {
       stop();
-      sshd.dropSessions();
       if (opts.newHostKey) {
         rmSync(hostKeyFile, { force: true }); rmSync(`${hostKeyFile}.pub`, { force: true });
         keygen(hostKeyFile, 'test-host-new');
@@ -137,9 +163,11 @@ ${options.extraConfig ?? ''}
       await start();
     },
     dropSessions() {
-      // Session processes are "sshd: USER@notty" / "sshd: USER [priv]" children; kill those of this port's daemon only.
-      spawnSync('pkill', ['-KILL', '-f', `^sshd: ${TEST_USER}`]);
+      // Only this daemon's sessions: other test files may run their own sshd at the same time.
+      signalSessions('SIGKILL');
     },
+    suspendSessions() { signalSessions('SIGSTOP'); },
+    resumeSessions() { signalSessions('SIGCONT'); },
   };
   return sshd;
 }
