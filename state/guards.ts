@@ -46,12 +46,9 @@ function irreversibleReasons(plan: Plan, stepId: StepId, ctx: GuardContext): str
     reasons.push(`"${stepId}" failed on attempt ${step.attempt} and may have written part of the users into MAS; restore the backup${plan.backup ? ` (${plan.backup.path})` : ''}, then go back to the dry run and pass it again`);
   }
 
-  const backupStep = findStep(plan, 'backup');
   const backup = plan.backup;
-  if (backupStep?.status === 'skipped') {
-    reasons.push('the backup was skipped; the migration only runs after a verified backup (set `backup.enabled: true` in the answers file, or go back to the backup step)');
-  } else if (backupStep?.status !== 'succeeded' || !backup || !backup.sha256 || backup.sizeBytes <= 0) {
-    reasons.push('there is no verified backup yet (the backup step must succeed with the dump\'s size and sha256 recorded)');
+  if (findStep(plan, 'backup')?.status !== 'succeeded' || !backup || !backup.sha256 || backup.sizeBytes <= 0) {
+    reasons.push('there is no verified backup yet: the backup step must succeed, with the dump\'s size and sha256 recorded, before the migration (an answers file with `backup.enabled: false` never gets there: set it to true)');
   }
 
   const dryRun = plan.dryRun;
