@@ -1,0 +1,73 @@
+// Fault switches of one practice lab, kept in <lab>/faults.json. The lab's server scripts
+// (source/lab/server/*) and its Ansible strategy plugin read this file on every run, so a
+// test can flip a switch between two steps without rebuilding the lab.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { syncDataFaults } from './data-faults.js';
+
+export interface LabFaults {
+  /** Name of an Ansible task that fails (as shown after TASK [...], without the role prefix). */
+  failTask?: string;
+  /** Each long server script (syn2mas, doctor, dump-all) sleeps this long before working. */
+  slowMs?: number;
+  /** Long server scripts stop printing half-way (mid-line); the work and exit status are kept. */
+  truncateOutput?: boolean;
+  /** The MAS database holds a user before syn2mas (someone registered too early). */
+  masDbNotEmpty?: boolean;
+  /** Synapse holds users linked to an OIDC provider its config does not know ('oidc-github'). */
+  unmappedOidc?: boolean;
+  /** Synapse holds a user of another server name (@mallory:other.example). */
+  foreignUsers?: boolean;
+  /** `systemctl start matrix-synapse` fails. */
+  synapseRefusesStart?: boolean;
+}
+
+export const labFaultsSchema = z.strictObject({
+  failTask: z.string().min(1).optional(),
+  slowMs: z.number().int().min(0).max(600_000).optional(),
+  truncateOutput: z.boolean().optional(),
+  masDbNotEmpty: z.boolean().optional(),
+  unmappedOidc: z.boolean().optional(),
+  foreignUsers: z.boolean().optional(),
+  synapseRefusesStart: z.boolean().optional(),
+});
+
+export function faultsFile(dir: string): string {
+  return path.join(dir, 'faults.json');
+}
+
+export function parseFaults(text: string, where: string): LabFaults {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
+  }
+  const result = labFaultsSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new Error(`${where}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+export function readFaults(dir: string): LabFaults {
+  const file = faultsFile(dir);
+  if (!existsSync(file)) return {};
+  return parseFaults(readFileSync(file, 'utf8'), file);
+}
+
+/**
+ * Validates and writes the switches (atomic rename), then brings the lab's databases in line
+ * with the data faults (masDbNotEmpty, unmappedOidc, foreignUsers), so server probes see them too.
+ * Bad input throws before anything is written.
+ */
+export function writeFaults(dir: string, faults: LabFaults): void {
+  const parsed = parseFaults(JSON.stringify(faults), 'faults');
+  const file = faultsFile(dir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(parsed, null, 2)}\n`, { mode: 0o644 });
+  renameSync(tmp, file);
+  syncDataFaults(dir, parsed);
+}

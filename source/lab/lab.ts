@@ -1,0 +1,138 @@
+// The practice lab: a simulated matrix-docker-ansible-deploy homeserver on this machine — a
+// playbook checkout run by real ansible-playbook, a server root with the scripts the playbook
+// installs, and a private PostgreSQL holding a seeded Synapse DB and an empty MAS DB.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { freePortSync } from './free-port.js';
+import { writeFaults } from './faults.js';
+import { clusterOf, metaFile, readMeta, writeMeta, type LabMeta } from './lab-meta.js';
+import { initCluster, isRunning, ownerCanUse, psql, startCluster, stopCluster } from './postgres.js';
+import { writeServer } from './server-files.js';
+import { writePlaybook } from './playbook-files.js';
+import { packageRoot, stateDir } from '../paths.js';
+
+export type Generation = 'current' | 'legacy';
+
+export interface LabInfo {
+  dir: string;
+  generation: Generation;
+  playbookDir: string;
+  host: string;
+  domain: string;
+  serverRoot: string;
+  systemctl: string;
+  psqlSocketDir: string;
+  pgPort: number;
+}
+
+export const LAB_DOMAIN = 'example.org';
+export const MAS_VERSION: Record<Generation, string> = { current: '1.23.0', legacy: '0.15.0' };
+
+export function defaultLabDir(): string {
+  return path.join(stateDir(), 'lab');
+}
+
+export function assetsDir(): string {
+  return path.join(packageRoot(), 'source', 'lab', 'assets');
+}
+
+function info(dir: string, meta: LabMeta): LabInfo {
+  return {
+    dir, generation: meta.generation, playbookDir: path.join(dir, 'playbook'), host: meta.host, domain: meta.domain,
+    serverRoot: path.join(dir, 'server', 'matrix'), systemctl: path.join(dir, 'server', 'bin', 'systemctl'),
+    psqlSocketDir: meta.socketDir, pgPort: meta.pgPort,
+  };
+}
+
+function parseGeneration(value: string | undefined): Generation {
+  if (value === undefined || value === 'current' || value === 'legacy') return value ?? 'current';
+  throw new Error(`unknown lab generation "${value}" (use current or legacy)`);
+}
+
+/** Where the cluster lives: in the lab unless `postgres` cannot reach it or the socket path would be too long. */
+function pgDirFor(dir: string): string {
+  const inLab = path.join(dir, 'pg');
+  if (ownerCanUse(path.dirname(dir)) && `${inLab}/.s.PGSQL.65535`.length < 100) return inLab;
+  return path.join('/var/tmp', `mas-wizard-lab-pg-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`);
+}
+
+function loadDatabases(meta: LabMeta, secrets: { postgresPassword: string; synapseDbPassword: string; masDbPassword: string }): void {
+  const c = clusterOf(meta);
+  const sql = (name: string) => path.join(assetsDir(), 'sql', name);
+  psql(c, 'postgres', { text: `
+    CREATE ROLE matrix LOGIN SUPERUSER PASSWORD '${secrets.postgresPassword}';
+    CREATE ROLE synapse LOGIN SUPERUSER PASSWORD '${secrets.synapseDbPassword}';
+    CREATE ROLE matrix_authentication_service LOGIN SUPERUSER PASSWORD '${secrets.masDbPassword}';
+    CREATE DATABASE matrix OWNER matrix;
+    CREATE DATABASE synapse OWNER synapse ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+    CREATE DATABASE matrix_authentication_service OWNER matrix_authentication_service ENCODING 'UTF8' TEMPLATE template0;` });
+  // Each schema dump empties search_path for its session: one psql call per file.
+  psql(c, 'synapse', { file: sql('synapse-schema.sql') }, 'synapse');
+  psql(c, 'synapse', { file: sql('synapse-seed.sql') }, 'synapse');
+  psql(c, 'matrix_authentication_service', { file: sql(`mas-schema-${meta.generation}.sql`) }, 'matrix_authentication_service');
+  psql(c, 'matrix_authentication_service', { file: sql(`mas-sqlx-${meta.generation}.sql`) }, 'matrix_authentication_service');
+}
+
+async function create(dir: string, generation: Generation): Promise<LabInfo> {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const pgDir = pgDirFor(dir);
+  const meta: LabMeta = {
+    format: 1, generation, host: `matrix.${LAB_DOMAIN}`, domain: LAB_DOMAIN, pgDir, socketDir: pgDir,
+    pgPort: freePortSync(), packageRoot: packageRoot(), node: process.execPath,
+  };
+  const secrets = {
+    postgresPassword: randomBytes(32).toString('hex'), synapseDbPassword: randomBytes(16).toString('hex'),
+    masDbPassword: randomBytes(16).toString('hex'), genericSecret: randomBytes(32).toString('hex'),
+  };
+  rmSync(pgDir, { recursive: true, force: true });
+  initCluster(clusterOf(meta));
+  startCluster(clusterOf(meta));
+  loadDatabases(meta, secrets);
+  writeMeta(dir, meta);
+  writeServer(dir, meta, secrets);
+  writePlaybook(dir, meta, secrets);
+  writeFaults(dir, {});
+  return info(dir, meta);
+}
+
+/** Creates the lab on first use (seconds) or reuses it, (re)starting its PostgreSQL if it is down. */
+export async function ensureLab(opts: { dir?: string; generation?: Generation } = {}): Promise<LabInfo> {
+  const dir = path.resolve(opts.dir ?? defaultLabDir());
+  const generation = parseGeneration(opts.generation);
+  if (!existsSync(metaFile(dir))) {
+    if (existsSync(dir) && readdirSync(dir).length) throw new Error(`${dir} exists, is not empty and is not a mas-wizard lab; choose another --lab-dir`);
+    return create(dir, generation);
+  }
+  const meta = readMeta(dir);
+  if (opts.generation && opts.generation !== meta.generation) {
+    throw new Error(`the lab in ${dir} is of the ${meta.generation} generation; to switch run: mas-wizard lab reset --generation ${opts.generation} --yes`);
+  }
+  if (!isRunning(clusterOf(meta))) startCluster(clusterOf(meta));
+  return info(dir, meta);
+}
+
+/** Throws the lab away and builds a fresh one (keeping its generation unless one is given). */
+export async function resetLab(opts: { dir?: string; generation?: Generation }): Promise<LabInfo> {
+  const dir = path.resolve(opts.dir ?? defaultLabDir());
+  let generation = opts.generation === undefined ? undefined : parseGeneration(opts.generation);
+  if (existsSync(metaFile(dir))) generation ??= readMeta(dir).generation;
+  await destroyLab({ dir });
+  return create(dir, generation ?? 'current');
+}
+
+/** Stops the lab's PostgreSQL and removes everything the lab wrote. */
+export async function destroyLab(opts: { dir?: string }): Promise<void> {
+  const dir = path.resolve(opts.dir ?? defaultLabDir());
+  if (!existsSync(dir)) return;
+  if (!existsSync(metaFile(dir))) {
+    if (readdirSync(dir).length) throw new Error(`${dir} is not a mas-wizard lab (no lab.json); refusing to delete it`);
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  const meta = readMeta(dir);
+  stopCluster(clusterOf(meta));
+  rmSync(meta.pgDir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+}
+
