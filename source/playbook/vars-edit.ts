@@ -4,6 +4,6 @@
 export type VarsValue = string | number | boolean | null | VarsValue[] | { [key: string]: VarsValue };
 
 export type VarsEdit =
-  /** `after`: put a NEW key right after this existing key (else at the end of the file). */
+  /** `after`: put a NEW key right after this existing key (else after the file's last setting). */
   | { op: 'set'; key: string; value: VarsValue; comment?: string; after?: string }
   | { op: 'remove'; key: string };

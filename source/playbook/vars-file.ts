@@ -212,7 +212,9 @@ function applyOne(parsed: ParsedVars, edit: VarsEdit): Splice | null {
     return { key: edit.key, start, deleted: body.slice(start, end), inserted: block };
   }
   let block = toEol(renderBlock(edit.key, edit.value, edit.comment));
-  const anchor = edit.after ? findPair(parsed.doc, edit.after) : undefined;
+  // Default place: right after the last setting, so a trailing block of commented-out examples
+  // stays last and removing the key again gives back the exact original bytes.
+  const anchor = (edit.after ? findPair(parsed.doc, edit.after) : undefined) ?? map?.items[map.items.length - 1];
   if (anchor) {
     const at = pairSpan(body, anchor)[1];
     if (at === body.length && !body.endsWith('\n')) return { key: edit.key, start: at, deleted: '', inserted: eol + block.slice(0, -eol.length) };
