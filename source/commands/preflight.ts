@@ -26,14 +26,25 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
   let subject: string;
   let layers;
   let host: ReturnType<typeof pickHost> | undefined;
+  let layout: { base: string; systemctl: string } | undefined;
+  let hostName = flags.host;
+  let playbookDir = flags.playbook;
+  if (flags.lab) {
+    if (flags.vars || flags.playbook) return bad('--lab brings its own playbook; leave out --vars and --playbook');
+    const { ensureLab } = await import('../lab/lab.js');
+    const lab = await ensureLab({ dir: flags['lab-dir'] });
+    playbookDir = lab.playbookDir;
+    hostName = lab.host;
+    layout = { base: lab.serverRoot, systemctl: lab.systemctl };
+  }
   try {
     if (flags.vars) {
       const file = path.resolve(flags.vars);
       layers = layersFor(readVars(file), flags.vars);
       subject = `${flags.vars} (offline: this file and the playbook's documented defaults)`;
     } else {
-      checkout = detectCheckout(flags.playbook ?? process.cwd());
-      host = pickHost(checkout, flags.host);
+      checkout = detectCheckout(playbookDir ?? process.cwd());
+      host = pickHost(checkout, hostName);
       if (!host.varsExists) return bad(`${path.relative(checkout.dir, host.varsFile)} does not exist: create the host's vars.yml first (see the playbook's docs/configuring-playbook.md)`);
       const label = path.relative(checkout.dir, host.varsFile);
       layers = layersFor(readVars(host.varsFile), label, checkout);
@@ -47,8 +58,8 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
   }
   const findings: Finding[] = runRules({ layers, checkout, generation: checkout?.generation });
   if (checkout && host && !flags.offline) {
-    if (host.vars.ansible_connection === 'local') {
-      const cat = catalogue({ checkout, host: host.name });
+    if (layout || host.vars.ansible_connection === 'local') {
+      const cat = catalogue({ checkout, host: host.name, layout });
       const values = layers[0].parsed.values;
       const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
       const target = new LocalTarget({ become: null });

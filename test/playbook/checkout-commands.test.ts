@@ -1,0 +1,114 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { detectCheckout, pickHost, CheckoutError, type Checkout } from '../../source/playbook/checkout.js';
+import { bindSql, catalogue, CommandUnavailable } from '../../source/playbook/commands.js';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'maswiz-checkout-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A checkout with the files the real playbook has at these paths (reference/playbook.md §1, §7). */
+function makeCheckout(name: string, generation: 'current' | 'legacy', opts: { justfile?: boolean; hosts?: string } = {}): string {
+  const dir = path.join(root, name);
+  const role = path.join(dir, 'roles/custom/matrix-authentication-service');
+  mkdirSync(path.join(role, 'tasks'), { recursive: true });
+  mkdirSync(path.join(role, 'defaults'), { recursive: true });
+  mkdirSync(path.join(dir, 'roles/custom/matrix_playbook_migration/defaults'), { recursive: true });
+  mkdirSync(path.join(dir, 'group_vars'), { recursive: true });
+  mkdirSync(path.join(dir, 'inventory/host_vars/matrix.example.com'), { recursive: true });
+  writeFileSync(path.join(dir, 'setup.yml'), '- hosts: "{{ target if target is defined else \'matrix_servers\' }}"\n');
+  writeFileSync(path.join(role, 'tasks', generation === 'current' ? 'mas_cli_syn2mas.yml' : 'syn2mas.yml'), '---\n');
+  writeFileSync(path.join(role, 'defaults/main.yml'), `---\n# MAS\nmatrix_authentication_service_enabled: true\n\nmatrix_authentication_service_version: ${generation === 'current' ? '1.23.0' : '0.15.0'}\n`);
+  writeFileSync(path.join(dir, 'roles/custom/matrix_playbook_migration/defaults/main.yml'), 'matrix_playbook_migration_expected_version: "v2026.05.18.0"\n');
+  writeFileSync(path.join(dir, 'group_vars/matrix_servers'), 'matrix_authentication_service_enabled: false\n');
+  writeFileSync(path.join(dir, 'inventory/hosts'), opts.hosts ?? '[matrix_servers]\nmatrix.example.com ansible_host=192.0.2.10 ansible_ssh_user=root\n');
+  copyFileSync('test/fixtures/vars/examples.yml', path.join(dir, 'inventory/host_vars/matrix.example.com/vars.yml'));
+  if (opts.justfile !== false) writeFileSync(path.join(dir, 'justfile'), 'run-tags tags *extra_args:\n\techo {{ tags }}\n');
+  return dir;
+}
+
+describe('detectCheckout', () => {
+  it('reads a current checkout: generation, MAS version with its line, hosts, vars file, just', () => {
+    const c = detectCheckout(makeCheckout('cur', 'current'), { PATH: '' });
+    expect(c).toMatchObject({ generation: 'current', generationEvidence: 'roles/custom/matrix-authentication-service/tasks/mas_cli_syn2mas.yml',
+      masVersion: '1.23.0', masVersionSource: 'roles/custom/matrix-authentication-service/defaults/main.yml:5', runner: 'just', expectedValidatedVersion: 'v2026.05.18.0' });
+    expect(c.justPath).toMatch(/node_modules\/\.bin\/just$/);
+    expect(c.hosts).toEqual([expect.objectContaining({ name: 'matrix.example.com', group: 'matrix_servers', line: 2, varsExists: true,
+      vars: { ansible_host: '192.0.2.10', ansible_ssh_user: 'root' } })]);
+    expect(pickHost(c).name).toBe('matrix.example.com');
+  });
+
+  it('reads a legacy checkout without a justfile: raw ansible-playbook', () => {
+    const c = detectCheckout(makeCheckout('leg', 'legacy', { justfile: false }));
+    expect(c).toMatchObject({ generation: 'legacy', masVersion: '0.15.0', runner: 'ansible-playbook', justPath: null });
+  });
+
+  it('says clearly when the directory is not a checkout, and what to do', () => {
+    expect(() => detectCheckout(path.join(root, 'nope'))).toThrow(/does not exist/);
+    mkdirSync(path.join(root, 'empty'));
+    expect(() => detectCheckout(path.join(root, 'empty'))).toThrow(/not a matrix-docker-ansible-deploy checkout.*--playbook DIR/);
+    const dir = makeCheckout('nohosts', 'current');
+    rmSync(path.join(dir, 'inventory/hosts'));
+    expect(() => detectCheckout(dir)).toThrow(CheckoutError);
+  });
+
+  it('asks for --host when the inventory has several hosts', () => {
+    const c = detectCheckout(makeCheckout('multi', 'current', { hosts: '[matrix_servers]\na.example.com\nb.example.com ansible_connection=local\n' }));
+    expect(() => pickHost(c)).toThrow(/choose one with --host/);
+    expect(pickHost(c, 'b.example.com').vars).toEqual({ ansible_connection: 'local' });
+    expect(() => pickHost(c, 'c.example.com')).toThrow(/not in inventory\/hosts/);
+  });
+});
+
+describe('command catalogue', () => {
+  const current: Pick<Checkout, 'dir' | 'generation' | 'runner' | 'justPath'> = { dir: '/srv/mdad', generation: 'current', runner: 'just', justPath: '/usr/bin/just' };
+  const legacy = { ...current, generation: 'legacy' as const, runner: 'ansible-playbook' as const, justPath: null };
+  const cur = catalogue({ checkout: current, host: 'matrix.example.com' });
+  const leg = catalogue({ checkout: legacy, host: 'matrix.example.com', layout: { base: '/lab/server/matrix', systemctl: '/lab/bin/systemctl' } });
+
+  it('current playbook: syn2mas via the mas-cli tag, check always with dry_run=true (else Synapse stops)', () => {
+    expect(cur.syn2mas('check').display).toBe('just run-tags matrix-authentication-service-mas-cli-syn2mas -e matrix_authentication_service_syn2mas_subcommand=check -e matrix_authentication_service_syn2mas_migrate_dry_run=true --limit=matrix.example.com');
+    expect(cur.syn2mas('dry-run').command).toEqual({ argv: ['/usr/bin/just', 'run-tags', 'matrix-authentication-service-mas-cli-syn2mas', '-e', 'matrix_authentication_service_syn2mas_subcommand=migrate', '-e', 'matrix_authentication_service_syn2mas_migrate_dry_run=true', '--limit=matrix.example.com'] });
+    expect(cur.syn2mas('migrate').display).toContain('matrix_authentication_service_syn2mas_migrate_dry_run=false');
+    expect(cur.syn2mas('migrate').cwd).toBe('/srv/mdad');
+    expect(cur.install().display).toBe('just install-all --limit=matrix.example.com');
+    expect(cur.install('setup-all').display).toBe('just setup-all --limit=matrix.example.com');
+  });
+
+  it('legacy playbook: old tag, old dry-run variable, provider mapping as JSON extra-vars, no check', () => {
+    expect(leg.syn2mas('dry-run').command).toEqual({ argv: ['ansible-playbook', '-i', 'inventory/hosts', 'setup.yml', '--tags=matrix-authentication-service-syn2mas', '--limit=matrix.example.com', '-e', '{"matrix_authentication_service_syn2mas_dry_run":true}'] });
+    const mapped = leg.syn2mas('migrate', { upstreamProviderMapping: { 'oidc-keycloak': '01HFVBY12TMNTYTBV8W921M5FA' } });
+    expect(JSON.parse((mapped.command as { argv: string[] }).argv.at(-1)!)).toEqual({ matrix_authentication_service_syn2mas_dry_run: false,
+      matrix_authentication_service_syn2mas_process_extra_arguments: ['--upstreamProviderMapping', 'oidc-keycloak:01HFVBY12TMNTYTBV8W921M5FA'] });
+    expect(() => leg.syn2mas('check')).toThrow(CommandUnavailable);
+    expect(leg.install().display).toBe('ansible-playbook -i inventory/hosts setup.yml --tags=install-all,ensure-matrix-users-created,start --limit=matrix.example.com');
+  });
+
+  it('server scripts use the layout, mask passwords, and refuse arguments the mas-cli wrapper would split', () => {
+    const r = leg.registerUserScript('alice', 'Correct-Horse-9', true);
+    expect(r.command).toEqual({ argv: ['/lab/server/matrix/matrix-authentication-service/bin/register-user', 'alice', 'Correct-Horse-9', '1'] });
+    expect(r.display).not.toContain('Correct-Horse-9');
+    expect(() => leg.registerUserScript('alice', 'two words', false)).toThrow(/splits arguments on whitespace/);
+    expect(cur.registerUserTag('bob', 'p w', false).display).not.toContain('p w');
+    expect(leg.promoteAdmin('alice').display).toBe('/lab/server/matrix/matrix-authentication-service/bin/mas-cli manage promote-admin alice');
+    expect(cur.addEmail('alice', 'alice@example.com').command).toEqual({ argv: ['/matrix/matrix-authentication-service/bin/mas-cli', 'manage', 'add-email', 'alice', 'alice@example.com'] });
+    expect(cur.verifyEmail('a', 'a@b.c').note).toMatch(/does nothing since MAS 0.13/);
+    expect(leg.service('is-active', 'matrix-synapse.service').command).toEqual({ argv: ['/lab/bin/systemctl', 'is-active', 'matrix-synapse.service'] });
+    expect(cur.doctorScript().display).toBe('/matrix/matrix-authentication-service/bin/mas-cli doctor');
+    expect(cur.doctorTag().display).toContain('run-tags matrix-authentication-service-mas-cli-doctor');
+    expect(leg.backupDumpAll('/lab/backup').produces).toBe('/lab/backup/latest-dump.sql.zst');
+    expect(cur.backupOneOff().display).toContain('pg_dumpall -h matrix-postgres');
+    expect(cur.backupOneOff().produces).toBe('/matrix/postgres.sql.gz');
+  });
+
+  it('SQL parameters become escaped literals; the display is shell-quoted', () => {
+    expect(bindSql('SELECT $1, $2, $3', ["o'brien", 5, null])).toBe("SELECT 'o''brien', 5, NULL");
+    expect(bindSql('SELECT $1', ['$2'])).toBe("SELECT '$2'");
+    expect(() => bindSql('SELECT $2', ['x'])).toThrow(/no value/);
+    const q = cur.sql('synapse', 'SELECT count(*) FROM users WHERE name = $1', ["@o'b:example.com"]);
+    expect((q.command as { argv: string[] }).argv.at(-1)).toBe("SELECT count(*) FROM users WHERE name = '@o''b:example.com'");
+    expect(q.display).toContain(`-c 'SELECT count(*) FROM users WHERE name = '\\''@o'\\'''\\''b:example.com'\\'''`);
+    expect(() => cur.sql('syn;apse', 'SELECT 1')).toThrow(/invalid database name/);
+  });
+});
