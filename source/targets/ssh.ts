@@ -256,7 +256,10 @@ export class SshTarget implements Target {
 
   /** The core of run/readFile/writeFile: raw stdout chunks, stderr with the pid header removed. */
   private async exec(command: Command, options: RunOptions & { onStdoutRaw?: (chunk: Buffer) => void }): Promise<Exec> {
-    const become = options.become ? this.options.become ?? {} : null;
+    const settings = this.options.become ?? {};
+    // Logged in as root and becoming root: sudo would add nothing (and may not be installed).
+    const alreadyRoot = this.options.username === 'root' && (settings.user === undefined || settings.user === 'root');
+    const become = options.become && !alreadyRoot ? settings : null;
     const built = buildCommand(command, { cwd: options.cwd, env: options.env, become, announcePid: true });
     const client = this.requireClient();
     await this.acquireChannel();
