@@ -70,7 +70,7 @@ const secret = z.unknown().transform((value, ctx): SecretAnswer => {
 
 const provider = z.unknown().transform((value, ctx): Provider => {
   for (const extra of unknownKeys(value)) {
-    ctx.addIssue({ code: 'custom', path: extra.path.split('.'), message: `unknown key: ${extra.note}` });
+    ctx.addIssue({ code: 'custom', path: extra.path.split('.'), message: extra.note.startsWith('unknown key') ? extra.note : `unknown key: ${extra.note}` });
   }
   const checked = checkProvider(value);
   if (!checked.ok) {
@@ -78,6 +78,20 @@ const provider = z.unknown().transform((value, ctx): Provider => {
     return z.NEVER;
   }
   return checked.provider;
+});
+
+// Not a z.union: a union that fails reports only "no option matched", hiding the
+// provider field that is wrong.
+const providers = z.unknown().transform((value, ctx): 'convert-synapse-oidc' | Provider[] => {
+  if (value === 'convert-synapse-oidc') return value;
+  if (!Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a list of providers or convert-synapse-oidc' });
+    return z.NEVER;
+  }
+  const parsed = z.array(provider).safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return z.NEVER;
 });
 
 const findingIds = z.array(z.string().regex(FINDING_ID, 'a finding id such as synapse.registration-enabled (see `mas-wizard preflight`)'));
@@ -95,9 +109,7 @@ export const answersSchema = z.strictObject({
   secret: secret.optional(),
   hostname: z.string().superRefine(problem(checkHostname)).optional(),
   path_prefix: z.string().superRefine(problem(checkPathPrefix)).optional(),
-  providers: z.union([z.literal('convert-synapse-oidc'), z.array(provider)], {
-    error: (issue) => (issue.code === 'invalid_union' ? 'must be a list of providers or convert-synapse-oidc' : undefined),
-  }).optional(),
+  providers: providers.optional(),
   fix: findingIds.optional(),
   accept: findingIds.optional(),
   backup: z.strictObject({
