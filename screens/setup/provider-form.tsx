@@ -30,7 +30,8 @@ export function ProviderFormScreen({ initial, title, onSave, onCancel }: Provide
   const errors = new Map<string, string>();
   if (!result.ok) for (const e of result.errors) if (!errors.has(e.path)) errors.set(e.path, e.message);
 
-  const set = (path: string, value: string) => setForm((f) => ({ ...f, [path]: value }));
+  // Same-value updates keep the object: @inkjs/ui inputs re-call onChange on every render.
+  const set = (path: string, value: string) => setForm((f) => (f[path] === value ? f : { ...f, [path]: value }));
   const move = (by: number) => setFocus((i) => (Math.min(i, rows.length - 1) + by + rows.length) % rows.length);
 
   useInput((_input, key) => {

@@ -26,12 +26,16 @@ const EXISTING_WORDS: Record<ExistingSecretState, string> = {
 export function SecretScreen({ existing, onSubmit, onBack }: SecretProps): React.JSX.Element {
   const [mode, setMode] = useState<Mode>('choose');
   const [typed, setTyped] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  // The error belongs to the value it was found in; typing on hides it. (@inkjs/ui inputs
+  // re-call onChange on every render, so onChange must not clear state.)
+  const [failed, setFailed] = useState<{ value: string; problem: string } | null>(null);
+  const error = failed && failed.value === typed ? failed.problem : null;
+  const setError = (problem: string) => setFailed({ value: typed, problem });
 
   useInput((_input, key) => {
     if (!key.escape) return;
     if (mode === 'choose') onBack();
-    else { setMode('choose'); setTyped(''); setError(null); }
+    else { setMode('choose'); setTyped(''); setFailed(null); }
   });
 
   const keep = existing === 'vault' || existing === 'reference' || existing === 'valid';
@@ -69,7 +73,7 @@ export function SecretScreen({ existing, onSubmit, onBack }: SecretProps): React
         ) : null}
         {mode === 'paste' ? (
           <Box flexDirection="column">
-            <Box><Text>Secret (hidden): </Text><PasswordInput placeholder="paste 64 hex characters" onChange={(v) => { setTyped(v); setError(null); }} onSubmit={submit('paste')} /></Box>
+            <Box><Text>Secret (hidden): </Text><PasswordInput placeholder="paste 64 hex characters" onChange={setTyped} onSubmit={submit('paste')} /></Box>
             <Text>
               {typed.trim().length}/64 characters{' '}
               {live && live.ok && live.kind === 'hex' ? <StatusBadge kind="ok" label="valid" /> : null}
@@ -79,7 +83,7 @@ export function SecretScreen({ existing, onSubmit, onBack }: SecretProps): React
         ) : null}
         {mode === 'reference' ? (
           <Box flexDirection="column">
-            <Box><Text>Reference: </Text><TextInput placeholder="{{ vault_mas_secret }}" onChange={(v) => { setTyped(v); setError(null); }} onSubmit={submit('reference')} /></Box>
+            <Box><Text>Reference: </Text><TextInput placeholder="{{ vault_mas_secret }}" onChange={setTyped} onSubmit={submit('reference')} /></Box>
             <Text dimColor>The variable must hold 64 hex characters; the playbook checks its length.</Text>
           </Box>
         ) : null}

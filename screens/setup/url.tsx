@@ -51,12 +51,12 @@ export function UrlScreen(props: UrlProps): React.JSX.Element {
       <Text wrap="wrap">The default needs no DNS change: {publicBase(defaultHostname(props.domain), DEFAULT_PREFIX)}</Text>
       <Box marginTop={1}>
         <Text>{marker('hostname')}Hostname:    </Text>
-        <TextInput key="hostname" defaultValue={start.hostname} isDisabled={field !== 'hostname'} onChange={(v) => setUrl((u) => ({ ...u, hostname: v.trim() }))} onSubmit={submitHostname} />
+        <TextInput key="hostname" defaultValue={start.hostname} isDisabled={field !== 'hostname'} onChange={(v) => setUrl((u) => (u.hostname === v.trim() ? u : { ...u, hostname: v.trim() }))} onSubmit={submitHostname} />
       </Box>
       <Text>{'               '}{problems.hostname ? <StatusBadge kind="fail" label={problems.hostname} /> : <StatusBadge kind="ok" label={custom ? 'valid (custom: needs DNS)' : 'valid (default)'} />}</Text>
       <Box>
         <Text>{marker('prefix')}Path prefix: </Text>
-        <TextInput key="prefix" defaultValue={start.prefix} isDisabled={field !== 'prefix'} onChange={(v) => setUrl((u) => ({ ...u, prefix: v }))} onSubmit={submitPrefix} />
+        <TextInput key="prefix" defaultValue={start.prefix} isDisabled={field !== 'prefix'} onChange={(v) => setUrl((u) => (u.prefix === v ? u : { ...u, prefix: v }))} onSubmit={submitPrefix} />
       </Box>
       <Text>{'               '}{problems.prefix ? <StatusBadge kind="fail" label={problems.prefix} /> : <StatusBadge kind="ok" label="valid" />}</Text>
       <Box marginTop={1} flexDirection="column">
