@@ -256,7 +256,7 @@ const CURRENT_RULES: Rule[] = [
     explain: () => ({ explanation: 'Another syn2mas run holds the migration lock.', fix: 'wait for the other run to end (see the wizard job list) before starting again' }),
   },
   {
-    re: /failed to extract localpart of FullUserId\("([^"]+)"\): wrong server name: expected "([^"]+)", got "([^"]+)"/,
+    re: /failed to extract localpart of FullUserId\("([^"]+)"\)[\s\S]*?wrong server name: expected "([^"]+)", got "([^"]+)"/,
     kind: 'db.foreign-server-users',
     explain: (m) => ({
       explanation: `The Synapse users table holds ${m[1]}, whose server name "${m[3]}" is not "${m[2]}". syn2mas cannot migrate it.`,
