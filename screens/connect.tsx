@@ -8,6 +8,7 @@ import { KeyHints, type KeyHint } from './components/key-hints.js';
 import { LineInput } from './components/line-input.js';
 import { StatusBadge } from './components/status-badge.js';
 import { tint } from './components/theme.js';
+import type { SshErrorKind } from '../source/targets/ssh-error.js';
 
 export interface HostChoice {
   /** Inventory name (e.g. "matrix.example.org"). */
@@ -18,20 +19,23 @@ export interface HostChoice {
   origin: 'inventory' | 'flag' | 'lab';
 }
 
-export type AuthProblem =
-  | { kind: 'no-credentials' }
-  | { kind: 'rejected'; user: string; triedKeys: string[] }
-  | { kind: 'key-unreadable'; keyFile: string; reason: string }
-  | { kind: 'unreachable'; reason: string }
-  | { kind: 'timeout'; seconds: number };
+/** A connection failure as the engine reports it (source/targets/ssh-error.ts `SshError`). */
+export interface ConnectFailure {
+  kind: SshErrorKind;
+  /** Already in plain words, e.g. "the server h:22 refused every key we offered (tried: …)". */
+  message: string;
+}
 
 export type ConnectState =
   | { kind: 'choose-host'; hosts: HostChoice[] }
   | { kind: 'connecting'; host: HostChoice }
   | { kind: 'unknown-host-key'; host: HostChoice; keyType: string; fingerprint: string }
-  | { kind: 'changed-host-key'; host: HostChoice; keyType: string; fingerprint: string; knownFingerprint?: string; knownHostsFile: string; knownHostsLine?: number }
+  /** A known key differs (possible man-in-the-middle) or the offered key is marked @revoked. */
+  | { kind: 'changed-host-key'; host: HostChoice; reason: 'changed' | 'revoked'; keyType: string; fingerprint: string; knownFingerprint?: string; knownHostsFile: string; knownHostsLine?: number }
   | { kind: 'passphrase'; host: HostChoice; keyFile: string; wrongBefore?: boolean }
-  | { kind: 'auth-failed'; host: HostChoice; problem: AuthProblem }
+  /** sudo on the server wants a password (ansible_become_password not set). */
+  | { kind: 'become-password'; host: HostChoice; user: string; wrongBefore?: boolean }
+  | { kind: 'failed'; host: HostChoice; error: ConnectFailure }
   | { kind: 'connected'; host: HostChoice; description: string };
 
 export interface ConnectProps {
@@ -40,27 +44,27 @@ export interface ConnectProps {
   /** The operator typed "yes" for this exact fingerprint. */
   onTrustHostKey: (fingerprint: string) => void;
   onPassphrase: (passphrase: string) => void;
+  onBecomePassword: (password: string) => void;
   onRetry: () => void;
   onContinue: () => void;
   onQuit: () => void;
 }
 
-/** Plain-words explanation and next step for each login problem. */
-export function describeAuthProblem(problem: AuthProblem, host: HostChoice): { what: string; next: string } {
-  switch (problem.kind) {
-    case 'no-credentials':
-      return { what: 'No SSH key or agent was available to log in with.', next: 'Load your key with ssh-add, or set ansible_ssh_private_key_file for this host in inventory/hosts.' };
-    case 'rejected':
-      return {
-        what: `The server refused to let ${problem.user} log in with ${problem.triedKeys.length ? problem.triedKeys.join(', ') : 'any key we had'}.`,
-        next: `Check ansible_user in inventory/hosts and that your public key is in ~${problem.user}/.ssh/authorized_keys on ${host.name}.`,
-      };
-    case 'key-unreadable':
-      return { what: `The key file ${problem.keyFile} could not be used: ${problem.reason}.`, next: 'Check the path in ansible_ssh_private_key_file and that the file is readable by you.' };
-    case 'unreachable':
-      return { what: `Could not reach ${host.address}: ${problem.reason}.`, next: 'Check the address and port in inventory/hosts, your network, and that sshd runs on the server.' };
-    case 'timeout':
-      return { what: `${host.address} did not answer within ${problem.seconds} s.`, next: 'Check the network path (VPN, firewall) and try again.' };
+/** What to do next for each kind of connection failure. */
+export function nextStepFor(kind: SshErrorKind, host: HostChoice): string {
+  switch (kind) {
+    case 'refused': return `Check the port in inventory/hosts (ansible_port) and that sshd runs on ${host.name}.`;
+    case 'unreachable': return 'Check the address, DNS and the network path (VPN, firewall), then try again.';
+    case 'auth': return `Check ansible_user in inventory/hosts, load your key with ssh-add, or set ansible_ssh_private_key_file; the public key must be in that user's ~/.ssh/authorized_keys on ${host.name}.`;
+    case 'key-file': return 'Check the path in ansible_ssh_private_key_file, that you can read the file, and its passphrase.';
+    case 'host-key-unknown': return 'The host key was not trusted, so nothing was sent. Try again and compare the fingerprint.';
+    case 'host-key-changed':
+    case 'host-key-revoked': return 'Nothing was sent. Find out why the key changed before connecting again.';
+    case 'disconnected': return 'The connection dropped. Try again; a step that was running will be checked on the server first.';
+    case 'channel': return 'The server refused to run a command (MaxSessions, ForceCommand or a restricted shell?). Check its sshd settings.';
+    case 'become': return 'sudo needs a password: set ansible_become_password (for example in a vault) or give it when asked.';
+    case 'config': return 'Fix the value named above in inventory/hosts or your ssh config, then start again.';
+    case 'protocol': return 'Try again; if it persists, compare with `ssh -v` to the same host.';
   }
 }
 
@@ -104,23 +108,29 @@ function ChangedKey({ state }: { state: Extract<ConnectState, { kind: 'changed-h
   const where = `${state.knownHostsFile}${state.knownHostsLine !== undefined ? `:${state.knownHostsLine}` : ''}`;
   return (
     <Box flexDirection="column" borderStyle="double" borderColor={tint('red')} paddingX={1}>
-      <Text bold color={tint('red')}>✗ WARNING: THE SERVER'S HOST KEY HAS CHANGED — NOT CONNECTING</Text>
+      <Text bold color={tint('red')}>✗ WARNING: {state.reason === 'revoked' ? "THE SERVER'S HOST KEY IS REVOKED" : "THE SERVER'S HOST KEY HAS CHANGED"} — NOT CONNECTING</Text>
       <HostLine host={state.host} />
       {state.knownFingerprint ? <Text>Expected ({where}): {state.knownFingerprint}</Text> : <Text>Expected: the key in {where}</Text>}
       <Text>Offered now ({state.keyType}): <Text bold>{state.fingerprint}</Text></Text>
-      <Text>Someone may be intercepting the connection, or the server was reinstalled.</Text>
-      <Text>The wizard will not connect to it. If you are sure the change is legitimate,</Text>
-      <Text>remove the old key yourself (ssh-keygen -R {state.host.name} -f {state.knownHostsFile}) and start again.</Text>
+      {state.reason === 'revoked'
+        ? <Text>{where} marks this key @revoked. The wizard will not connect with it.</Text>
+        : (
+          <>
+            <Text>Someone may be intercepting the connection, or the server was reinstalled.</Text>
+            <Text>The wizard will not connect to it. If you are sure the change is legitimate,</Text>
+            <Text>remove the old key yourself (ssh-keygen -R {state.host.name} -f {state.knownHostsFile}) and start again.</Text>
+          </>
+        )}
     </Box>
   );
 }
 
-export function ConnectScreen({ state, onChooseHost, onTrustHostKey, onPassphrase, onRetry, onContinue, onQuit }: ConnectProps): React.JSX.Element {
+export function ConnectScreen({ state, onChooseHost, onTrustHostKey, onPassphrase, onBecomePassword, onRetry, onContinue, onQuit }: ConnectProps): React.JSX.Element {
   // While a text field has focus, letters belong to it: only Esc quits there.
-  const typing = state.kind === 'unknown-host-key' || state.kind === 'passphrase';
+  const typing = state.kind === 'unknown-host-key' || state.kind === 'passphrase' || state.kind === 'become-password';
   useInput((input, key) => {
     if (key.escape || (!typing && input === 'q')) onQuit();
-    else if (state.kind === 'auth-failed' && input === 'r') onRetry();
+    else if (state.kind === 'failed' && input === 'r') onRetry();
     else if (state.kind === 'connected' && key.return) onContinue();
   });
 
@@ -156,19 +166,32 @@ export function ConnectScreen({ state, onChooseHost, onTrustHostKey, onPassphras
       );
       hints = [['Enter', 'unlock'], ['Esc', 'quit']];
       break;
-    case 'auth-failed': {
-      const { what, next } = describeAuthProblem(state.problem, state.host);
+    case 'become-password':
       body = (
         <Box flexDirection="column">
           <HostLine host={state.host} />
-          <StatusBadge kind="fail" label="Could not log in" />
-          <Text>{what}</Text>
-          <Text>Next: {next}</Text>
+          {state.wrongBefore ? <StatusBadge kind="fail" label="sudo did not accept that password." /> : null}
+          <Text>Steps run with sudo on the server, and sudo asks {state.user} for a password.</Text>
+          <Box>
+            <Text>sudo password for {state.user}: </Text>
+            <LineInput mask onSubmit={onBecomePassword} />
+          </Box>
+          <Text dimColor>Kept in memory for this session only; never written or shown.</Text>
+        </Box>
+      );
+      hints = [['Enter', 'continue'], ['Esc', 'quit']];
+      break;
+    case 'failed':
+      body = (
+        <Box flexDirection="column">
+          <HostLine host={state.host} />
+          <StatusBadge kind="fail" label="Could not connect" />
+          <Text>{state.error.message.charAt(0).toUpperCase() + state.error.message.slice(1)}.</Text>
+          <Text>Next: {nextStepFor(state.error.kind, state.host)}</Text>
         </Box>
       );
       hints = [['r', 'try again'], ['q', 'quit']];
       break;
-    }
     case 'connected':
       body = <Box flexDirection="column"><HostLine host={state.host} /><StatusBadge kind="ok" label={`connected to ${state.description}`} /></Box>;
       hints = [['Enter', 'continue'], ['q', 'quit']];

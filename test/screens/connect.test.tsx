@@ -8,7 +8,7 @@ const host: HostChoice = { name: 'matrix.example.org', address: 'matrix@203.0.11
 const FP = 'SHA256:5oq1sUDh0cU8ASYl+n9Vb1m+rKOX3eVpvgItqs4mDu0';
 
 function setup(state: ConnectState) {
-  const cb = { onChooseHost: vi.fn(), onTrustHostKey: vi.fn(), onPassphrase: vi.fn(), onRetry: vi.fn(), onContinue: vi.fn(), onQuit: vi.fn() } satisfies Omit<ConnectProps, 'state'>;
+  const cb = { onChooseHost: vi.fn(), onTrustHostKey: vi.fn(), onPassphrase: vi.fn(), onBecomePassword: vi.fn(), onRetry: vi.fn(), onContinue: vi.fn(), onQuit: vi.fn() } satisfies Omit<ConnectProps, 'state'>;
   const r = render(<ConnectScreen state={state} {...cb} />);
   return { ...r, cb };
 }
@@ -60,7 +60,7 @@ describe('ConnectScreen', () => {
 
   it('refuses a changed host key loudly and offers nothing but quit', async () => {
     const { lastFrame, stdin, cb, unmount } = setup({
-      kind: 'changed-host-key', host, keyType: 'ssh-ed25519', fingerprint: FP,
+      kind: 'changed-host-key', host, reason: 'changed', keyType: 'ssh-ed25519', fingerprint: FP,
       knownFingerprint: 'SHA256:AAAAold', knownHostsFile: '/root/.ssh/known_hosts', knownHostsLine: 7,
     });
     await delay(10);
@@ -79,13 +79,33 @@ describe('ConnectScreen', () => {
     unmount();
   });
 
-  it('explains auth problems in plain words with the next thing to do, and retries on r', async () => {
-    const { lastFrame, stdin, cb, unmount } = setup({ kind: 'auth-failed', host, problem: { kind: 'rejected', user: 'matrix', triedKeys: ['~/.ssh/id_ed25519'] } });
+  it('explains a refused login in plain words with the next thing to do, and retries on r', async () => {
+    const { lastFrame, stdin, cb, unmount } = setup({ kind: 'failed', host, error: { kind: 'auth', message: 'the server 203.0.113.5:22 refused every key we offered (tried: agent, ~/.ssh/id_ed25519)' } });
     await delay(10);
-    expect(lastFrame()).toContain('The server refused to let matrix log in with ~/.ssh/id_ed25519.');
+    expect(lastFrame()).toContain('✗ Could not connect');
+    expect(lastFrame()).toContain('The server 203.0.113.5:22 refused every key we offered (tried: agent, ~/.ssh/id_ed25519).');
     expect(lastFrame()).toContain('Next: Check ansible_user in inventory/hosts');
     stdin.write('r');
     await waitFor(() => cb.onRetry.mock.calls.length === 1, 'retry');
+    unmount();
+  });
+
+  it('a revoked host key is refused like a changed one', async () => {
+    const { lastFrame, unmount } = setup({ kind: 'changed-host-key', host, reason: 'revoked', keyType: 'ssh-ed25519', fingerprint: FP, knownHostsFile: '/etc/ssh/ssh_known_hosts', knownHostsLine: 3 });
+    await delay(10);
+    expect(lastFrame()).toContain('HOST KEY IS REVOKED — NOT CONNECTING');
+    expect(lastFrame()).toContain('/etc/ssh/ssh_known_hosts:3 marks this key @revoked');
+    unmount();
+  });
+
+  it('asks for the sudo password masked, and a paste with Enter arrives whole', async () => {
+    const { lastFrame, stdin, cb, unmount } = setup({ kind: 'become-password', host, user: 'matrix' });
+    await delay(10);
+    expect(lastFrame()).toContain('sudo password for matrix:');
+    stdin.write('correct horse battery staple\r');
+    await waitFor(() => cb.onBecomePassword.mock.calls.length === 1, 'submitted');
+    expect(cb.onBecomePassword).toHaveBeenCalledWith('correct horse battery staple');
+    expect(lastFrame()).not.toContain('horse');
     unmount();
   });
 
