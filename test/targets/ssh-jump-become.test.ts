@@ -7,6 +7,7 @@ import path from 'node:path';
 import { startSshd, type Sshd } from '../harness/sshd.js';
 import { SshTarget, type SshTargetOptions } from '../../source/targets/ssh.js';
 import { SshError } from '../../source/targets/ssh-error.js';
+import { FAKE_SUDO } from './fake-sudo.js';
 
 let jumpHost: Sshd;
 let server: Sshd;
@@ -71,33 +72,6 @@ describe('ProxyJump (one hop)', () => {
     server.dropSessions(); // the forwarded session's far end
   });
 });
-
-// A stand-in for sudo (sudo is not installed on this machine, so the real one cannot run
-// here): it speaks sudo's -n / -k -S -p '' protocol, checks the password it reads on stdin,
-// and logs its argv so the test can prove the password never travels as an argument.
-const FAKE_SUDO = `#!/bin/sh
-log="$(dirname "$0")/sudo-argv.log"
-printf '%s\\n' "$*" >> "$log"
-mode=$(cat "$(dirname "$0")/sudo-mode")
-nonint=0; stdin=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -n) nonint=1; shift;;
-    -k) shift;;
-    -S) stdin=1; shift;;
-    -p) shift 2;;
-    -u) shift 2;;
-    --) shift; break;;
-    *) break;;
-  esac
-done
-if [ "$mode" = password ]; then
-  if [ $nonint = 1 ]; then echo "sudo: a password is required" >&2; exit 1; fi
-  IFS= read -r pw || { echo "sudo: no password was provided" >&2; exit 1; }
-  [ "$pw" = "$(cat "$(dirname "$0")/sudo-password")" ] || { echo "Sorry, try again." >&2; echo "sudo: 1 incorrect password attempt" >&2; exit 1; }
-fi
-exec "$@"
-`;
 
 describe('become with a stand-in sudo (mock: sudo is not installed here)', () => {
   const PASSWORD = 'pa$$ w0rd \'"`;x';
