@@ -9,10 +9,8 @@ import { layersFor } from '../playbook/effective.js';
 import { parseVars, VarsSyntaxError } from '../playbook/vars-file.js';
 import { isPlainObject, PROVIDERS_KEY } from '../mas/providers.js';
 import type { Finding } from '../preflight/finding.js';
-import { probeServer } from '../preflight/probes.js';
 import { makeReport, exitCode, reportJson, reportText } from '../preflight/report.js';
 import { runRules } from '../preflight/rules.js';
-import { LocalTarget } from '../targets/local.js';
 
 function readVars(file: string) {
   return parseVars(readFileSync(file, 'utf8'), file);
@@ -62,6 +60,8 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
       const cat = catalogue({ checkout, host: host.name, layout });
       const values = layers[0].parsed.values;
       const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
+      // loaded only when probing, so offline checks stay fast
+      const [{ LocalTarget }, { probeServer }] = await Promise.all([import('../targets/local.js'), import('../preflight/probes.js')]);
       const target = new LocalTarget({ become: null });
       try {
         const probed = await probeServer(target, cat, {
