@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFaults } from '../faults.js';
 import { labDir } from './context.js';
 
-const PASS_LINES = 6;
+const PASS_LINES = 3;
 
 async function main(): Promise<number> {
   const [cmd, ...args] = process.argv.slice(2);

@@ -1,0 +1,54 @@
+// `mas-wizard lab reset [--generation current|legacy] [--yes]` and `lab destroy [--yes]`.
+// Both throw work away, so without --yes they need a TTY to ask (and refuse otherwise).
+import { createInterface } from 'node:readline/promises';
+import type { ParsedCli } from '../cli-args.js';
+import { defaultLabDir, destroyLab, resetLab, type Generation } from '../lab/lab.js';
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export default async function lab(cli: ParsedCli): Promise<number> {
+  const [action, ...extra] = cli.rest;
+  const dir = cli.flags['lab-dir'] ?? defaultLabDir();
+  if ((action !== 'reset' && action !== 'destroy') || extra.length) {
+    process.stderr.write('mas-wizard lab: expected "lab reset [--generation current|legacy] [--yes]" or "lab destroy [--yes]"\n');
+    return 2;
+  }
+  const generation = cli.flags.generation;
+  if (generation !== undefined && generation !== 'current' && generation !== 'legacy') {
+    process.stderr.write(`mas-wizard lab: --generation must be current or legacy (got "${generation}")\n`);
+    return 2;
+  }
+  if (action === 'destroy' && generation !== undefined) {
+    process.stderr.write('mas-wizard lab: --generation only applies to "lab reset"\n');
+    return 2;
+  }
+  const what = action === 'reset' ? `Reset the practice lab in ${dir}? Everything done in it is lost.` : `Delete the practice lab in ${dir}?`;
+  if (!cli.flags.yes) {
+    if (!process.stdin.isTTY) {
+      process.stderr.write(`mas-wizard lab ${action}: this deletes the practice lab in ${dir}; no terminal to ask for confirmation, so pass --yes\n`);
+      return 2;
+    }
+    if (!(await confirm(what))) { process.stderr.write('Nothing changed.\n'); return 0; }
+  }
+  try {
+    if (action === 'destroy') {
+      await destroyLab({ dir });
+      process.stdout.write(`Practice lab removed from ${dir}\n`);
+    } else {
+      const started = Date.now();
+      const info = await resetLab({ dir, generation: generation as Generation | undefined });
+      process.stdout.write(`Practice lab ready in ${info.dir} (${info.generation} generation, MAS ${info.generation === 'legacy' ? '0.15.0' : '1.23.0'}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n  playbook: ${info.playbookDir}\n  server:   ${info.serverRoot}\n`);
+    }
+    return 0;
+  } catch (error) {
+    process.stderr.write(`mas-wizard lab ${action}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
