@@ -59,9 +59,11 @@ export class LineSplitter {
       start = nl + 1;
     }
     data = start === 0 ? data : data.slice(start);
-    // A progress line redrawn with \r forever: only its last state matters. Keep a trailing
-    // \r (it may be the first half of \r\n split across chunks).
-    const cr = data.lastIndexOf('\r', data.length - 2);
+    // A progress line redrawn with \r forever: only its last non-empty state matters. Trailing
+    // \r's stay (one may be the first half of a \r\n split across chunks) and do not erase.
+    let text = data.length;
+    while (text > 0 && data[text - 1] === '\r') text--;
+    const cr = data.lastIndexOf('\r', text - 1);
     if (cr > 0) data = data.slice(cr);
     while (data.length > this.maxLineLength) {
       const cut = cutPoint(data, this.maxLineLength);

@@ -3,7 +3,7 @@
 // transcript (everything). Subscribers (the screen) are told at most every `notifyMs`, no
 // matter how fast lines arrive, so Ink redraws a few times a second, not per line.
 import { LineSplitter, type LogLine, type StreamName, DEFAULT_MAX_LINE_LENGTH } from './line-buffer.js';
-import { redactor as defaultRedactor, type Redactor } from './redact.js';
+import { LineRedactor, redactor as defaultRedactor, type Redactor } from './redact.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { CommandEnd, CommandStart, Transcript } from './transcript.js';
 
@@ -31,7 +31,7 @@ export class LogSink implements LogSource {
   private readonly ring: RingBuffer<LogLine>;
   private readonly splitters: Record<StreamName, LineSplitter>;
   private readonly listeners = new Set<() => void>();
-  private readonly redactor: Redactor;
+  private readonly lineRedactors: Record<StreamName, LineRedactor>;
   private readonly notifyMs: number;
   private timer: NodeJS.Timeout | null = null;
   private lastNotify = 0;
@@ -39,7 +39,8 @@ export class LogSink implements LogSource {
 
   constructor(private readonly options: LogSinkOptions = {}) {
     this.ring = new RingBuffer<LogLine>(options.capacity ?? 5000);
-    this.redactor = options.redactor ?? defaultRedactor;
+    const redactor = options.redactor ?? defaultRedactor;
+    this.lineRedactors = { stdout: new LineRedactor(redactor), stderr: new LineRedactor(redactor) };
     this.notifyMs = options.notifyMs ?? 100;
     const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.splitters = {
@@ -99,7 +100,7 @@ export class LogSink implements LogSource {
   }
 
   private addLine(stream: StreamName, raw: string): void {
-    const text = this.redactor.redact(raw);
+    const text = this.lineRedactors[stream].line(raw);
     this.ring.push({ stream, text });
     this.options.transcript?.redactedLine(stream, text);
     this.schedule();

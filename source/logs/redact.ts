@@ -36,6 +36,12 @@ const KEY_EQUALS = new RegExp(
   String.raw`(?<![A-Za-z0-9_.-])(${SECRET_KEY})(=)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s&;,"']+)`,
   'gi',
 );
+// A whole PEM private key on one line (e.g. JSON-escaped): keep the armour, mask the body.
+const PEM_INLINE = /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----)/g;
+const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+const PEM_END = /-----END [A-Z0-9 ]*PRIVATE KEY-----/;
+// `key: |` / `key: >-` under a secret-looking key: the value is on the following, deeper-indented lines.
+const BLOCK_SCALAR_KEY = new RegExp(String.raw`^(\s*)(?:-\s+)?["']?(${SECRET_KEY})["']?\s*:\s*[|>][-+0-9]*\s*(?:#.*)?$`, 'i');
 // HTTP auth headers and curl -u user:pass.
 const AUTH_HEADER = /\b((?:Bearer|Basic)\s+)([A-Za-z0-9._~+/=-]{8,})/g;
 // --password X, --password=X, --client-secret X, --token X …
@@ -115,6 +121,7 @@ export class Redactor {
     let out = text;
     if (this.literal) out = out.replace(this.literal, MASK);
     // Cheap pre-checks keep the common case (an ordinary log line) fast.
+    if (out.includes('PRIVATE KEY-----')) out = out.replace(PEM_INLINE, `$1${MASK}$2`);
     if (out.includes('://')) out = out.replace(URL_PASSWORD, (_m, pre: string, pass: string, at: string) => (pass === MASK ? _m : `${pre}${MASK}${at}`));
     if (out.includes('_')) out = out.replace(TOKEN, MASK);
     if (/Bearer|Basic/.test(out)) out = out.replace(AUTH_HEADER, `$1${MASK}`);
@@ -136,6 +143,36 @@ export class Redactor {
         NOT_SECRET_KEY.test(key) || isHarmlessValue(value) ? m : `${key}${sep}${maskQuoted(value)}`);
     }
     if (out.includes(' -p')) out = out.replace(SHORT_P, (m, flag: string, value: string) => (isHarmlessShortP(value) ? m : `${flag}${maskQuoted(value)}`));
+    return out;
+  }
+}
+
+/**
+ * Redacts a stream line by line, remembering what spans lines: the body of a PEM private key
+ * and the block-scalar value of a secret key (`client_secret: |`). One per output stream.
+ */
+export class LineRedactor {
+  private inPem = false;
+  /** Indentation of the secret key whose block value is being masked, or null. */
+  private blockIndent: number | null = null;
+
+  constructor(private readonly redactor: Redactor) {}
+
+  line(text: string): string {
+    if (this.inPem) {
+      if (PEM_END.test(text)) { this.inPem = false; return text.replace(/^.+?(-----END)/, `${MASK}$1`); }
+      return MASK;
+    }
+    if (this.blockIndent !== null) {
+      const indent = text.length - text.trimStart().length;
+      if (text.trim() === '') return text;
+      if (indent > this.blockIndent) return `${text.slice(0, indent)}${MASK}`;
+      this.blockIndent = null;
+    }
+    const out = this.redactor.redact(text);
+    if (PEM_BEGIN.test(out) && !PEM_END.test(out)) this.inPem = true;
+    const block = BLOCK_SCALAR_KEY.exec(text);
+    if (block && !NOT_SECRET_KEY.test(block[2])) this.blockIndent = block[1].length;
     return out;
   }
 }

@@ -50,7 +50,7 @@ describe('LineSplitter', () => {
       for (const p of points) { chunks.push(text.slice(last, p)); last = p; }
       chunks.push(text.slice(last));
       expect(split(chunks)).toEqual(split([text]));
-    }));
+    }), { numRuns: 2000 });
   });
 });
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MASK, Redactor, secretVariants } from '../../source/logs/redact.js';
+import { LineRedactor, MASK, Redactor, secretVariants } from '../../source/logs/redact.js';
 
 const legacyDir = '/work/shared/data/mas/legacy-syn2mas-example';
 
@@ -131,5 +131,29 @@ describe('Redactor on the real legacy syn2mas output', () => {
     const out = r.redact(line);
     expect(out).toContain(`"refresh_token":"${MASK}"`);
     expect(out).toContain('"compat_session_id":"018BD003-EC80-48E7-5AF8-3DAE400AAB9A"');
+  });
+});
+
+describe('LineRedactor: secrets that span lines', () => {
+  const run = (lines: string[]) => { const lr = new LineRedactor(new Redactor()); return lines.map((l) => lr.line(l)); };
+
+  it('masks the body of a PEM private key, keeps the armour lines', () => {
+    expect(run(['key follows:', '-----BEGIN OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ', 'AAAAMwAAAAtzc2gtZW', '-----END OPENSSH PRIVATE KEY-----', 'after'])).toEqual(
+      ['key follows:', '-----BEGIN OPENSSH PRIVATE KEY-----', MASK, MASK, '-----END OPENSSH PRIVATE KEY-----', 'after']);
+  });
+
+  it('masks a one-line (JSON-escaped) PEM key body', () => {
+    expect(new Redactor().redact('"key": "-----BEGIN RSA PRIVATE KEY-----\\nMIIEow\\n-----END RSA PRIVATE KEY-----"'))
+      .toContain(`-----BEGIN RSA PRIVATE KEY-----${MASK}-----END RSA PRIVATE KEY-----`);
+  });
+
+  it('masks a block-scalar value under a secret key until the indentation comes back', () => {
+    expect(run(['providers:', '  - id: 01H', '    client_secret: |', '      line-one-of-secret', '', '      line-two', '    scope: openid', 'next: 1'])).toEqual(
+      ['providers:', '  - id: 01H', '    client_secret: |', `      ${MASK}`, '', `      ${MASK}`, '    scope: openid', 'next: 1']);
+  });
+
+  it('leaves !vault blocks and block values of ordinary keys alone', () => {
+    const lines = ['secret: !vault |', '  $ANSIBLE_VAULT;1.1;AES256', '  6231', 'description: >', '  plain text here'];
+    expect(run(lines)).toEqual(lines);
   });
 });

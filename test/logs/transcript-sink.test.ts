@@ -126,6 +126,16 @@ describe('LogSink', () => {
     expect(fs.readFileSync(file, 'utf8')).not.toMatch(/pa55|syt_/);
   });
 
+  it('masks a private key printed across chunks (state kept per stream)', () => {
+    const sink = new LogSink({ redactor: new Redactor() });
+    sink.push('stdout', '-----BEGIN OPENSSH PRIV');
+    sink.push('stderr', 'unrelated warning\n');
+    sink.push('stdout', 'ATE KEY-----\nb3BlbnNzaC1rZXkt\nAAAA');
+    sink.push('stdout', 'Mw==\n-----END OPENSSH PRIVATE KEY-----\n');
+    expect(sink.snapshot(0, 10).map((l) => l.text)).toEqual(['unrelated warning', '-----BEGIN OPENSSH PRIVATE KEY-----', MASK, MASK, '-----END OPENSSH PRIVATE KEY-----']);
+    sink.close();
+  });
+
   it('notifies subscribers at most every 100 ms however fast lines arrive', async () => {
     const sink = new LogSink({ redactor: new Redactor(), notifyMs: 100 });
     const times: number[] = [];
