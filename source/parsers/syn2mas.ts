@@ -497,7 +497,7 @@ export class Syn2masParser {
     const zod = /"path": \[([^\]]*)\][\s\S]*?"message": "([^"]+)"/.exec(whole);
     const message = zod ? `${first.replace(/:?\s*\[$/, '')}: ${zod[2]} at ${zod[1].replace(/[\s"]+/g, '').split(',').join('.')}` : first;
     const item = explainSyn2mas('error', message);
-    if (zod && /secrets\s*,?\s*"?encryption/.test(zod[1].replace(/\s+/g, ''))) {
+    if (zod && zod[1].replace(/[\s"]+/g, '') === 'secrets,encryption') {
       item.fix = 'secrets.encryption must be a YAML string: quote it (e.g. encryption: "0000…"), an unquoted all-digit value is read as a number';
     }
     this.report.fatal = { message, causes: [], kind: item.kind, explanation: item.explanation, fix: item.fix };
