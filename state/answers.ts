@@ -10,6 +10,7 @@ import { checkProvider, unknownKeys, type Provider } from '../source/mas/provide
 import { checkSecret } from '../source/mas/secret.js';
 import { isAnsibleReference } from '../source/mas/jinja-raw.js';
 import { checkHostname, checkPathPrefix } from '../source/mas/url.js';
+import { redactor } from '../source/logs/redact.js';
 
 /** No terminal, and the answers file does not say: the error names the key to set. */
 export class MissingAnswer extends Error {
@@ -222,7 +223,7 @@ export function answerSecrets(answers: Answers): string[] {
   return out;
 }
 
-/** Reads and checks an answers file. Throws AnswersError (with line:column) or a read error naming the file. */
+/** Reads and checks an answers file and registers its secrets with the redactor. Throws AnswersError (with line:column) or a read error naming the file. */
 export function loadAnswers(file: string): LoadedAnswers {
   let text: string;
   try {
@@ -231,6 +232,8 @@ export function loadAnswers(file: string): LoadedAnswers {
     throw new AnswersError(file, [{ path: '', line: 1, column: 1, message: `cannot read the answers file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
   }
   const loaded = parseAnswers(text, file);
+  // From now on every sink (screen, logs, transcript, plan file) masks them.
+  for (const value of loaded.secrets) redactor.addSecret(value, 'answers-file secret');
   const warnings: string[] = [];
   const mode = fs.statSync(file).mode & 0o777;
   if (loaded.secrets.length > 0 && (mode & 0o077) !== 0) {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { stateDir } from '../source/paths.js';
 import { PLAN_VERSION, planSchema, type Json, type Plan } from './plan.js';
 import { pidAlive } from './lock.js';
+import { MASK, Redactor, redact } from '../source/logs/redact.js';
 
 export class PlanFileError extends Error {
   constructor(
@@ -50,7 +51,6 @@ export function listPlanFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   }
 }
 
-const MASK = '***';
 /** Input/output keys whose string values are secret whatever they hold. */
 const SECRET_KEY = /secret|password|passphrase|token|private[_-]?key|api[_-]?key/i;
 /** A Jinja/vault reference names a secret; it is not one. */
@@ -58,25 +58,24 @@ const REFERENCE = /^\s*\{\{.*\}\}\s*$/s;
 /** Shorter "secrets" would mask ordinary words all over the file. */
 const MIN_SECRET_LENGTH = 6;
 
-function maskString(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
-  return out;
-}
-
-function maskJson(value: Json, secrets: readonly string[], secretKey: boolean): Json {
-  if (typeof value === 'string') return secretKey && !REFERENCE.test(value) && value !== '' ? MASK : maskString(value, secrets);
-  if (Array.isArray(value)) return value.map((v) => maskJson(v, secrets, secretKey));
+function maskJson(value: Json, redactText: (text: string) => string, secretKey: boolean): Json {
+  if (typeof value === 'string') return secretKey && !REFERENCE.test(value) && value !== '' ? MASK : redactText(value);
+  if (Array.isArray(value)) return value.map((v) => maskJson(v, redactText, secretKey));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskJson(v, secrets, secretKey || SECRET_KEY.test(k))]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskJson(v, redactText, secretKey || SECRET_KEY.test(k))]));
   }
   return value;
 }
 
-/** The plan with every known secret value and every secret-named input/output masked. */
+/**
+ * The plan with secrets masked: the values given here (in every encoding they travel
+ * in), everything the process-wide redactor knows (registered secrets, token and hash
+ * shapes), and every string under a secret-named input/output key.
+ */
 export function redactPlan(plan: Plan, secrets: readonly string[] = []): Plan {
-  const known = [...new Set(secrets.filter((s) => s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
-  return maskJson(plan as unknown as Json, known, false) as unknown as Plan;
+  const known = new Redactor();
+  for (const secret of secrets) if (secret.length >= MIN_SECRET_LENGTH) known.addSecret(secret, 'plan secret');
+  return maskJson(plan as unknown as Json, (text) => redact(known.redact(text)), false) as unknown as Plan;
 }
 
 export interface SaveOptions {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MASK, redact } from '../../source/logs/redact.js';
 import { AnswersError, MissingAnswer, loadAnswers, parseAnswers, requireAnswer } from '../../state/answers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-answers-'));
@@ -117,6 +118,7 @@ describe('answers file', () => {
     fs.chmodSync(file, 0o644);
     const loaded = loadAnswers(file);
     expect(loaded.secrets).toEqual(['correct-horse']);
+    expect(redact('register-user alice correct-horse 1')).toBe(`register-user alice ${MASK} 1`);
     expect(loaded.warnings).toEqual([`${file} holds secrets and is readable by others (mode 644): chmod 600 ${file}`]);
     fs.chmodSync(file, 0o600);
     expect(loadAnswers(file).warnings).toEqual([]);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLAN_VERSION, planSchema } from '../../state/plan.js';
 import { PlanFileError, listPlanFiles, loadPlan, planFilePath, planKey, redactPlan, savePlan } from '../../state/persist.js';
 import { reduce } from '../../state/reducer.js';
+import { MASK } from '../../source/logs/redact.js';
 import { compiledChild } from './children/build.js';
 import { at, freshPlan, planBefore } from './fixtures.js';
 
@@ -72,10 +73,14 @@ describe('savePlan / loadPlan', () => {
     for (const secret of [HEX, PASSWORD, 'another-one-123']) expect(text).not.toContain(secret);
     expect(text).toContain('{{ vault_mas_secret }}');
     const loaded = loadPlan(file)!;
-    expect(loaded.steps[0].commands).toEqual(['mas-cli manage register-user -p *** alice']);
-    expect(loaded.steps[0].error).toBe('config has secret ***');
-    expect(loaded.steps[0].inputs).toEqual({ encryption: '***', admin: { password: '***' }, vault: { secret: '{{ vault_mas_secret }}' }, clientSecret: '***' });
+    expect(loaded.steps[0].commands).toEqual([`mas-cli manage register-user -p ${MASK} alice`]);
+    expect(loaded.steps[0].error).toBe(`config has secret ${MASK}`);
+    expect(loaded.steps[0].inputs).toEqual({ encryption: MASK, admin: { password: MASK }, vault: { secret: '{{ vault_mas_secret }}' }, clientSecret: MASK });
     expect(redactPlan(plan, ['abc']).steps[0].error).toContain(HEX.slice(0, 8)); // too short to be a secret: not masked
+    // Token shapes are masked even when nobody registered them (the shared redactor's rules).
+    const leaked = reduce(reduce(freshPlan(), { type: 'step-started', at: at(), step: 'prerequisites' }),
+      { type: 'step-failed', at: at(), step: 'prerequisites', error: 'syn2mas said refresh_token=syr_abcdefghijklmnop_1234' });
+    expect(redactPlan(leaked).steps[0].error).not.toContain('syr_abcdefghijklmnop');
   });
 
   it('moves a corrupt file aside (never deletes it) and says where', () => {
