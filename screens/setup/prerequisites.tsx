@@ -55,7 +55,7 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
     question = (
       <Box>
         <Text bold>Apply this fix to vars.yml? </Text>
-        <ConfirmInput defaultChoice="cancel" onConfirm={() => props.onApplyFix(current)} onCancel={() => setDeclined((d) => [...d, current.id])} />
+        <ConfirmInput key={current.id} defaultChoice="cancel" submitOnEnter={false} onConfirm={() => props.onApplyFix(current)} onCancel={() => setDeclined((d) => [...d, current.id])} />
       </Box>
     );
     hints = [['y', 'apply fix'], ['n', 'not now'], ...hints];
@@ -63,7 +63,7 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
     question = (
       <Box>
         <Text bold>Accept this warning and go on? </Text>
-        <ConfirmInput defaultChoice="cancel" onConfirm={() => setAcked((a) => [...a, current.id])} onCancel={() => setDeclined((d) => [...d, current.id])} />
+        <ConfirmInput key={current.id} defaultChoice="cancel" submitOnEnter={false} onConfirm={() => setAcked((a) => [...a, current.id])} onCancel={() => setDeclined((d) => [...d, current.id])} />
       </Box>
     );
     hints = [['y', 'accept'], ['n', 'fix it first'], ...hints];

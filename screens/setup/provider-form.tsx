@@ -39,7 +39,7 @@ export function ProviderFormScreen({ initial, title, onSave, onCancel }: Provide
     else if (key.tab) move(key.shift ? -1 : 1);
     else if (key.return && rows[index] === SAVE) {
       if (result.ok) onSave(result.provider);
-      else setFocus(Math.max(0, rows.indexOf([...errors.keys()].find((p) => rows.includes(p)) ?? rows[0])));
+      else setFocus(Math.max(0, rows.findIndex((r) => errors.has(r))));
     }
   });
 
@@ -79,15 +79,21 @@ export function ProviderFormScreen({ initial, title, onSave, onCancel }: Provide
 }
 
 function Editor({ field, value, onChange, onNext }: { field: FieldSpec; value: string; onChange: (v: string) => void; onNext: () => void }): React.JSX.Element {
+  // @inkjs/ui Select focuses its first option: start the list (cyclically) at the current
+  // value, once per field, so ↑↓ move from what is chosen now.
+  const [options] = useState(() => {
+    const values = (field.kind === 'bool' ? ['', 'true', 'false'] : [...(field.options ?? [])]).map((v) => (v === '' ? DEFAULT_OPTION : v));
+    const at = Math.max(0, values.indexOf(value === '' ? DEFAULT_OPTION : value));
+    return [...values.slice(at), ...values.slice(0, at)].map((v) => ({ label: v, value: v }));
+  });
   if (field.kind === 'choice' || field.kind === 'bool') {
-    const values = field.kind === 'bool' ? ['', 'true', 'false'] : [...(field.options ?? [])];
     return (
       <Box>
         <Text>{field.label}: </Text>
         <Select
           visibleOptionCount={3}
           defaultValue={value === '' ? DEFAULT_OPTION : value}
-          options={values.map((v) => ({ label: v === '' ? DEFAULT_OPTION : v, value: v === '' ? DEFAULT_OPTION : v }))}
+          options={options}
           onChange={(v) => onChange(v === DEFAULT_OPTION ? '' : v)}
         />
       </Box>

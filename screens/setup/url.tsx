@@ -32,14 +32,18 @@ export function UrlScreen(props: UrlProps): React.JSX.Element {
     else if (key.tab || key.upArrow || key.downArrow) setField((f) => (f === 'hostname' ? 'prefix' : 'hostname'));
   });
 
-  const submitHostname = () => {
-    if (problems.hostname) return;
-    if (custom) props.onCheckDns(url.hostname.toLowerCase());
+  // Submit handlers judge the value the input hands over, not this render's copy of it.
+  const submitHostname = (typed: string) => {
+    const hostname = typed.trim().toLowerCase();
+    if (checkUrl({ hostname, prefix: '/' }).hostname) return;
+    if (hostname !== defaultHostname(props.domain)) props.onCheckDns(hostname);
     setField('prefix');
   };
-  const submitPrefix = () => {
-    if (problems.hostname) return setField('hostname');
-    if (!problems.prefix) props.onSubmit({ hostname: url.hostname.toLowerCase(), prefix: url.prefix });
+  const submitPrefix = (prefix: string) => {
+    const next = { hostname: url.hostname.toLowerCase(), prefix };
+    const bad = checkUrl(next);
+    if (bad.hostname) return setField('hostname');
+    if (!bad.prefix) props.onSubmit(next);
   };
 
   const dns = props.dns && props.dns.hostname === url.hostname.toLowerCase() ? props.dns.result : undefined;

@@ -94,10 +94,16 @@ const providerShape = z.object({
   registration_token_required: z.boolean().optional(),
 });
 
-/** The provider schema with MAS's load-time rules (UpstreamOAuth2Config::validate) and the wizard's own. */
-export const providerSchema = providerShape.superRefine((p, ctx) => {
-  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-  const method = p.token_endpoint_auth_method;
+type Issue = { path: string[]; message: string };
+type Loose = Partial<z.infer<typeof providerShape>>;
+
+/**
+ * MAS's load-time rules (UpstreamOAuth2Config::validate) and the wizard's own. They run on
+ * the raw input too, so an operator sees every problem at once, not only the type errors.
+ */
+function ruleIssues(p: Loose): Issue[] {
+  const out: Issue[] = [];
+  const issue = (path: string[], message: string) => out.push({ path, message });
   const discovery = p.discovery_mode ?? 'oidc';
   const hasSecret = p.client_secret != null || p.client_secret_file != null;
   // 1. issuer is needed for discovery
@@ -108,6 +114,14 @@ export const providerSchema = providerShape.superRefine((p, ctx) => {
     if (p.token_endpoint == null) issue(['token_endpoint'], 'required when discovery is disabled');
   }
   if (p.client_secret != null && p.client_secret_file != null) issue(['client_secret_file'], 'cannot specify both client_secret and client_secret_file');
+  // Rules 2–6 depend on the method; an unknown one is already a type error of its own.
+  const method = p.token_endpoint_auth_method;
+  if (method !== undefined && (AUTH_METHODS as readonly string[]).includes(method)) methodRules(p, method, hasSecret, issue);
+  claimsRules(p, issue);
+  return out;
+}
+
+function methodRules(p: Loose, method: string, hasSecret: boolean, issue: (path: string[], message: string) => void) {
   // 2–3. client secret vs method
   if (SECRET_METHODS.has(method) && !hasSecret) issue(['client_secret'], `required for ${method}`);
   if (!SECRET_METHODS.has(method) && hasSecret) issue([p.client_secret != null ? 'client_secret' : 'client_secret_file'], `not allowed with ${method}`);
@@ -120,6 +134,9 @@ export const providerSchema = providerShape.superRefine((p, ctx) => {
   if (method === 'sign_in_with_apple' && p.sign_in_with_apple && p.sign_in_with_apple.private_key == null && p.sign_in_with_apple.private_key_file == null) {
     issue(['sign_in_with_apple', 'private_key_file'], 'a private key (file or inline) is required for Sign in with Apple');
   }
+}
+
+function claimsRules(p: Loose, issue: (path: string[], message: string) => void) {
   // 7. skip_confirmation
   const ci = p.claims_imports;
   const localpartAction = ci?.localpart?.action ?? 'ignore';
@@ -133,7 +150,13 @@ export const providerSchema = providerShape.superRefine((p, ctx) => {
   if (onConflict !== 'fail' && localpartAction !== 'force' && localpartAction !== 'require') {
     issue(['claims_imports', 'localpart', 'on_conflict'], `${onConflict} needs localpart action force or require`);
   }
+}
+
+/** The provider schema with the load-time rules, for callers that want one zod schema. */
+export const providerSchema = providerShape.superRefine((p, ctx) => {
+  for (const i of ruleIssues(p)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
 });
+
 
 export type Provider = z.infer<typeof providerShape>;
 
@@ -149,12 +172,18 @@ export function newProviderId(): string {
 
 /** Validate one provider (templates bare or raw-wrapped); errors carry the field path. */
 export function checkProvider(input: unknown): { ok: true; provider: Provider } | { ok: false; errors: FieldError[] } {
-  const result = providerSchema.safeParse(unwrapTemplates(input));
-  if (result.success) return { ok: true, provider: result.data };
-  const errors = result.error.issues.map((i) => ({
+  const raw = unwrapTemplates(input);
+  const result = providerShape.safeParse(raw);
+  const rules = isPlainObject(raw) ? ruleIssues(raw as Loose) : [];
+  if (result.success && rules.length === 0) return { ok: true, provider: result.data };
+  const errors: FieldError[] = result.success ? [] : result.error.issues.map((i) => ({
     path: i.path.map(String).join('.') || '(provider)',
     message: i.code === 'invalid_type' && i.input === undefined ? 'required' : i.message,
   }));
+  for (const r of rules) {
+    const path = r.path.join('.');
+    if (!errors.some((e) => e.path === path)) errors.push({ path, message: r.message });
+  }
   return { ok: false, errors };
 }
 

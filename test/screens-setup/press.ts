@@ -22,9 +22,10 @@ export async function press(app: App, keys: string, opts: { changes?: boolean } 
   const before = app.lastFrame();
   app.stdin.write(keys);
   if (opts.changes === false) { await delay(30); return; }
-  await waitFor(() => app.lastFrame() !== before, `the frame to change after ${JSON.stringify(keys)}`);
-  // A key can mount a new input whose useInput attaches in an effect after the frame.
-  await delay(10);
+  await waitFor(() => app.lastFrame() !== before, `the frame to change after ${JSON.stringify(keys)}; frame:\n${before}`);
+  // A key can mount a new input, or re-render one, whose useInput handler is (re)attached in
+  // an effect after the frame; on two busy cores one tick is not always enough.
+  await delay(30);
 }
 
 /** Let useInput attach before the first key (a write right after render is lost). */
