@@ -80,6 +80,7 @@ export function LogPane({ source, height, width, isActive = true, showHints = tr
   const scrollTo = (n: number) => setEnd(n >= total ? null : clamp(n));
 
   useInput((_input, key) => {
+    if (total === 0) return;
     if (key.upArrow) scrollTo(shownEnd - 1);
     else if (key.downArrow) scrollTo(shownEnd + 1);
     else if (key.pageUp) scrollTo(shownEnd - logRows);
