@@ -51,6 +51,8 @@ export class Transcript {
   private nextId = 1;
   private readonly started = new Map<string, number>();
   private lines = 0;
+  // process.exit() skips timers: write what is buffered on the way out (writeSync works in 'exit').
+  private readonly flushOnExit = () => this.flush();
 
   /** Opens (creating with mode 0600, parent dirs 0700) or appends to `file`. Refuses symlinks and group/world-readable files it cannot fix. */
   constructor(readonly file: string, private readonly redactor: Redactor = defaultRedactor) {
@@ -69,6 +71,7 @@ export class Transcript {
       fs.closeSync(this.fd);
       throw new Error(`transcript: ${file} could not be made private (mode 0600)`);
     }
+    process.on('exit', this.flushOnExit);
   }
 
   /** Number of output lines written (or buffered) so far. */
@@ -139,6 +142,7 @@ export class Transcript {
     if (this.fd < 0) return;
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     this.flush();
+    process.off('exit', this.flushOnExit);
     fs.closeSync(this.fd);
     this.fd = -1;
   }

@@ -75,6 +75,16 @@ describe('Transcript', () => {
     t.close();
   });
 
+  it('loses no buffered line when the program calls process.exit() without closing it', () => {
+    const file = path.join(dir, 'exit.jsonl');
+    const code = `import { Transcript } from './source/logs/transcript.ts';
+      const t = new Transcript(${JSON.stringify(file)});
+      for (let i = 0; i < 500; i++) t.line('stdout', 'line ' + i);
+      process.exit(0);`;
+    execFileSync('node', ['--import', 'tsx', '--input-type=module', '-e', code]);
+    expect(outLines(readTranscript(file))).toEqual(Array.from({ length: 500 }, (_, i) => `line ${i}`));
+  });
+
   it('names an unknown command id and a closed transcript in its errors', () => {
     const t = new Transcript(path.join(dir, 't.jsonl'), new Redactor());
     expect(() => t.endCommand('c9', { code: 0 })).toThrow(/unknown command id "c9"/);
