@@ -330,3 +330,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function callbackUrl(publicBase: string, id: string): string {
   return `${publicBase.replace(/\/?$/, '/')}upstream/callback/${id}`;
 }
+
+/** Literal secrets inside providers (not Ansible references), for the redactor. */
+export function providerSecrets(providers: Provider[]): string[] {
+  const literal = (v: string | null | undefined): v is string => typeof v === 'string' && v !== '' && !/^\s*\{\{[\s\S]*\}\}\s*$/.test(v);
+  return providers.flatMap((p) => [p.client_secret, p.sign_in_with_apple?.private_key].filter(literal));
+}

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  AUTH_METHODS, callbackUrl, checkProvider, DISCOVERY_MODES, IMPORT_ACTIONS, JWS_ALGS, newProviderId, PKCE_METHODS,
+  AUTH_METHODS, callbackUrl, providerSecrets, checkProvider, DISCOVERY_MODES, IMPORT_ACTIONS, JWS_ALGS, newProviderId, PKCE_METHODS,
   toVarsValue, unknownKeys, validateProviders, type Provider,
 } from '../../source/mas/providers.js';
 import { emptyForm, formToProvider, providerToForm, type ProviderForm } from '../../source/mas/provider-form.js';
@@ -104,6 +104,7 @@ describe('toVarsValue', () => {
     expect(v.claims_imports.email.template).toBe('{% raw %}{{ user.email }}{% endraw %}');
     expect(v.additional_authorization_parameters).toEqual({ login_hint: '{% raw %}{{ params.login_hint }}{% endraw %}', kc_idp_hint: 'saml' });
     expect(p.claims_imports?.localpart?.template).toBe('{{ user.preferred_username }}'); // input untouched
+    expect(providerSecrets([p, base as Provider])).toEqual(['s3cr3t']); // the vault reference is not a secret value
     expect(callbackUrl('https://matrix.example.org/auth/', ID)).toBe(`https://matrix.example.org/auth/upstream/callback/${ID}`);
   });
 });

@@ -54,8 +54,8 @@ describe('provider form', () => {
     await press(app, KEY.enter); // client_secret_post
     expect(app.lastFrame()).toMatch(/Client auth method\s+client_secret_post/);
 
-    await press(app, KEY.shiftTab); // wrap around to the save row
-    for (let i = 0; i < 40 && !app.lastFrame()!.includes('❯ [ Save this provider ]'); i++) await press(app, KEY.tab);
+    // Shift+Tab past the first field wraps to the save row.
+    for (let i = 0; i < 40 && !app.lastFrame()!.includes('❯ [ Save this provider ]'); i++) await press(app, KEY.shiftTab);
     app.stdin.write(KEY.enter);
     await waitFor(() => saved.length === 1, 'save');
     expect(saved[0]).toMatchObject({ id: ID, issuer: longIssuer, client_id: 'matrix-client', client_secret: secret, token_endpoint_auth_method: 'client_secret_post' });
