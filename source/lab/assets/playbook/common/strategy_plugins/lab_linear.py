@@ -9,8 +9,9 @@ from ansible.plugins.strategy.linear import StrategyModule as LinearStrategyModu
 
 class StrategyModule(LinearStrategyModule):
     def _queue_task(self, host, task, task_vars, play_context):
-        faults_file = task_vars.get('lab_faults_file')
-        if faults_file and os.path.exists(faults_file):
+        # <lab>/playbook/strategy_plugins/lab_linear.py -> <lab>/faults.json
+        faults_file = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'faults.json')
+        if os.path.exists(faults_file):
             with open(faults_file) as f:
                 fail_task = json.load(f).get('failTask')
             if fail_task and task.name == fail_task:
