@@ -172,7 +172,7 @@ export function reduce(plan: Plan, event: PlanEvent): Plan {
       if (!stepDefinition(event.step).skippable) {
         throw new PlanTransitionError('not-skippable', event.step, `"${event.step}" cannot be skipped: later steps depend on it`);
       }
-      requireStatus(step, ['pending', 'failed'], 'not-pending', 'skip');
+      requireStatus(step, ['pending', 'failed', 'running'], 'not-pending', 'skip');
       requirePredecessorsDone(plan, index, 'skip');
       return {
         ...base,

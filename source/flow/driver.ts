@@ -1,0 +1,110 @@
+// The one loop both drivers (TUI and `run --answers`) use: reconcile what a previous
+// process left `needs-check`, then take the next step through its guard, record it as
+// started (with its job and commands), run it, and record what happened.
+import { canStart } from '../../state/guards.js';
+import { nextStep, stepIndex } from '../../state/reducer.js';
+import { readServerRecord, type ServerRecord } from '../../state/server-record.js';
+import { stepDefinition, type StepId } from '../../state/steps.js';
+import { MissingAnswer } from '../../state/answers.js';
+import type { FlowContext } from './context.js';
+import { Declined } from './io.js';
+import type { StepRunner } from './steps/step.js';
+import { RUNNERS } from './steps/index.js';
+
+export interface DriveResult {
+  /** 0 done (or stopped at --until), 3 blocked, 4 a step failed. */
+  code: 0 | 3 | 4;
+  message: string;
+  step?: StepId;
+}
+
+async function serverRecord(ctx: FlowContext): Promise<ServerRecord | null> {
+  try {
+    return await readServerRecord(await ctx.session.server(), { baseDir: ctx.session.layout.base, become: ctx.session.become });
+  } catch (error) {
+    ctx.io.say(`Could not read the server's record of irreversible steps: ${(error as Error).message}`, 'warn');
+    return null;
+  }
+}
+
+/** Steps a previous process left `needs-check` are probed and settled before anything else runs. */
+export async function reconcileAll(ctx: FlowContext, runners: Record<StepId, StepRunner> = RUNNERS): Promise<DriveResult | null> {
+  for (const step of ctx.plan().steps.filter((s) => s.status === 'needs-check')) {
+    const runner = runners[step.id];
+    ctx.io.say(`"${step.id}" was running when the wizard stopped; checking what happened…`, 'warn');
+    try {
+      const found = runner.reconcile ? await runner.reconcile(ctx, step) : { to: 'pending' as const, evidence: 'it changes nothing that cannot be done again; it will run again' };
+      if (!found) continue;
+      ctx.dispatch({ type: 'step-reconciled', at: ctx.now(), step: step.id, to: found.to, evidence: found.evidence, outputs: found.outputs, backup: found.backup, dryRun: found.dryRun });
+      ctx.io.say(`"${step.id}": ${found.to} — ${found.evidence}`, found.to === 'failed' ? 'error' : 'ok');
+      if (found.to === 'failed') return { code: 4, message: `${step.id}: ${found.evidence}`, step: step.id };
+    } catch (error) {
+      return { code: 4, message: `cannot check "${step.id}" against the server yet: ${(error as Error).message}. Nothing was re-run; try again when the server is reachable.`, step: step.id };
+    }
+  }
+  return null;
+}
+
+/** Runs the plan from its next step, up to and including `until`. */
+export async function drive(ctx: FlowContext, options: { until?: StepId; runners?: Record<StepId, StepRunner> } = {}): Promise<DriveResult> {
+  const runners = options.runners ?? RUNNERS;
+  const settled = await reconcileAll(ctx, runners);
+  if (settled) return settled;
+  const until = options.until;
+  if (until) stepIndex(ctx.plan(), until);
+  for (;;) {
+    const plan = ctx.plan();
+    const step = nextStep(plan);
+    if (!step) return { code: 0, message: 'every step is done' };
+    if (until && stepIndex(plan, step.id) > stepIndex(plan, until)) return { code: 0, message: `stopped after "${until}" as asked` };
+    const def = stepDefinition(step.id);
+    const runner = runners[step.id];
+
+    let typed: string | undefined;
+    let record: ServerRecord | null = null;
+    if (def.irreversible) {
+      record = await serverRecord(ctx);
+      // Everything but the typed name first: no point asking for it when the gate is shut anyway.
+      const pre = canStart(plan, step.id, { currentVarsHash: ctx.varsHash(), typedServerName: plan.serverName, serverRecord: record });
+      if (!pre.ok) return { code: 3, message: `"${step.id}" cannot start:\n  - ${pre.reasons.join('\n  - ')}`, step: step.id };
+      ctx.io.say(`${def.title}: ${def.irreversibleWarning ?? 'this cannot be undone.'}`, 'warn');
+      for (const c of runner.commands(ctx.session)) ctx.io.say(`It will run: ${c}`);
+      const confirmed = await ctx.io.typeToConfirm({ key: 'confirm_server_name', question: `Type the server name (${plan.serverName}) to start the real migration`, expected: plan.serverName, warning: def.irreversibleWarning ?? '' }).catch((e: unknown) => {
+        if (e instanceof MissingAnswer) throw e;
+        throw e;
+      });
+      typed = confirmed ? plan.serverName : '';
+    }
+    const guard = canStart(plan, step.id, { currentVarsHash: ctx.varsHash(), typedServerName: typed, serverRecord: record });
+    if (!guard.ok) return { code: 3, message: `"${step.id}" cannot start:\n  - ${guard.reasons.join('\n  - ')}`, step: step.id };
+
+    ctx.dispatch({ type: 'step-started', at: ctx.now(), step: step.id, inputs: runner.inputs?.(ctx) ?? {}, commands: runner.commands(ctx.session) });
+    ctx.io.say(`▶ ${def.title}: ${def.description}`);
+    let outcome;
+    try {
+      outcome = await runner.run(ctx);
+    } catch (error) {
+      const blocked = error instanceof Declined || error instanceof MissingAnswer;
+      const message = (error as Error).message;
+      ctx.dispatch({ type: 'step-failed', at: ctx.now(), step: step.id, error: message });
+      return { code: blocked ? 3 : 4, message: `${step.id}: ${message}`, step: step.id };
+    }
+    switch (outcome.status) {
+      case 'succeeded':
+        ctx.dispatch({ type: 'step-succeeded', at: ctx.now(), step: step.id, outputs: outcome.outputs, backup: outcome.backup, dryRun: outcome.dryRun });
+        ctx.io.say(`✔ ${def.title} done.`, 'ok');
+        break;
+      case 'skipped':
+        ctx.dispatch({ type: 'step-skipped', at: ctx.now(), step: step.id, reason: outcome.reason });
+        ctx.io.say(`– ${def.title} skipped: ${outcome.reason}`);
+        break;
+      case 'blocked':
+        ctx.dispatch({ type: 'step-failed', at: ctx.now(), step: step.id, error: outcome.reasons.join('\n') });
+        return { code: 3, message: `"${step.id}" is blocked:\n  - ${outcome.reasons.join('\n  - ')}`, step: step.id };
+      case 'failed':
+        ctx.dispatch({ type: 'step-failed', at: ctx.now(), step: step.id, error: outcome.error, outputs: outcome.outputs });
+        return { code: 4, message: `"${step.id}" failed: ${outcome.error}`, step: step.id };
+    }
+    if (until === step.id) return { code: 0, message: `stopped after "${until}" as asked` };
+  }
+}

@@ -1,0 +1,82 @@
+// Prerequisites: the preflight rules on vars.yml plus the server probes. Blockers the
+// wizard can fix are fixed with consent (answers `fix:`), warnings are accepted one by
+// one (answers `accept:`); anything left blocks the plan before a single change is made.
+import type { Finding } from '../../preflight/finding.js';
+import { runRules } from '../../preflight/rules.js';
+import { probeServer } from '../../preflight/probes.js';
+import { isPlainObject, PROVIDERS_KEY } from '../../mas/providers.js';
+import type { FlowContext } from '../context.js';
+import type { StepOutcome, StepRunner } from './step.js';
+import { changeVars, varsValues } from './vars-change.js';
+import type { Session } from '../../session.js';
+
+/** Findings a later step of the wizard resolves itself: shown, never blocking here. */
+const LATER: Record<string, string> = {
+  'mas.secret-invalid': 'secret',
+  'mas.path-prefix-invalid': 'url',
+  'mas.hostname-needs-dns': 'url',
+  'synapse.oidc-needs-conversion': 'providers',
+  'mas.provider-invalid': 'providers',
+  'mas.unknown-provider-keys': 'providers',
+};
+
+export async function collectFindings(ctx: FlowContext, options: { probe: boolean }): Promise<Finding[]> {
+  const s = ctx.session;
+  const findings = runRules({ layers: s.layers(), checkout: s.checkout, generation: s.generation });
+  if (!options.probe) return findings;
+  const values = varsValues(ctx);
+  const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
+  const probed = await probeServer(await s.server(), s.cat, {
+    serverName: s.serverName,
+    mappedIdps: providers.filter(isPlainObject).map((p) => p.synapse_idp_id).filter((v): v is string => typeof v === 'string'),
+  });
+  for (const c of probed.commands) ctx.transcript.note(`probe: ${c}`);
+  ctx.io.say(`Services: ${Object.entries(probed.services).map(([u, st]) => `${u} ${st}`).join(', ')}`);
+  return [...findings, ...probed.findings];
+}
+
+function line(f: Finding): string {
+  return `[${f.severity}] ${f.id}: ${f.title} (${f.source})`;
+}
+
+export const prerequisites: StepRunner = {
+  id: 'prerequisites',
+  commands: (s: Session) => [
+    s.cat.sql('synapse', 'SELECT count(*) FROM users').display.replace(/'SELECT count\(\*\) FROM users'$/, '…'),
+    s.cat.service('is-active', 'matrix-synapse.service').display,
+  ],
+  async run(ctx): Promise<StepOutcome> {
+    const inMigration = ctx.plan().flow === 'migrate';
+    let findings = await collectFindings(ctx, { probe: true });
+    const relevant = (f: Finding) => inMigration || !f.id.startsWith('db.') || f.id === 'db.mas-not-empty';
+    findings = findings.filter(relevant);
+    for (const f of findings) ctx.io.say(line(f), f.severity === 'block' ? 'error' : f.severity === 'warn' ? 'warn' : 'info');
+
+    const later = findings.filter((f) => f.severity === 'block' && LATER[f.id]);
+    for (const f of later) ctx.io.say(`${f.id} is handled in the "${LATER[f.id]}" step.`);
+    const fixable = findings.filter((f) => f.severity === 'block' && !LATER[f.id] && f.edits?.length);
+    const warnings = findings.filter((f) => f.severity === 'warn');
+    const chosen = fixable.length || warnings.length ? await ctx.io.findings({ fixable, warnings }) : { fix: [], accept: [] };
+
+    const edits = fixable.filter((f) => chosen.fix.includes(f.id)).flatMap((f) => f.edits ?? []);
+    const written = await changeVars(ctx, 'fix', 'Fixes for the prerequisites', edits);
+    if (written.changed) findings = (await collectFindings(ctx, { probe: true })).filter(relevant);
+
+    const blockers = findings.filter((f) => f.severity === 'block' && !LATER[f.id]);
+    const unaccepted = findings.filter((f) => f.severity === 'warn' && !chosen.accept.includes(f.id));
+    const reasons = [
+      ...blockers.map((f) => `${f.id}: ${f.title} — ${f.fix}`),
+      ...unaccepted.map((f) => `${f.id} (warning) is not accepted: ${f.title}. Accept it (answers \`accept: [${f.id}]\`) or fix it — ${f.fix}`),
+    ];
+    if (reasons.length) return { status: 'blocked', reasons };
+    return {
+      status: 'succeeded',
+      outputs: {
+        findings: findings.map((f) => ({ id: f.id, severity: f.severity })),
+        fixed: fixable.filter((f) => chosen.fix.includes(f.id)).map((f) => f.id),
+        accepted: warnings.map((f) => f.id),
+        vars_changed: written.keys,
+      },
+    };
+  },
+};

@@ -1,0 +1,187 @@
+// syn2mas-check, dry-run and migrate: the playbook's syn2mas tag for the detected
+// generation. The dry run's counts and timings are kept (they estimate the downtime);
+// the real run is noted in the server's own record before and after it runs.
+import { parseSyn2masOutput, estimateDowntime, type Syn2masReport } from '../../parsers/syn2mas.js';
+import { probeServer } from '../../preflight/probes.js';
+import { isPlainObject, PROVIDERS_KEY } from '../../mas/providers.js';
+import { noteServerStep, readServerRecord } from '../../../state/server-record.js';
+import type { Json } from '../../../state/plan.js';
+import type { Session } from '../../session.js';
+import type { FlowContext } from '../context.js';
+import type { Reconciled, StepOutcome, StepRunner } from './step.js';
+import { jobOf, jobState, nextJob, resumePlaybook, runPlaybook, type PlaybookRun } from './long-run.js';
+import { varsValues } from './vars-change.js';
+
+
+/**
+ * syn2mas's own lines, out of the playbook log: the result is printed by a debug task
+ * as YAML (stdout_lines/stderr_lines items, quoted), or inline in a failed task's message.
+ */
+export function syn2masReport(log: string): Syn2masReport {
+  const lines = log.split('\n').map((l) => {
+    const item = /^\s+-\s+(['"]?)(.*)\1\s*$/.exec(l);
+    const text = item ? item[2] : l.trim();
+    return text.replace(/''/g, "'");
+  });
+  return parseSyn2masOutput(lines.join('\n'));
+}
+
+function counts(report: Syn2masReport): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const st of report.stages) out[st.entity] = st.migrated;
+  if (report.tool === 'legacy' && report.legacy.completed) out.users = report.legacy.completed.users;
+  return out;
+}
+
+function timings(report: Syn2masReport): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const st of report.stages) out[st.entity] = st.seconds;
+  const est = estimateDowntime(report);
+  if (est) { out.measured_seconds = est.measuredSeconds; out.downtime_estimate_seconds = est.estimateSeconds; }
+  return out;
+}
+
+/** The legacy playbook has no syn2mas check: the wizard's own database checks stand in for it. */
+async function legacyCheck(ctx: FlowContext): Promise<StepOutcome> {
+  const s = ctx.session;
+  ctx.io.say('The legacy playbook (MAS ≤ 0.15) has no syn2mas check; running the wizard\'s own read-only database checks instead.');
+  const values = varsValues(ctx);
+  const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
+  const probed = await probeServer(await s.server(), s.cat, { serverName: s.serverName, mappedIdps: providers.filter(isPlainObject).map((p) => `oidc-${String(p.id)}`) });
+  for (const c of probed.commands) ctx.transcript.note(`probe: ${c}`);
+  const blockers = probed.findings.filter((f) => f.severity === 'block' && f.id !== 'db.external-ids-unmapped');
+  for (const f of probed.findings) ctx.io.say(`[${f.severity}] ${f.id}: ${f.title}`, f.severity === 'block' ? 'error' : 'info');
+  if (blockers.length) return { status: 'failed', error: blockers.map((f) => `${f.id}: ${f.title} — ${f.fix}`).join('\n') };
+  return { status: 'succeeded', outputs: { checks: probed.findings.map((f) => f.id), tool: 'wizard probes (legacy playbook)' } };
+}
+
+async function acknowledgeWarnings(ctx: FlowContext, report: Syn2masReport): Promise<string | null> {
+  for (const w of report.warnings) {
+    ctx.io.say(`syn2mas warning: ${w.text}\n  ${w.explanation}${w.fix ? `\n  What to do: ${w.fix}` : ''}`, 'warn');
+    const yes = await ctx.io.confirm({ key: `accept: syn2mas.warnings`, question: `Accept this syn2mas warning and go on? "${w.text.slice(0, 120)}"` });
+    if (!yes) return w.text;
+  }
+  return null;
+}
+
+export const syn2masCheck: StepRunner = {
+  id: 'syn2mas-check',
+  commands: (s: Session) => (s.generation === 'legacy' ? [s.cat.sql('synapse', 'SELECT …').display.replace(/'SELECT …'$/, '<read-only checks>')] : [s.cat.syn2mas('check').display]),
+  inputs: (ctx) => ({ job: { ...nextJob(ctx, 'syn2mas-check', 'controller', false) } }),
+  async run(ctx): Promise<StepOutcome> {
+    if (ctx.session.generation === 'legacy') return legacyCheck(ctx);
+    const run = await runPlaybook(ctx, 'syn2mas-check', ctx.session.cat.syn2mas('check'));
+    return judgeCheck(ctx, run);
+  },
+  async reconcile(ctx, step) {
+    return reconcileReadOnly(ctx, step, 'syn2mas-check');
+  },
+};
+
+async function judgeCheck(ctx: FlowContext, run: PlaybookRun): Promise<StepOutcome> {
+  const report = syn2masReport(run.ran.output);
+  const rc = run.summary.failures[0]?.rc;
+  const outputs: Record<string, Json> = { errors: report.errors.map((e) => e.text), warnings: report.warnings.map((w) => w.text) };
+  if (run.ok) return { status: 'succeeded', outputs };
+  if (rc === 11 && report.errors.length === 0) {
+    const refused = await acknowledgeWarnings(ctx, report);
+    if (refused) return { status: 'failed', error: `a syn2mas warning was not accepted: ${refused}`, outputs };
+    return { status: 'succeeded', outputs: { ...outputs, accepted_warnings: true } };
+  }
+  return { status: 'failed', error: run.problem ?? 'syn2mas check failed', outputs };
+}
+
+/** Check and dry run write nothing lasting: an interrupted one is judged from its log, or simply run again. */
+async function reconcileReadOnly(ctx: FlowContext, step: Parameters<NonNullable<StepRunner['reconcile']>>[1], id: 'syn2mas-check' | 'dry-run'): Promise<Reconciled> {
+  const job = jobOf(step);
+  if (!job || (await jobState(ctx, job)) === 'absent') return { to: 'pending', evidence: 'it never started' };
+  const run = await resumePlaybook(ctx, id, job, ctx.session.cat.syn2mas(id === 'dry-run' ? 'dry-run' : 'check').display);
+  if (id === 'dry-run' && run.ok) {
+    const report = syn2masReport(run.ran.output);
+    return { to: 'succeeded', evidence: 'the dry run finished while the wizard was away', outputs: { counts: counts(report) }, dryRun: dryRunRecord(ctx, report, String(step.inputs.varsHash ?? '')) };
+  }
+  if (id === 'syn2mas-check' && run.ok) return { to: 'succeeded', evidence: 'the check finished while the wizard was away' };
+  return { to: 'pending', evidence: 'it did not finish cleanly; it changes nothing, so it simply runs again' };
+}
+
+function dryRunRecord(ctx: FlowContext, report: Syn2masReport, configHash: string) {
+  return { configHash, passedAt: ctx.now(), counts: counts(report), timings: timings(report) };
+}
+
+export const dryRun: StepRunner = {
+  id: 'dry-run',
+  commands: (s: Session) => [s.cat.syn2mas('dry-run').display],
+  inputs: (ctx) => ({ job: { ...nextJob(ctx, 'dry-run', 'controller', false) }, varsHash: ctx.varsHash() }),
+  async run(ctx): Promise<StepOutcome> {
+    const configHash = ctx.varsHash();
+    const run = await runPlaybook(ctx, 'dry-run', ctx.session.cat.syn2mas('dry-run'));
+    const report = syn2masReport(run.ran.output);
+    if (!run.ok) return { status: 'failed', error: run.problem ?? 'the dry run failed', outputs: { errors: report.errors.map((e) => e.text) } };
+    const record = dryRunRecord(ctx, report, configHash);
+    const est = record.timings.downtime_estimate_seconds;
+    ctx.io.say(`Dry run passed: ${Object.entries(record.counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'no counts reported'}.${est ? ` Expect about ${est} s of downtime for the real run.` : ''}`, 'ok');
+    return { status: 'succeeded', outputs: { counts: record.counts, timings: record.timings }, dryRun: record };
+  },
+  async reconcile(ctx, step) {
+    return reconcileReadOnly(ctx, step, 'dry-run');
+  },
+};
+
+async function note(ctx: FlowContext, outcome: 'started' | 'succeeded' | 'failed' | 'unknown', detail?: string): Promise<void> {
+  const step = ctx.plan().steps.find((s) => s.id === 'migrate');
+  await noteServerStep(await ctx.session.server(), {
+    step: 'migrate', outcome, at: ctx.now(), planId: ctx.plan().id, attempt: step?.attempt ?? 0, ...(detail ? { detail } : {}),
+  }, { baseDir: ctx.session.layout.base, become: ctx.session.become });
+}
+
+function wayBack(ctx: FlowContext): string {
+  const backup = ctx.plan().backup;
+  return [
+    'Synapse and MAS are STOPPED now (a failed real run leaves them so).',
+    'The way back: fix the problem shown above, then either',
+    `  • restore the backup${backup ? ` ${backup.path}` : ''} (see the backup step's restore commands) and run the dry run again, or`,
+    '  • roll back: set matrix_authentication_service_enabled: false, remove the migration flag, run `just setup-all` (Synapse starts again with its own logins).',
+  ].join('\n');
+}
+
+export const migrate: StepRunner = {
+  id: 'migrate',
+  commands: (s: Session) => [s.cat.syn2mas('migrate').display],
+  inputs: (ctx) => ({ job: { ...nextJob(ctx, 'migrate', 'controller', false) } }),
+  async run(ctx): Promise<StepOutcome> {
+    await note(ctx, 'started');
+    const run = await runPlaybook(ctx, 'migrate', ctx.session.cat.syn2mas('migrate'));
+    const report = syn2masReport(run.ran.output);
+    if (!run.ok) {
+      await note(ctx, run.ran.lost ? 'unknown' : 'failed', (run.problem ?? '').split('\n')[0]);
+      ctx.io.say(wayBack(ctx), 'error');
+      return { status: 'failed', error: `${run.problem ?? 'the migration failed'}\n${wayBack(ctx)}`, outputs: { counts: counts(report) } };
+    }
+    await note(ctx, 'succeeded');
+    ctx.io.say('The migration finished. Synapse stays stopped until the cut-over and reinstall.', 'ok');
+    return { status: 'succeeded', outputs: { counts: counts(report) } };
+  },
+  async reconcile(ctx, step): Promise<Reconciled> {
+    // Never re-run: find out what the run did, from its job and the server's record.
+    const job = jobOf(step);
+    const state = job ? await jobState(ctx, job) : 'absent';
+    if (state === 'absent') {
+      const record = await readServerRecord(await ctx.session.server(), { baseDir: ctx.session.layout.base, become: ctx.session.become });
+      const entry = record?.steps.migrate;
+      if (!entry || (entry.planId === ctx.plan().id && entry.attempt < step.attempt)) {
+        return { to: 'pending', evidence: 'the migration never started (no job on record, and the server record has no entry for this attempt)' };
+      }
+      return { to: 'failed', evidence: `the server record says the migration ${entry.outcome} at ${entry.at} but its job is gone; check the MAS database, restore the backup if it is partly filled` };
+    }
+    const run = await resumePlaybook(ctx, 'migrate', job!, ctx.session.cat.syn2mas('migrate').display);
+    const report = syn2masReport(run.ran.output);
+    if (run.ok) {
+      await note(ctx, 'succeeded', 'confirmed after the wizard restarted');
+      return { to: 'succeeded', evidence: 'the migration finished while the wizard was away (exit 0)', outputs: { counts: counts(report) } };
+    }
+    await note(ctx, 'failed', 'found failed after the wizard restarted');
+    return { to: 'failed', evidence: `${run.problem ?? 'the migration did not succeed'}\n${wayBack(ctx)}`, outputs: { counts: counts(report) } };
+  },
+};
+
+

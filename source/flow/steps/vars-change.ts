@@ -1,0 +1,34 @@
+// The one way a step changes vars.yml: compute the edit, show the diff, ask, keep a
+// backup, write atomically, and tell the plan (a change after a passed dry run voids it).
+import type { VarsEdit } from '../../playbook/vars-edit.js';
+import { commitVarsChange, planVarsChange } from '../../playbook/vars-file.js';
+import type { FlowContext } from '../context.js';
+import { Declined } from '../io.js';
+
+export interface VarsChangeResult {
+  changed: boolean;
+  backup: string | null;
+  keys: string[];
+}
+
+export async function changeVars(ctx: FlowContext, key: string, title: string, edits: readonly VarsEdit[]): Promise<VarsChangeResult> {
+  const keys = [...new Set(edits.map((e) => e.key))];
+  if (edits.length === 0) return { changed: false, backup: null, keys: [] };
+  const change = await planVarsChange(ctx.session.varsFile, edits);
+  if (!change.changed) {
+    ctx.io.say(`${ctx.session.varsLabel} already has ${keys.join(', ')} as needed; nothing to change.`, 'ok');
+    return { changed: false, backup: null, keys: [] };
+  }
+  const approved = await ctx.io.reviewDiff({ key, title, diff: change.diff });
+  if (!approved) throw new Declined(`${title}: the change to ${ctx.session.varsLabel} was not approved; nothing was written`);
+  const { backup } = await commitVarsChange(change);
+  ctx.transcript.note(`vars.yml changed (${keys.join(', ')}); backup ${backup}`);
+  ctx.io.say(`Wrote ${ctx.session.varsLabel} (${keys.join(', ')}); the previous version is kept as ${backup}.`, 'ok');
+  ctx.dispatch({ type: 'vars-changed', at: ctx.now(), hash: ctx.varsHash() });
+  return { changed: true, backup, keys };
+}
+
+/** Top-level values of vars.yml as Ansible would load them. */
+export function varsValues(ctx: FlowContext): Record<string, unknown> {
+  return ctx.session.layers()[0].parsed.values;
+}
