@@ -1,0 +1,334 @@
+// `npm run bench`: how fast the wizard is, each figure measured against its baseline in the
+// same run (medians of several runs), on a private loopback sshd and private tmux ptys that
+// are all stopped again, even on failure or Ctrl-C.
+//   npm run bench                 readable table
+//   npm run bench -- --json       the table on stderr, one JSON object on the last stdout line
+//   npm run bench -- --quick      fewer and smaller runs (smoke test; figures are not comparable)
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { packageRoot } from '../source/paths.js';
+import { SshTarget } from '../source/targets/ssh.js';
+import { startSshd, type Sshd } from './sshd.js';
+import { Terminal, wallMs } from './terminal.js';
+import { countTranscript, median, percentile, round } from './stats.js';
+import type { AppConfig, AppResult } from './stream-app.js';
+
+const { values: flags } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } }, strict: true });
+const quick = flags.quick ?? false;
+
+/** Sizes and repetitions; --quick only proves the machinery works. */
+const plan = quick
+  ? { startupRuns: 3, frameRuns: 2, streamLines: 20_000, streamRuns: 1, opensshStreamRuns: 2, commandRuns: 1, commands: 10, inputSamples: 6, inputRate: 5000, millionLines: 100_000 }
+  : { startupRuns: 10, frameRuns: 5, streamLines: 200_000, streamRuns: 3, opensshStreamRuns: 5, commandRuns: 3, commands: 50, inputSamples: 40, inputRate: 5000, millionLines: 1_000_000 };
+
+const root = packageRoot();
+const node = process.execPath;
+const cliJs = path.join(root, 'dist', 'source', 'cli.js');
+const appJs = path.join(root, 'dist', 'bench', 'stream-app.js');
+const millionJs = path.join(root, 'dist', 'bench', 'million.js');
+const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+// Everything started is registered here and undone in reverse order, whatever happens.
+const cleanups: (() => void | Promise<void>)[] = [];
+async function cleanup(): Promise<void> {
+  while (cleanups.length) {
+    try { await cleanups.pop()!(); } catch (error) { log(`cleanup: ${(error as Error).message}`); }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => { log(`${signal}: stopping`); void cleanup().finally(() => process.exit(130)); });
+}
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-bench-'));
+cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+
+/** Wall time of one process run to completion (stdout discarded); throws on a non-zero exit. */
+function timeProcess(argv: readonly string[]): number {
+  const devnull = openSync('/dev/null', 'w');
+  try {
+    const started = performance.now();
+    const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', devnull, 'pipe'] });
+    const ms = performance.now() - started;
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr.toString().trim()}`);
+    return ms;
+  } finally {
+    closeSync(devnull);
+  }
+}
+
+// ---- startup ---------------------------------------------------------------------------
+
+function benchStartup() {
+  const cli: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < plan.startupRuns; i++) { // interleaved, so load changes hit both alike
+    bare.push(timeProcess([node, '-e', '0']));
+    cli.push(timeProcess([node, cliJs, '--version']));
+  }
+  return { startup_ms: median(cli), node_ms: median(bare) };
+}
+
+/** Anything on screen but tmux's own "Pane is dead" notice. */
+const drew = (screen: string[]) => screen.some((l) => l.length > 0 && !l.startsWith('Pane is dead'));
+
+/** Spawn → first non-empty frame in a real 80x24 pty; the real wizard when it draws one. */
+async function benchFirstFrame() {
+  const term = new Terminal(80, 24);
+  cleanups.push(() => term.kill());
+  const stateDir = mkdtempSync(path.join(work, 'state-'));
+  const candidates: { name: string; argv: string[]; env: Record<string, string> }[] = [
+    { name: 'mas-wizard --lab', argv: [node, cliJs, '--lab', '--state-dir', stateDir], env: { MAS_WIZARD_STATE_DIR: stateDir } },
+  ];
+  const rateConfig = path.join(work, 'first-frame.json');
+  writeFileSync(rateConfig, JSON.stringify({ mode: 'rate', linesPerSecond: 0, transcript: path.join(work, 'first-frame.jsonl'), result: path.join(work, 'first-frame.result.json') } satisfies AppConfig));
+  candidates.push({ name: 'bench log-pane app', argv: [node, appJs, rateConfig], env: {} });
+  try {
+    for (const app of candidates) {
+      const times: number[] = [];
+      try {
+        for (let i = 0; i < plan.frameRuns; i++) {
+          const started = term.launch(app.argv, app.env);
+          const frame = await term.waitFor((s) => drew(s) || term.exited(), `the first frame of ${app.name}`, 10_000, 2);
+          if (!drew(frame.screen)) throw new Error(`${app.name} exited without drawing`);
+          times.push(frame.at - started);
+        }
+        return { first_frame_ms: median(times), first_frame_app: app.name };
+      } catch (error) {
+        log(`first frame: ${app.name} gave no frame (${(error as Error).message.split('\n')[0]}); trying the next app`);
+      }
+    }
+    throw new Error('first frame: no app drew a frame');
+  } finally {
+    term.kill();
+  }
+}
+
+// ---- over SSH --------------------------------------------------------------------------
+
+interface Server { sshd: Sshd; knownHosts: string; target: SshTarget; file: string; ssh: (command: string) => string[] }
+
+async function startServer(): Promise<Server> {
+  const sshd = await startSshd();
+  cleanups.push(() => { sshd.stop(); rmSync(sshd.dir, { recursive: true, force: true }); });
+  const knownHosts = path.join(sshd.dir, 'known_hosts');
+  writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
+  const target = await SshTarget.connect({
+    host: '127.0.0.1', port: sshd.port, username: sshd.user, identityFiles: [sshd.clientKey],
+    knownHostsFile: knownHosts, agent: null, defaultIdentityFiles: [],
+  });
+  cleanups.push(() => target.close());
+  // The file to stream is created on the server first: ~51-byte numbered lines.
+  const made = await target.run({
+    script: `set -e; d=$(mktemp -d); awk -v n=${plan.streamLines} 'BEGIN { for (i = 1; i <= n; i++) printf "line %06d the quick brown fox jumps over a lazy dog\\n", i }' > "$d/stream.txt"; echo "$d"`,
+  });
+  if (made.code !== 0) throw new Error(`creating the stream file on the server failed: ${made.stderr}`);
+  const remoteDir = made.stdout.trim();
+  cleanups.push(async () => { await target.run({ argv: ['rm', '-rf', '--', remoteDir] }); });
+  const ssh = (command: string) => [
+    'ssh', '-F', '/dev/null', '-p', String(sshd.port), '-i', sshd.clientKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
+    '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR', `${sshd.user}@127.0.0.1`, command,
+  ];
+  return { sshd, knownHosts, target, file: `${remoteDir}/stream.txt`, ssh };
+}
+
+async function waitForFile(file: string, what: string, timeoutMs: number): Promise<void> {
+  const start = Date.now();
+  while (!existsSync(file)) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** One wizard-side run: SshTarget `cat FILE` → LogSink (+transcript) → LogPane in a real pty. */
+async function streamOnce(server: Server, term: Terminal, run: number) {
+  const base = path.join(work, `stream-${run}`);
+  const config: AppConfig = {
+    mode: 'ssh', host: '127.0.0.1', port: server.sshd.port, user: server.sshd.user, key: server.sshd.clientKey,
+    knownHosts: server.knownHosts, file: server.file, transcript: `${base}.jsonl`, result: `${base}.result.json`,
+  };
+  writeFileSync(`${base}.json`, JSON.stringify(config));
+  term.launch([node, appJs, `${base}.json`]);
+  await waitForFile(config.result, 'the streaming command to exit', 60_000);
+  const exited = JSON.parse(readFileSync(config.result, 'utf8')) as AppResult;
+  if (exited.error) throw new Error(`stream app: ${exited.error}`);
+  if (exited.code !== 0 || exited.startedAt === undefined) throw new Error(`stream app: cat ended with ${exited.lost ? 'a lost connection' : `exit ${exited.code}`}`);
+  const last = `line ${String(plan.streamLines).padStart(6, '0')} `;
+  const frame = await term.waitFor((s) => s[0]?.includes('exit 0') && s.some((l) => l.includes(last)), `the final frame showing "${last}"`, 10_000, 2);
+  term.send('q');
+  await term.waitFor(() => term.exited(), 'the stream app to quit', 10_000, 20);
+  const final = JSON.parse(readFileSync(config.result, 'utf8')) as AppResult;
+  const counted = await countTranscript(config.transcript);
+  rmSync(config.transcript, { force: true });
+  return {
+    ms: frame.at - exited.startedAt,
+    rssMb: final.maxRssKb / 1024,
+    lost: plan.streamLines - counted.inOrder + Math.max(0, counted.outLines - plan.streamLines),
+  };
+}
+
+async function benchStream(server: Server) {
+  const term = new Terminal(80, 24);
+  cleanups.push(() => term.kill());
+  const runs = [];
+  try {
+    for (let i = 0; i < plan.streamRuns; i++) runs.push(await streamOnce(server, term, i));
+  } finally {
+    term.kill();
+  }
+  // OpenSSH: the same cat into /dev/null, minus a bare `ssh true` (connection setup), paired.
+  const cat: number[] = [];
+  const setup: number[] = [];
+  for (let i = 0; i < plan.opensshStreamRuns; i++) {
+    setup.push(timeProcess(server.ssh('true')));
+    cat.push(timeProcess(server.ssh(`cat ${server.file}`)));
+  }
+  return {
+    stream_ms: median(runs.map((r) => r.ms)),
+    openssh_stream_ms: Math.max(0.1, median(cat) - median(setup)),
+    openssh_connect_ms: median(setup),
+    stream_rss_mb: Math.max(...runs.map((r) => r.rssMb)),
+    stream_lines_lost: Math.max(...runs.map((r) => r.lost)),
+  };
+}
+
+async function benchCommands(server: Server) {
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let r = 0; r < plan.commandRuns; r++) {
+    const started = performance.now();
+    for (let i = 0; i < plan.commands; i++) {
+      const res = await server.target.run({ argv: ['true'] });
+      if (res.code !== 0) throw new Error(`true over SshTarget exited ${res.code}`);
+    }
+    ours.push(performance.now() - started);
+    let total = 0;
+    for (let i = 0; i < plan.commands; i++) total += timeProcess(server.ssh('true'));
+    theirs.push(total);
+  }
+  return { commands_ms: median(ours), openssh_commands_ms: median(theirs) };
+}
+
+// ---- input latency ---------------------------------------------------------------------
+
+/** Keypress → changed frame while lines stream in at plan.inputRate lines/s. */
+async function benchInput() {
+  const term = new Terminal(80, 24);
+  cleanups.push(() => term.kill());
+  const base = path.join(work, 'input');
+  const config: AppConfig = { mode: 'rate', linesPerSecond: plan.inputRate, transcript: `${base}.jsonl`, result: `${base}.result.json` };
+  writeFileSync(`${base}.json`, JSON.stringify(config));
+  try {
+    term.launch([node, appJs, `${base}.json`]);
+    await term.waitFor((s) => s.some((l) => /following · [\d,]+ lines/.test(l)), 'the streaming pane', 10_000, 20);
+    await sleep(quick ? 300 : 1000); // steady state
+    // Scrolled back, the range "lines A–B" moves only on keys; following, it moves on every batch.
+    const rangeEnd = (s: string[]): string | null => {
+      const status = s.find((l) => l.includes('scrolled back') || l.includes('following'));
+      if (!status || status.includes('following')) return 'following';
+      return /lines [\d,]+–([\d,]+)/.exec(status)?.[1] ?? null;
+    };
+    let shown = rangeEnd(term.capture());
+    const samples: number[] = [];
+    // The first PgUp leaves follow mode; then PgUp/PgDn alternate, each sample a changed range.
+    for (let i = 0; i <= plan.inputSamples; i++) {
+      const key = i % 2 === 0 ? 'PageUp' : 'PageDown';
+      const before = shown;
+      const sent = term.send(key);
+      const frame = await term.waitFor((s) => { const now = rangeEnd(s); return now !== null && now !== before; }, `the frame after ${key}`, 5_000, 2);
+      shown = rangeEnd(frame.screen);
+      if (i > 0) samples.push(frame.at - sent);
+      await sleep(20 + Math.random() * 30); // not in lockstep with the generator or the redraw throttle
+    }
+    const result = await quitApp(term, config.result);
+    return { input_p95_ms: percentile(samples, 95), input_median_ms: median(samples), input_samples: samples.length, input_rss_mb: result.maxRssKb / 1024 };
+  } finally {
+    term.kill();
+  }
+}
+
+async function quitApp(term: Terminal, resultFile: string): Promise<AppResult> {
+  rmSync(resultFile, { force: true });
+  term.send('q');
+  await waitForFile(resultFile, 'the app to quit', 10_000);
+  await term.waitFor(() => term.exited(), 'the app to exit', 10_000, 20);
+  return JSON.parse(readFileSync(resultFile, 'utf8')) as AppResult;
+}
+
+// ---- a million lines -------------------------------------------------------------------
+
+async function benchMillion() {
+  const file = path.join(work, 'million.jsonl');
+  const r = spawnSync(node, [millionJs, String(plan.millionLines), file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`million.js exited ${r.status ?? r.signal}: ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { maxRssKb: number; linesShown: number };
+  const counted = await countTranscript(file);
+  rmSync(file, { force: true });
+  return {
+    million_lines_rss_mb: out.maxRssKb / 1024,
+    million_lines_lost: plan.millionLines - counted.inOrder + Math.max(0, counted.outLines - plan.millionLines),
+  };
+}
+
+// ---- report ----------------------------------------------------------------------------
+
+type Figures = Record<string, number | string | boolean>;
+
+function report(f: Figures): string {
+  const num = (k: string) => f[k] as number;
+  const ms = (k: string) => `${round(num(k))} ms`;
+  const mark = (ok: boolean) => (ok ? '✓' : '✗');
+  const rows: [string, string, string, string][] = [
+    ['startup: mas-wizard --version', ms('startup_ms'), `node -e 0: ${ms('node_ms')}`, `ratio ${round(num('startup_ratio'), 2)} ≤ 2.5 ${mark(num('startup_ratio') <= 2.5)}`],
+    [`first frame (${f.first_frame_app})`, ms('first_frame_ms'), 'spawn in a real pty', `≤ 500 ms ${mark(num('first_frame_ms') <= 500)}`],
+    [`stream ${plan.streamLines.toLocaleString('en-US')} lines → log pane`, ms('stream_ms'), `OpenSSH cat: ${ms('openssh_stream_ms')}`, `ratio ${round(num('stream_ratio'), 2)} ≤ 1.5 ${mark(num('stream_ratio') <= 1.5)}`],
+    ['  peak RSS while streaming', `${round(num('stream_rss_mb'))} MB`, '', `≤ 150 MB ${mark(num('stream_rss_mb') <= 150)}`],
+    ['  lines missing from transcript', String(num('stream_lines_lost')), '', `= 0 ${mark(num('stream_lines_lost') === 0)}`],
+    [`${plan.commands} × true on one connection`, ms('commands_ms'), `${plan.commands} × ssh true: ${ms('openssh_commands_ms')}`, `speed-up ${round(num('command_speedup'), 1)}× ≥ 5 ${mark(num('command_speedup') >= 5)}`],
+    [`key → frame at ${plan.inputRate} lines/s (p95)`, ms('input_p95_ms'), `median ${ms('input_median_ms')}, ${num('input_samples')} samples`, `≤ 100 ms ${mark(num('input_p95_ms') <= 100)}`],
+    [`${plan.millionLines.toLocaleString('en-US')} lines: peak RSS`, `${round(num('million_lines_rss_mb'))} MB`, 'LogSink + transcript', `(flat memory)`],
+    ['  lines missing from transcript', String(num('million_lines_lost')), '', `= 0 ${mark(num('million_lines_lost') === 0)}`],
+  ];
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
+  const runs = `medians of: startup ${plan.startupRuns} runs each, first frame ${plan.frameRuns}, stream ${plan.streamRuns} (OpenSSH ${plan.opensshStreamRuns}; RSS and lost lines: worst run), commands ${plan.commandRuns} × ${plan.commands}`;
+  return [
+    `mas-wizard bench${quick ? ' (--quick: reduced sizes, figures not comparable)' : ''}`,
+    ...rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('   ').trimEnd()),
+    runs,
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const figures: Figures = { quick };
+  log('startup'); Object.assign(figures, benchStartup());
+  log('first frame'); Object.assign(figures, await benchFirstFrame());
+  log('sshd'); const server = await startServer();
+  log('streaming'); Object.assign(figures, await benchStream(server));
+  log('commands'); Object.assign(figures, await benchCommands(server));
+  log('input latency'); Object.assign(figures, await benchInput());
+  log('a million lines'); Object.assign(figures, await benchMillion());
+  figures.startup_ratio = (figures.startup_ms as number) / (figures.node_ms as number);
+  figures.stream_ratio = (figures.stream_ms as number) / (figures.openssh_stream_ms as number);
+  figures.command_speedup = (figures.openssh_commands_ms as number) / (figures.commands_ms as number);
+  figures.bench_seconds = (Date.now() - started) / 1000;
+  for (const [k, v] of Object.entries(figures)) if (typeof v === 'number') figures[k] = round(v, 2);
+  const table = report(figures);
+  if (flags.json) {
+    process.stderr.write(`${table}\n`);
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+  } else process.stdout.write(`${table}\nbench took ${figures.bench_seconds} s\n`);
+  return 0;
+}
+
+main().then(
+  async (code) => { await cleanup(); process.exitCode = code; },
+  async (error: unknown) => {
+    await cleanup();
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,128 @@
+// The wizard side of the streaming and input-latency benchmarks, run in a real pty by
+// bench.ts: the engine's LogSink (redactor + transcript) feeding the real LogPane drawn by Ink.
+//   ssh mode:  connect with SshTarget, run `cat FILE`, stream it into the pane, show the exit.
+//   rate mode: push generated lines at a fixed rate (lines/s) until `q`, for input latency.
+// Usage: node dist/bench/stream-app.js CONFIG.json   (config: AppConfig below)
+// It writes RESULT.json when the command has exited and again on quit; `q` quits.
+import { readFileSync, writeFileSync } from 'node:fs';
+import React, { useEffect, useState } from 'react';
+import { Box, render, Text, useApp, useInput, useStdout } from 'ink';
+import { LogSink } from '../source/logs/log-sink.js';
+import { Transcript } from '../source/logs/transcript.js';
+import { SshTarget } from '../source/targets/ssh.js';
+import { LogPane } from '../screens/components/log-pane.js';
+import { wallMs } from './terminal.js';
+
+export type AppConfig =
+  | { mode: 'ssh'; host: string; port: number; user: string; key: string; knownHosts: string; file: string; transcript: string; result: string }
+  | { mode: 'rate'; linesPerSecond: number; transcript: string; result: string };
+
+export interface AppResult {
+  /** wallMs() just before the command was started (ssh mode). */
+  startedAt?: number;
+  /** wallMs() when the exit status had arrived and the sink was flushed. */
+  exitedAt?: number;
+  code?: number | null;
+  lost?: boolean;
+  linesShown: number;
+  transcriptLines: number;
+  /** process.resourceUsage().maxRSS: peak resident set, KiB. */
+  maxRssKb: number;
+  error?: string;
+}
+
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8')) as AppConfig;
+const transcript = new Transcript(config.transcript);
+const sink = new LogSink({ transcript });
+const result: AppResult = { linesShown: 0, transcriptLines: 0, maxRssKb: 0 };
+let stopGenerator = () => {};
+
+function writeResult(): void {
+  result.linesShown = sink.total;
+  result.transcriptLines = transcript.lineCount;
+  result.maxRssKb = process.resourceUsage().maxRSS;
+  writeFileSync(config.result, JSON.stringify(result));
+}
+
+type Status = { kind: 'connecting' } | { kind: 'running' } | { kind: 'exited'; code: number | null; lost: boolean } | { kind: 'failed'; message: string };
+
+async function runSsh(c: Extract<AppConfig, { mode: 'ssh' }>, setStatus: (s: Status) => void): Promise<void> {
+  const target = await SshTarget.connect({
+    host: c.host, port: c.port, username: c.user, identityFiles: [c.key], knownHostsFile: c.knownHosts,
+    agent: null, defaultIdentityFiles: [],
+  });
+  try {
+    setStatus({ kind: 'running' });
+    const id = sink.beginCommand({ display: `cat ${c.file}`, target: target.description, step: 'bench' });
+    result.startedAt = wallMs();
+    const run = await target.run({ argv: ['cat', '--', c.file] }, {
+      collect: false,
+      onStdout: (chunk) => sink.push('stdout', chunk),
+      onStderr: (chunk) => sink.push('stderr', chunk),
+    });
+    sink.endCommand(id, run);
+    result.exitedAt = wallMs();
+    result.code = run.code;
+    result.lost = run.lost;
+    setStatus({ kind: 'exited', code: run.code, lost: run.lost });
+  } finally {
+    await target.close();
+  }
+}
+
+function runRate(c: Extract<AppConfig, { mode: 'rate' }>, setStatus: (s: Status) => void): void {
+  setStatus({ kind: 'running' });
+  const began = performance.now();
+  let sent = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - began) * c.linesPerSecond) / 1000);
+    let chunk = '';
+    for (; sent < due; sent++) chunk += `line ${String(sent + 1).padStart(7, '0')} of a steady stream at ${c.linesPerSecond}/s\n`;
+    if (chunk) sink.push('stdout', chunk);
+  }, 5);
+  stopGenerator = () => clearInterval(timer);
+}
+
+function statusText(s: Status): string {
+  switch (s.kind) {
+    case 'connecting': return 'connecting…';
+    case 'running': return config.mode === 'ssh' ? `running: cat ${config.file}` : `streaming ${config.linesPerSecond} lines/s`;
+    case 'exited': return s.lost ? 'connection lost (outcome unknown)' : `exit ${s.code}`;
+    case 'failed': return `failed: ${s.message}`;
+  }
+}
+
+function App(): React.JSX.Element {
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  const [status, setStatus] = useState<Status>({ kind: 'connecting' });
+
+  useEffect(() => {
+    const fail = (error: unknown) => {
+      result.error = error instanceof Error ? error.message : String(error);
+      writeResult();
+      setStatus({ kind: 'failed', message: result.error });
+    };
+    if (config.mode === 'ssh') runSsh(config, setStatus).then(writeResult, fail);
+    else runRate(config, setStatus);
+  }, []);
+
+  useInput((input) => {
+    if (input !== 'q') return;
+    stopGenerator();
+    sink.close();
+    transcript.close();
+    writeResult();
+    exit();
+  });
+
+  // Status row + pane, one row shorter than the terminal so Ink never scrolls it.
+  return (
+    <Box flexDirection="column">
+      <Text bold>bench · {statusText(status)}</Text>
+      <LogPane source={sink} height={(stdout.rows ?? 24) - 2} />
+    </Box>
+  );
+}
+
+render(<App />, { exitOnCtrlC: true });
