@@ -12,6 +12,13 @@ export interface BecomeSettings {
   sudo?: string;
 }
 
+/**
+ * Longest command line we send. sshd hands it to the login shell as ONE argument, and
+ * Linux caps a single argument at 128 KiB (MAX_ARG_STRLEN); beyond ~256 KiB sshd even
+ * drops the connection. Larger data belongs on stdin or in a file.
+ */
+export const MAX_COMMAND_BYTES = 127 * 1024;
+
 /** First bytes on stderr of every remote command: the pid that cancel() kills by session. */
 export const PID_HEADER = '\x1fmas-wizard-pid=';
 
@@ -60,7 +67,12 @@ export function buildCommand(
       stdinPrefix = `${become.password}\n`;
     }
   }
-  return { line: `exec sh -c ${quoteArg(header + body)}`, stdinPrefix };
+  const line = `exec sh -c ${quoteArg(header + body)}`;
+  const bytes = Buffer.byteLength(line);
+  if (bytes > MAX_COMMAND_BYTES) {
+    throw new Error(`command line too long: ${bytes} bytes once quoted, the limit is ${MAX_COMMAND_BYTES} (one shell argument); pass large data on stdin or in a file`);
+  }
+  return { line, stdinPrefix };
 }
 
 /** A script that terminates every process of the session led by `pid` (the remote command). */

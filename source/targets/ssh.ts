@@ -3,8 +3,12 @@
 // before anything runs; a dropped link is reported as `lost`, never as success.
 import { StringDecoder } from 'node:string_decoder';
 import type { Duplex } from 'node:stream';
-import { Client } from 'ssh2';
-import type { ClientChannel, ConnectConfig } from 'ssh2';
+import ssh2 from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader offers only its default export.
+const { Client } = ssh2;
+type Client = SshClient;
+import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
 import type { Command, FileOptions, RunOptions, RunResult, Target } from './target.js';
 import { buildCommand, killSessionScript, PID_HEADER, WRITE_SCRIPT, type BecomeSettings } from './remote-command.js';
 import { KnownHostsFile, fingerprint, hostKeyName, keyTypeOf, knownKeyTypes, type HostKeyCheck } from './known-hosts.js';
@@ -263,96 +267,105 @@ export class SshTarget implements Target {
     const built = buildCommand(command, { cwd: options.cwd, env: options.env, become, announcePid: true });
     const client = this.requireClient();
     await this.acquireChannel();
-    let stream: ClientChannel;
-    try {
-      stream = await new Promise<ClientChannel>((resolve, reject) => client.exec(built.line, (err, s) => (err ? reject(err) : resolve(s))));
-    } catch (err) {
+    if (this.client !== client) {
       this.releaseChannel();
-      if (!this.client) throw new SshError('disconnected', `the connection to ${this.description} dropped before the command started; nothing ran`);
-      throw new SshError('channel', `the server refused a new session channel: ${(err as Error).message}`);
+      throw new SshError('disconnected', `the connection to ${this.description} dropped before the command started; nothing ran`);
     }
-
-    return new Promise<Exec>((resolve) => {
-      const result: Exec = { code: null, signal: null, lost: false, cancelled: false, stdout: [], stderr: '' };
-      const collect = options.collect !== false;
-      const errDecoder = new StringDecoder('utf8');
-      let gotExit = false;
-      let pid: number | null = null;
-      let preHeader = ''; // stderr before the pid header arrives (normally nothing)
-      let headerDone = false;
-      let done = false;
-      const timers: NodeJS.Timeout[] = [];
-
-      const emitErr = (text: string) => {
-        if (!text) return;
-        if (collect) result.stderr += text;
-        options.onStderr?.(text);
-      };
-      const finish = () => {
-        if (done) return;
-        done = true;
-        if (!headerDone) emitErr(preHeader);
-        emitErr(errDecoder.end());
-        result.lost = !gotExit && !result.cancelled;
-        timers.forEach(clearTimeout);
-        options.signal?.removeEventListener('abort', onAbort);
-        this.active.delete(finish);
+    // Listeners must be attached inside the exec callback itself: a fast command's data,
+    // exit status and close can arrive in the same TCP read as the exec reply, and an
+    // 'exit' emitted before we listen would turn a clean exit into "lost".
+    return new Promise<Exec>((resolve, reject) => client.exec(built.line, (err, stream) => {
+      if (err) {
         this.releaseChannel();
-        resolve(result);
-      };
-      this.active.add(finish);
+        reject(this.client
+          ? new SshError('channel', `the server refused a new session channel: ${err.message}`)
+          : new SshError('disconnected', `the connection to ${this.description} dropped before the command started; nothing ran`));
+        return;
+      }
+      this.watch(stream, built.stdinPrefix, options, resolve);
+    }));
+  }
 
-      stream.on('exit', (code: number | null, signal?: string) => {
-        gotExit = true;
-        result.code = typeof code === 'number' ? code : null;
-        result.signal = signalName(signal);
-      });
-      stream.on('close', finish);
-      stream.on('error', () => { /* the channel closes next; settled there */ });
-      stream.on('data', (chunk: Buffer) => {
-        if (collect && !options.onStdoutRaw) result.stdout.push(chunk);
-        options.onStdoutRaw?.(chunk);
-      });
-      stream.stderr.on('data', (chunk: Buffer) => {
-        const text = errDecoder.write(chunk);
-        if (headerDone) return emitErr(text);
-        preHeader += text;
-        const at = preHeader.indexOf(PID_HEADER);
-        const end = at >= 0 ? preHeader.indexOf('\n', at) : -1;
-        if (end >= 0) {
-          pid = Number(preHeader.slice(at + PID_HEADER.length, end));
-          headerDone = true;
-          emitErr(preHeader.slice(0, at) + preHeader.slice(end + 1));
-        } else if (preHeader.length > 8192) {
-          headerDone = true; // a chatty login shell: give up on the pid, cancel falls back to closing the channel
-          emitErr(preHeader);
-        }
-      });
+  private watch(stream: ClientChannel, stdinPrefix: string | null, options: RunOptions & { onStdoutRaw?: (chunk: Buffer) => void }, resolve: (e: Exec) => void): void {
+    const result: Exec = { code: null, signal: null, lost: false, cancelled: false, stdout: [], stderr: '' };
+    const collect = options.collect !== false;
+    const errDecoder = new StringDecoder('utf8');
+    let gotExit = false;
+    let pid: number | null = null;
+    let preHeader = ''; // stderr before the pid header arrives (normally nothing)
+    let headerDone = false;
+    let done = false;
+    const timers: NodeJS.Timeout[] = [];
 
-      const kill = (signal: 'TERM' | 'KILL') => {
-        if (pid === null || !this.client) return;
-        this.exec({ argv: ['sh', '-c', killSessionScript(pid, signal)] }, { become: options.become, collect: false }).catch(() => { /* best effort */ });
-      };
-      const onAbort = () => {
-        if (done || result.cancelled) return;
-        result.cancelled = true;
-        const grace = this.options.cancelGraceMs ?? 2000;
-        if (pid === null) {
-          stream.signal('TERM');
-          stream.close();
-          return;
-        }
-        kill('TERM');
-        timers.push(setTimeout(() => kill('KILL'), grace));
-        timers.push(setTimeout(() => stream.close(), grace + 1000));
-      };
-      if (options.signal?.aborted) onAbort();
-      else options.signal?.addEventListener('abort', onAbort, { once: true });
+    const emitErr = (text: string) => {
+      if (!text) return;
+      if (collect) result.stderr += text;
+      options.onStderr?.(text);
+    };
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (!headerDone) emitErr(preHeader);
+      emitErr(errDecoder.end());
+      result.lost = !gotExit && !result.cancelled;
+      timers.forEach(clearTimeout);
+      options.signal?.removeEventListener('abort', onAbort);
+      this.active.delete(finish);
+      this.releaseChannel();
+      resolve(result);
+    };
+    this.active.add(finish);
 
-      if (built.stdinPrefix) stream.write(built.stdinPrefix);
-      if (options.stdin !== undefined) stream.write(options.stdin);
-      stream.end();
+    stream.on('exit', (code: number | null, signal?: string) => {
+      gotExit = true;
+      result.code = typeof code === 'number' ? code : null;
+      result.signal = signalName(signal);
     });
+    stream.on('close', finish);
+    stream.on('error', () => { /* the channel closes next; settled there */ });
+    stream.on('data', (chunk: Buffer) => {
+      if (collect && !options.onStdoutRaw) result.stdout.push(chunk);
+      options.onStdoutRaw?.(chunk);
+    });
+    stream.stderr.on('data', (chunk: Buffer) => {
+      const text = errDecoder.write(chunk);
+      if (headerDone) return emitErr(text);
+      preHeader += text;
+      const at = preHeader.indexOf(PID_HEADER);
+      const end = at >= 0 ? preHeader.indexOf('\n', at) : -1;
+      if (end >= 0) {
+        pid = Number(preHeader.slice(at + PID_HEADER.length, end));
+        headerDone = true;
+        emitErr(preHeader.slice(0, at) + preHeader.slice(end + 1));
+      } else if (preHeader.length > 8192) {
+        headerDone = true; // a chatty login shell: give up on the pid, cancel falls back to closing the channel
+        emitErr(preHeader);
+      }
+    });
+
+    const kill = (signal: 'TERM' | 'KILL') => {
+      if (pid === null || !this.client) return;
+      this.exec({ argv: ['sh', '-c', killSessionScript(pid, signal)] }, { become: options.become, collect: false }).catch(() => { /* best effort */ });
+    };
+    const onAbort = () => {
+      if (done || result.cancelled) return;
+      result.cancelled = true;
+      const grace = this.options.cancelGraceMs ?? 2000;
+      if (pid === null) {
+        stream.signal('TERM');
+        stream.close();
+        return;
+      }
+      kill('TERM');
+      timers.push(setTimeout(() => kill('KILL'), grace));
+      timers.push(setTimeout(() => stream.close(), grace + 1000));
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    if (stdinPrefix) stream.write(stdinPrefix);
+    if (options.stdin !== undefined) stream.write(options.stdin);
+    stream.end();
   }
 
   async run(command: Command, options: RunOptions = {}): Promise<RunResult> {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { commandLine, envAssignments, quoteArg, QuoteError } from '../../source/targets/quote.js';
+import { MAX_COMMAND_BYTES } from '../../source/targets/remote-command.js';
 import { SshTarget } from '../../source/targets/ssh.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
 
@@ -14,7 +15,7 @@ import { startSshd, type Sshd } from '../harness/sshd.js';
 const hostile = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.array(fc.constantFrom("'", '"', '$', '$(id)', '`id`', ';', '&&', '|', '\n', '\r', '\t', ' ', '\\', '*', '?', '~', '#', '!', '-', '--', '>', '<', '${IFS}', 'é', '😀', '\u202e', '\u0000x'), { maxLength: 12 }).map((a) => a.join('')),
-  fc.string({ unit: 'grapheme', minLength: 1000, maxLength: 20_000 }),
+  fc.string({ unit: 'grapheme', minLength: 1000, maxLength: 4_000 }),
 ).map((s) => s.replaceAll('\0', '')).filter((s) => Buffer.from(s).toString() === s); // lone surrogates cannot be sent as UTF-8
 
 const PRINT_ARGS = 'printf "%s\\0" "$@"';
@@ -45,10 +46,11 @@ describe('quoteArg', () => {
   });
 
   it('round-trips through local sh for thousands of hostile strings', () => {
-    fc.assert(fc.property(fc.array(hostile, { minLength: 1, maxLength: 30 }), (args) => {
+    const batch = fc.array(hostile, { minLength: 1, maxLength: 30 }).filter((a) => Buffer.byteLength(commandLine(a)) < MAX_COMMAND_BYTES);
+    fc.assert(fc.property(batch, (args) => {
       const out = execFileSync('sh', ['-c', commandLine(['sh', '-c', PRINT_ARGS, '_', ...args])], { encoding: 'utf8', maxBuffer: 1 << 26 });
       expect(splitNul(out)).toEqual(args);
-    }), { numRuns: 200 });
+    }), { numRuns: 150 });
   });
 });
 
@@ -75,13 +77,22 @@ describe('quoting through the real sshd', () => {
 
   it('the remote program receives the exact argv (batched property run)', async () => {
     let strings = 0;
-    await fc.assert(fc.asyncProperty(fc.array(hostile, { minLength: 1, maxLength: 25 }), async (args) => {
+    // Batches stay under the one-argument limit (tested separately below).
+    const batch = fc.array(hostile, { minLength: 1, maxLength: 20 }).filter((a) => Buffer.byteLength(commandLine(a)) < MAX_COMMAND_BYTES - 2048);
+    await fc.assert(fc.asyncProperty(batch, async (args) => {
       strings += args.length;
       const r = await target.run({ argv: ['sh', '-c', PRINT_ARGS, '_', ...args] });
       expect(r.code, r.stderr).toBe(0);
       expect(splitNul(r.stdout)).toEqual(args);
-    }), { numRuns: 250 });
+    }), { numRuns: 200, endOnFailure: true }); // after a broken link every shrink step fails too: report the first case
     expect(strings).toBeGreaterThan(1000);
+  });
+
+  it('refuses a command line over the limit before sending it; the connection stays usable', async () => {
+    const exact = 'y'.repeat(100_000);
+    expect((await target.run({ argv: ['printf', '%s', exact] })).stdout).toBe(exact);
+    await expect(target.run({ argv: ['printf', '%s', 'x'.repeat(MAX_COMMAND_BYTES)] })).rejects.toThrow(/command line too long: \d+ bytes .* limit is 130048 .*stdin/);
+    expect((await target.run({ argv: ['true'] })).code).toBe(0);
   });
 
   it('scripts, cwd and env values arrive exactly too', async () => {

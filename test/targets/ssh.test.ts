@@ -127,7 +127,7 @@ describe('authentication', () => {
 
   it('uses an encrypted key after asking its passphrase before connecting', async () => {
     const key = path.join(work, 'encrypted');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-f', key]);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-a', '4', '-N', 'correct horse', '-f', key]); // few KDF rounds: fast test
     sshd.authorize(readFileSync(`${key}.pub`, 'utf8'));
     const asked: [string, number][] = [];
     const answers = ['wrong', 'correct horse'];
@@ -188,17 +188,19 @@ describe('commands', () => {
     console.log(`[measure] ssh 100k-line stream: ${ms.toFixed(1)} ms`);
   });
 
-  it('reuses one connection: exec(true) round trip is fast', async () => {
+  it('reuses one connection: exec(true) round trip is fast, and never misreads a fast exit as lost', async () => {
     const t = await connect();
     const times: number[] = [];
-    for (let i = 0; i < 30; i++) {
+    // A fast command's reply, exit status and close can arrive in one read: 200 tries catch a listener race.
+    for (let i = 0; i < 200; i++) {
       const s = performance.now();
-      expect((await t.run({ argv: ['true'] })).code).toBe(0);
+      const r = await t.run({ argv: ['true'] });
+      expect(r).toMatchObject({ code: 0, lost: false });
       times.push(performance.now() - s);
     }
     times.sort((a, b) => a - b);
-    console.log(`[measure] ssh exec(true) round trip: median ${times[15].toFixed(2)} ms, max ${times[29].toFixed(2)} ms`);
-    expect(times[15]).toBeLessThan(40); // Nagle would make it ~44 ms
+    console.log(`[measure] ssh exec(true) round trip: median ${times[100].toFixed(2)} ms, p90 ${times[180].toFixed(2)} ms`);
+    expect(times[100]).toBeLessThan(40); // Nagle would make it ~44 ms
   });
 
   it('cancel kills the whole remote command tree and settles as cancelled', async () => {
@@ -235,7 +237,7 @@ describe('commands', () => {
 
   it('notices a silent link (no FIN) within the keepalive window', async () => {
     const t = await connect({ keepaliveInterval: 200, keepaliveCountMax: 2 });
-    const running = t.run({ argv: ['sleep', '30'] });
+    const running = t.run({ argv: ['sleep', '29.222'] });
     await new Promise((r) => setTimeout(r, 200));
     sshd.suspendSessions();
     const s = performance.now();
@@ -246,8 +248,9 @@ describe('commands', () => {
       console.log(`[measure] silent link detected as lost after ${ms.toFixed(0)} ms (keepalive 200 ms x 2)`);
       expect(ms).toBeLessThan(200 * 3 + 500);
     } finally {
+      sshd.dropSessions(); // SIGKILL reaches stopped processes; resuming first would orphan the sleep
       sshd.resumeSessions();
-      sshd.dropSessions();
+      spawnSync('pkill', ['-x', '-f', 'sleep 29.222']);
     }
   });
 });
