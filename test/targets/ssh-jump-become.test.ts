@@ -65,11 +65,13 @@ describe('ProxyJump (one hop)', () => {
 
   it('a dropped jump host is reported as lost', async () => {
     const t = await connect({ jump: jump() });
-    const running = t.run({ argv: ['sleep', '20'] });
+    const running = t.run({ argv: ['sleep', '29.333'] });
     await new Promise((r) => setTimeout(r, 200));
     jumpHost.dropSessions();
     expect(await running).toMatchObject({ lost: true, code: null });
-    server.dropSessions(); // the forwarded session's far end
+    // Without a pty the remote sleep outlives its session (toolchain.md "Remote orphans").
+    server.dropSessions();
+    spawnSync('pkill', ['-x', '-f', 'sleep 29.333']);
   });
 });
 
