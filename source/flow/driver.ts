@@ -92,7 +92,7 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
     switch (outcome.status) {
       case 'succeeded':
         ctx.dispatch({ type: 'step-succeeded', at: ctx.now(), step: step.id, outputs: outcome.outputs, backup: outcome.backup, dryRun: outcome.dryRun });
-        ctx.io.say(`✔ ${def.title} done.`, 'ok');
+        ctx.io.say(`${def.title} done.`, 'ok');
         break;
       case 'skipped':
         ctx.dispatch({ type: 'step-skipped', at: ctx.now(), step: step.id, reason: outcome.reason });

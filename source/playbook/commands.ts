@@ -113,11 +113,15 @@ export function catalogue(input: CatalogueInput) {
         const vars: ExtraVars = mode === 'check'
           // check also needs dry_run=true, or the task stops Synapse (reference/playbook.md §2.1)
           ? { matrix_authentication_service_syn2mas_subcommand: 'check', matrix_authentication_service_syn2mas_migrate_dry_run: true }
-          : { matrix_authentication_service_syn2mas_subcommand: 'migrate', matrix_authentication_service_syn2mas_migrate_dry_run: mode === 'dry-run' };
+          // The real run passes no dry-run variable, as documented: `-e …=false` reaches Ansible as the
+          // string "false", which Jinja treats as true (the lab reproduces that trap).
+          : mode === 'dry-run'
+            ? { matrix_authentication_service_syn2mas_subcommand: 'migrate', matrix_authentication_service_syn2mas_migrate_dry_run: true }
+            : {};
         return playbook(SYN2MAS_TAG.current, vars);
       }
       if (mode === 'check') throw new CommandUnavailable('the legacy playbook (MAS ≤ 0.15) has no syn2mas check; run the dry run instead');
-      const vars: ExtraVars = { matrix_authentication_service_syn2mas_dry_run: mode === 'dry-run' };
+      const vars: ExtraVars = mode === 'dry-run' ? { matrix_authentication_service_syn2mas_dry_run: true } : {};
       const mapping = Object.entries(options.upstreamProviderMapping ?? {});
       if (mapping.length) {
         vars.matrix_authentication_service_syn2mas_process_extra_arguments = mapping.flatMap(([synapse, ulid]) => ['--upstreamProviderMapping', `${synapse}:${ulid}`]);

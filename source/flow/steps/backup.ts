@@ -16,8 +16,11 @@ function backupDir(s: Session, planId: string, attempt: number, answerPath?: str
   return `${root}/mas-wizard-${planId}-${attempt}`;
 }
 
+/** dump-all expects its directory to exist: create it (0700, the dump holds every password hash) first. */
 function dumpCommand(s: Session, dir: string): PlannedCommand {
-  return s.cat.backupDumpAll(dir);
+  const dumpAll = s.cat.backupDumpAll(dir);
+  const script = `mkdir -p -m 0700 ${quoteArg(dir)} && ${dumpAll.display}`;
+  return { ...dumpAll, command: { script }, display: script };
 }
 
 function verifyCommand(file: string): PlannedCommand {

@@ -18,6 +18,7 @@ const LATER: Record<string, string> = {
   'synapse.oidc-needs-conversion': 'providers',
   'mas.provider-invalid': 'providers',
   'mas.unknown-provider-keys': 'providers',
+  'db.external-ids-unmapped': 'providers',
 };
 
 export async function collectFindings(ctx: FlowContext, options: { probe: boolean }): Promise<Finding[]> {

@@ -11,6 +11,7 @@ import type { FlowContext } from '../context.js';
 import type { Reconciled, StepOutcome, StepRunner } from './step.js';
 import { jobOf, jobState, nextJob, resumePlaybook, runPlaybook, type PlaybookRun } from './long-run.js';
 import { varsValues } from './vars-change.js';
+import { effectiveBool } from '../../playbook/effective.js';
 
 
 /**
@@ -149,9 +150,17 @@ export const migrate: StepRunner = {
   commands: (s: Session) => [s.cat.syn2mas('migrate').display],
   inputs: (ctx) => ({ job: { ...nextJob(ctx, 'migrate', 'controller', false) } }),
   async run(ctx): Promise<StepOutcome> {
+    for (const key of ['matrix_authentication_service_syn2mas_migrate_dry_run', 'matrix_authentication_service_syn2mas_dry_run']) {
+      const v = effectiveBool(ctx.session.layers(), key).value;
+      if (v === true || v === 'cannot-judge') return { status: 'blocked', reasons: [`${key} is set in vars.yml (${String(v)}): the "real" migration would only be a dry run. Remove it, then run again.`] };
+    }
     await note(ctx, 'started');
     const run = await runPlaybook(ctx, 'migrate', ctx.session.cat.syn2mas('migrate'));
     const report = syn2masReport(run.ran.output);
+    if (run.ok && (report.dryRunFinished || report.legacy.completed?.dryRun)) {
+      run.ok = false;
+      run.problem = 'syn2mas ran in dry-run mode although the real migration was asked for: nothing was migrated';
+    }
     if (!run.ok) {
       await note(ctx, run.ran.lost ? 'unknown' : 'failed', (run.problem ?? '').split('\n')[0]);
       ctx.io.say(wayBack(ctx), 'error');

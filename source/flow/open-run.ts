@@ -1,0 +1,64 @@
+// Everything a run needs, opened in order and closed in reverse: the session, the two
+// locks (this machine, the server), the plan (loaded and resumed, or created), the
+// transcript and the log sink.
+import { ulid } from 'ulid';
+import type { Flags } from '../cli-args.js';
+import { openSession, type Session, type SessionOptions } from '../session.js';
+import { LogSink } from '../logs/log-sink.js';
+import { Transcript, transcriptPath } from '../logs/transcript.js';
+import { redactor } from '../logs/redact.js';
+import { acquireLocalLock, acquireServerLock, type HeldLock } from '../../state/lock.js';
+import { loadPlan, planKey, savePlan } from '../../state/persist.js';
+import { createPlan, reduce } from '../../state/reducer.js';
+import type { Plan } from '../../state/plan.js';
+import type { Flow } from '../../state/steps.js';
+
+export interface OpenedRun {
+  session: Session;
+  plan: Plan;
+  transcript: Transcript;
+  log: LogSink;
+  close(): Promise<void>;
+}
+
+export class RunSetupError extends Error {}
+
+export async function openRun(flags: Flags, options: { flow?: Flow; command: string; connect?: SessionOptions['connect']; takeOver?: boolean; secrets?: readonly string[] }): Promise<OpenedRun> {
+  const session = await openSession({ flags, connect: options.connect });
+  const held: HeldLock[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [() => session.close()];
+  const close = async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    const key = planKey(session.checkout.dir, session.serverName);
+    held.push(await acquireLocalLock(key, { command: options.command, takeOver: options.takeOver }));
+    cleanups.push(() => held[0].release());
+    const server = await session.server();
+    const serverLock = await acquireServerLock(server, { baseDir: session.layout.base, become: session.become, command: options.command, takeOver: options.takeOver });
+    cleanups.push(() => serverLock.release().catch(() => undefined));
+
+    let plan = loadPlan(session.planFile);
+    const at = new Date().toISOString();
+    if (plan && options.flow && plan.flow !== options.flow) {
+      throw new RunSetupError(`a ${plan.flow} plan for ${session.serverName} is already under way (${session.planFile}); it cannot switch to mode ${options.flow}`);
+    }
+    if (!plan) {
+      plan = createPlan({ id: ulid(), flow: options.flow ?? 'migrate', serverName: session.serverName, host: session.host.name, generation: session.generation, at });
+    } else {
+      plan = reduce(plan, { type: 'resumed', at });
+    }
+    savePlan(session.planFile, plan, { secrets: options.secrets ?? [] });
+
+    const stamp = at.replace(/[:.]/g, '-');
+    const transcript = new Transcript(transcriptPath(`${key}-${stamp}`), redactor);
+    cleanups.push(() => transcript.close());
+    const log = new LogSink({ transcript, redactor });
+    cleanups.push(() => log.close());
+    transcript.note(`${options.command} on ${session.host.name} (${session.serverName}), plan ${plan.id}`);
+    return { session, plan, transcript, log, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
