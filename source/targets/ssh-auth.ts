@@ -5,11 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
+import type { AgentAuthMethod, AuthHandlerMiddleware, PublicKeyAuthMethod } from 'ssh2';
+import { SshError } from './ssh-error.js';
 
 // ssh2 is CommonJS: Node's ESM loader offers only its default export.
 const { utils } = ssh2;
-import type { AgentAuthMethod, AuthHandlerMiddleware, PublicKeyAuthMethod } from 'ssh2';
-import { SshError } from './ssh-error.js';
 
 export interface PreparedKey {
   path: string;

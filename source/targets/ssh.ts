@@ -4,16 +4,16 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-
-// ssh2 is CommonJS: Node's ESM loader offers only its default export.
-const { Client } = ssh2;
-type Client = SshClient;
 import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
 import type { Command, FileOptions, RunOptions, RunResult, Target } from './target.js';
 import { buildCommand, killSessionScript, PID_HEADER, WRITE_SCRIPT, type BecomeSettings } from './remote-command.js';
 import { KnownHostsFile, fingerprint, hostKeyName, keyTypeOf, knownKeyTypes, type HostKeyCheck } from './known-hosts.js';
 import { SshError, describeConnectError } from './ssh-error.js';
 import { authHandler, defaultIdentityFiles, prepareAuth, type AskPassphrase, type AuthMaterial } from './ssh-auth.js';
+
+// ssh2 is CommonJS: Node's ESM loader offers only its default export.
+const { Client } = ssh2;
+type Client = SshClient;
 
 export interface SshEndpoint {
   host: string;
