@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ParsedCli } from '../cli-args.js';
 import { detectCheckout, pickHost, CheckoutError, type Checkout } from '../playbook/checkout.js';
-import { catalogue } from '../playbook/commands.js';
 import { layersFor } from '../playbook/effective.js';
 import { parseVars, VarsSyntaxError } from '../playbook/vars-file.js';
 import { isPlainObject, PROVIDERS_KEY } from '../mas/providers.js';
@@ -24,7 +23,6 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
   let subject: string;
   let layers;
   let host: ReturnType<typeof pickHost> | undefined;
-  let layout: { base: string; systemctl: string } | undefined;
   let hostName = flags.host;
   let playbookDir = flags.playbook;
   if (flags.lab) {
@@ -33,7 +31,6 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
     const lab = await ensureLab({ dir: flags['lab-dir'] });
     playbookDir = lab.playbookDir;
     hostName = lab.host;
-    layout = { base: lab.serverRoot, systemctl: lab.systemctl };
   }
   try {
     if (flags.vars) {
@@ -56,29 +53,33 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
   }
   const findings: Finding[] = runRules({ layers, checkout, generation: checkout?.generation });
   if (checkout && host && !flags.offline) {
-    if (layout || host.vars.ansible_connection === 'local') {
-      const cat = catalogue({ checkout, host: host.name, layout });
+    // Same connection rules as every other command: inventory line, ~/.ssh/config, known_hosts.
+    // Without a terminal to ask, an unknown host key or an encrypted key is refused, not guessed.
+    const { openSession } = await import('../session.js');
+    const { describeStartError } = await import('../flow/errors.js');
+    const { probeServer } = await import('../preflight/probes.js');
+    let session;
+    try {
+      session = await openSession({
+        flags: { lab: flags.lab, 'lab-dir': flags['lab-dir'], playbook: flags.lab ? undefined : checkout.dir, host: host.name },
+        connect: { confirmUnknownHost: async () => false, askPassphrase: async () => null, askBecomePassword: async () => null },
+      });
       const values = layers[0].parsed.values;
       const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
-      // loaded only when probing, so offline checks stay fast
-      const [{ LocalTarget }, { probeServer }] = await Promise.all([import('../targets/local.js'), import('../preflight/probes.js')]);
-      const target = new LocalTarget({ become: null });
-      try {
-        const probed = await probeServer(target, cat, {
-          serverName: String(values.matrix_domain ?? ''),
-          mappedIdps: providers.filter(isPlainObject).map((p) => p.synapse_idp_id).filter((v): v is string => typeof v === 'string'),
-        });
-        findings.push(...probed.findings, {
-          id: 'server.services', severity: 'info', title: 'Service states on the server',
-          detail: Object.entries(probed.services).map(([u, s]) => `${u}: ${s}`).join('\n'), fix: 'Nothing to do.', source: 'server: systemctl is-active',
-        });
-      } finally {
-        await target.close();
-      }
-    } else {
-      findings.push({ id: 'server.not-probed', severity: 'info', title: 'The server databases were not checked',
-        detail: `Server probes over SSH (${host.name}) are not wired into this preflight build yet; only vars.yml and the playbook defaults were judged.`,
-        fix: 'The wizard runs the same database checks before syn2mas; run them early with the wizard, or use --offline to silence this.', source: `inventory/hosts:${host.line}` });
+      const probed = await probeServer(await session.server(), session.cat, {
+        serverName: String(values.matrix_domain ?? ''),
+        mappedIdps: providers.filter(isPlainObject).map((p) => p.synapse_idp_id).filter((v): v is string => typeof v === 'string'),
+      });
+      findings.push(...probed.findings, {
+        id: 'server.services', severity: 'info', title: 'Service states on the server',
+        detail: Object.entries(probed.services).map(([u, st]) => `${u}: ${st}`).join('\n'), fix: 'Nothing to do.', source: 'server: systemctl is-active',
+      });
+    } catch (error) {
+      findings.push({ id: 'server.not-probed', severity: 'warn', title: 'The server could not be checked',
+        detail: `${describeStartError(error)}. Only vars.yml and the playbook defaults were judged; the db.* checks did not run.`,
+        fix: 'Make `ssh` to the inventory host work without questions (known host key, key or agent), or run the interactive wizard; use --offline to skip the server.', source: `inventory/hosts:${host.line}` });
+    } finally {
+      await session?.close();
     }
   }
   const report = makeReport(findings);
