@@ -17,12 +17,13 @@ export const options = {
   out: { type: 'string' },
   generation: { type: 'string' },
   'state-dir': { type: 'string' },
+  'take-over': { type: 'boolean' },
 } as const;
 
 export type Flags = {
   help?: boolean; version?: boolean; lab?: boolean; 'lab-dir'?: string; playbook?: string; host?: string;
   vars?: string; offline?: boolean; json?: boolean; answers?: string; yes?: boolean; until?: string;
-  out?: string; generation?: string; 'state-dir'?: string;
+  out?: string; generation?: string; 'state-dir'?: string; 'take-over'?: boolean;
 };
 
 export interface ParsedCli { command: string; rest: string[]; flags: Flags }
@@ -77,6 +78,7 @@ Common flags:
   --state-dir DIR    where plans and transcripts are kept (default: $XDG_STATE_HOME/mas-wizard)
   --json             machine-readable output
   --yes              answer yes to confirmations that have no typed guard
+  --take-over        take over the lock of a wizard that is gone (its pid is dead); never a live one's
 
 Step ids (for --until): migrate flow: prerequisites secret url providers mark-migration install
   backup syn2mas-check dry-run migrate cut-over reinstall verify users; new flow: prerequisites

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point. --version and --help answer before anything heavy (Ink, React, ssh2) is loaded.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { HELP, parseCli, UsageError } from './cli-args.js';
 import { packageRoot } from './paths.js';
 
@@ -24,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  // --state-dir is the flag form of MAS_WIZARD_STATE_DIR, read by stateDir() everywhere.
+  if (cli.flags['state-dir']) process.env.MAS_WIZARD_STATE_DIR = path.resolve(cli.flags['state-dir']);
   const { runCommand } = await import('./commands/index.js');
   return runCommand(cli);
 }

@@ -30,7 +30,7 @@ export default async function run(cli: ParsedCli): Promise<number> {
   let opened;
   try {
     opened = await openRun({ ...flags, host: flags.host ?? answers.host }, {
-      flow: answers.mode, command: `mas-wizard run --answers ${flags.answers}`, secrets: loaded.secrets,
+      flow: answers.mode, command: `mas-wizard run --answers ${flags.answers}`, secrets: loaded.secrets, takeOver: Boolean(flags['take-over']),
       connect: { confirmUnknownHost: async () => false, askPassphrase: async () => null, askBecomePassword: async () => null },
     });
   } catch (error) {
