@@ -52,6 +52,16 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
   if (settled) return settled;
   const until = options.until;
   if (until) stepIndex(ctx.plan(), until);
+  // vars.yml edited by hand since the plan last saw it: tell the plan, so a dry run that no
+  // longer matches the config is run again (the migrate guard would only refuse).
+  const onDisk = ctx.varsHash();
+  if (ctx.plan().varsHash !== undefined && ctx.plan().varsHash !== onDisk) {
+    const hadDryRun = Boolean(ctx.plan().dryRun);
+    ctx.dispatch({ type: 'vars-changed', at: ctx.now(), hash: onDisk });
+    if (hadDryRun && !ctx.plan().dryRun) {
+      ctx.io.say(`${ctx.session.varsLabel} changed since the dry run passed; the dry run runs again on the current configuration before the migration.`, 'warn');
+    }
+  }
   for (;;) {
     const plan = ctx.plan();
     const step = nextStep(plan);

@@ -9,6 +9,7 @@ import type { FlowContext } from '../context.js';
 import type { StepOutcome, StepRunner } from './step.js';
 import { changeVars, varsValues } from './vars-change.js';
 import type { Session } from '../../session.js';
+import { forGeneration } from './legacy-limits.js';
 
 /** Findings a later step of the wizard resolves itself: shown, never blocking here. */
 const LATER: Record<string, string> = {
@@ -33,7 +34,8 @@ export async function collectFindings(ctx: FlowContext, options: { probe: boolea
   });
   for (const c of probed.commands) ctx.transcript.note(`probe: ${c}`);
   ctx.io.say(`Services: ${Object.entries(probed.services).map(([u, st]) => `${u} ${st}`).join(', ')}`);
-  return [...findings, ...probed.findings];
+  // Judged for this playbook generation: on legacy, phone numbers stop the real run (legacy-limits.ts).
+  return forGeneration([...findings, ...probed.findings], s.generation);
 }
 
 function line(f: Finding): string {
@@ -66,7 +68,7 @@ export const prerequisites: StepRunner = {
     const blockers = findings.filter((f) => f.severity === 'block' && !LATER[f.id]);
     const unaccepted = findings.filter((f) => f.severity === 'warn' && !chosen.accept.includes(f.id));
     const reasons = [
-      ...blockers.map((f) => `${f.id}: ${f.title} — ${f.fix}`),
+      ...blockers.map((f) => `${f.id}: ${f.title} — ${f.detail} ${f.fix}`),
       ...unaccepted.map((f) => `${f.id} (warning) is not accepted: ${f.title}. Accept it (answers \`accept: [${f.id}]\`) or fix it — ${f.fix}`),
     ];
     if (reasons.length) return { status: 'blocked', reasons };

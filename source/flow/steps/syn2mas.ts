@@ -3,7 +3,11 @@
 // the real run is noted in the server's own record before and after it runs.
 import { parseSyn2masOutput, estimateDowntime, type Syn2masReport } from '../../parsers/syn2mas.js';
 import { probeServer } from '../../preflight/probes.js';
-import { isPlainObject, PROVIDERS_KEY } from '../../mas/providers.js';
+import { ulidToUUID } from 'ulid';
+import { LEGACY_MAPPING_KEY } from '../../mas/oidc-convert.js';
+import { MAS_DB } from '../../playbook/commands.js';
+import { runPlanned } from '../exec.js';
+import { forGeneration, LEGACY_WARNINGS_FATAL } from './legacy-limits.js';
 import { noteServerStep, readServerRecord } from '../../../state/server-record.js';
 import type { Json } from '../../../state/plan.js';
 import type { Session } from '../../session.js';
@@ -12,7 +16,6 @@ import type { Reconciled, StepOutcome, StepRunner } from './step.js';
 import { jobOf, jobState, nextJob, resumePlaybook, runPlaybook, type PlaybookRun } from './long-run.js';
 import { varsValues } from './vars-change.js';
 import { effectiveBool } from '../../playbook/effective.js';
-
 
 /**
  * syn2mas's own lines, out of the playbook log: the result is printed by a debug task
@@ -42,18 +45,35 @@ function timings(report: Syn2masReport): Record<string, number> {
   return out;
 }
 
-/** The legacy playbook has no syn2mas check: the wizard's own database checks stand in for it. */
+/** `--upstreamProviderMapping synapse_idp:ULID` pairs from the legacy extra-arguments variable. */
+function legacyMapping(values: Record<string, unknown>): { synapseIdp: string; ulid: string }[] {
+  const args = Array.isArray(values[LEGACY_MAPPING_KEY]) ? (values[LEGACY_MAPPING_KEY] as unknown[]).map(String) : [];
+  return args.flatMap((a, i) => (args[i - 1] === '--upstreamProviderMapping' && a.includes(':') ? [{ synapseIdp: a.slice(0, a.lastIndexOf(':')), ulid: a.slice(a.lastIndexOf(':') + 1) }] : []));
+}
+
+/**
+ * The legacy playbook has no syn2mas check: the wizard's own database checks stand in for it,
+ * judged as the legacy tool would (phone numbers are fatal there), plus the one thing the legacy
+ * tool needs that the current one does itself: each mapped provider already in the MAS database.
+ */
 async function legacyCheck(ctx: FlowContext): Promise<StepOutcome> {
   const s = ctx.session;
   ctx.io.say('The legacy playbook (MAS ≤ 0.15) has no syn2mas check; running the wizard\'s own read-only database checks instead.');
-  const values = varsValues(ctx);
-  const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
-  const probed = await probeServer(await s.server(), s.cat, { serverName: s.serverName, mappedIdps: providers.filter(isPlainObject).map((p) => `oidc-${String(p.id)}`) });
+  const mapping = legacyMapping(varsValues(ctx));
+  const probed = await probeServer(await s.server(), s.cat, { serverName: s.serverName, mappedIdps: mapping.map((m) => m.synapseIdp) });
   for (const c of probed.commands) ctx.transcript.note(`probe: ${c}`);
-  const blockers = probed.findings.filter((f) => f.severity === 'block' && f.id !== 'db.external-ids-unmapped');
-  for (const f of probed.findings) ctx.io.say(`[${f.severity}] ${f.id}: ${f.title}`, f.severity === 'block' ? 'error' : 'info');
-  if (blockers.length) return { status: 'failed', error: blockers.map((f) => `${f.id}: ${f.title} — ${f.fix}`).join('\n') };
-  return { status: 'succeeded', outputs: { checks: probed.findings.map((f) => f.id), tool: 'wizard probes (legacy playbook)' } };
+  const findings = forGeneration(probed.findings, s.generation);
+  const blockers = findings.filter((f) => f.severity === 'block').map((f) => `${f.id}: ${f.title} — ${f.detail} ${f.fix}`);
+  for (const f of findings) ctx.io.say(`[${f.severity}] ${f.id}: ${f.title}`, f.severity === 'block' ? 'error' : 'info');
+  for (const m of mapping) {
+    const uuid = ulidToUUID(m.ulid).toLowerCase();
+    const r = await runPlanned(ctx, s.cat.sql(MAS_DB, 'SELECT count(*) FROM upstream_oauth_providers WHERE upstream_oauth_provider_id = $1::uuid', [uuid]), { step: 'syn2mas-check' });
+    const n = Number(r.output.trim().split('\n').pop());
+    if (r.code !== 0 || !Number.isInteger(n)) return { status: 'failed', error: `cannot look up provider ${m.ulid} in the MAS database: ${r.output.trim() || `exit ${r.code}`}` };
+    if (n === 0) blockers.push(`provider ${m.ulid} (for Synapse's ${m.synapseIdp}) is not in the MAS database yet; the legacy syn2mas only looks providers up and stops with "Could not find upstream provider". MAS writes its configured providers to its database when it starts: start it (just run-tags start), or run ${s.layout.base}/matrix-authentication-service/bin/mas-cli config sync, then run the wizard again.`);
+  }
+  if (blockers.length) return { status: 'failed', error: blockers.join('\n') };
+  return { status: 'succeeded', outputs: { checks: findings.map((f) => f.id), mapped_providers: mapping.map((m) => `${m.synapseIdp}:${m.ulid}`), tool: 'wizard probes (legacy playbook)' } };
 }
 
 async function acknowledgeWarnings(ctx: FlowContext, report: Syn2masReport): Promise<string | null> {
@@ -118,6 +138,11 @@ export const dryRun: StepRunner = {
     const run = await runPlaybook(ctx, 'dry-run', ctx.session.cat.syn2mas('dry-run'));
     const report = syn2masReport(run.ran.output);
     if (!run.ok) return { status: 'failed', error: run.problem ?? 'the dry run failed', outputs: { errors: report.errors.map((e) => e.text) } };
+    const legacyWarnings = report.legacy.completed?.warnings ?? 0;
+    if (ctx.session.generation === 'legacy' && legacyWarnings > 0) {
+      const texts = report.legacy.items.filter((i) => i.severity === 'warning').map((i) => i.text);
+      return { status: 'failed', error: `the dry run passed with ${legacyWarnings} warning(s), but ${LEGACY_WARNINGS_FATAL}. Resolve each one before the real run:\n  - ${texts.join('\n  - ') || 'see the log above'}`, outputs: { warnings: texts } };
+    }
     const record = dryRunRecord(ctx, report, configHash);
     const est = record.timings.downtime_estimate_seconds;
     ctx.io.say(`Dry run passed: ${Object.entries(record.counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'no counts reported'}.${est ? ` Expect about ${est} s of downtime for the real run.` : ''}`, 'ok');

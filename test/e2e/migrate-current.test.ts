@@ -1,0 +1,105 @@
+// The whole migrate flow of the current playbook generation through `mas-wizard run --answers`
+// on the practice lab (issue 3/5/6 "done when"): first only up to the dry run, then — after the
+// operator edited vars.yml by hand — to the end, which must redo the dry run before migrating.
+// Real ansible-playbook, real just, real PostgreSQL; nothing mocked.
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  jobDirs, labCount, labSecrets, labSql, MIGRATE_ANSWERS, MIGRATED_KEYS, newLab, planFile, readVars, removeLab, runAnswers,
+  serverRecord, status, stepStatus, wizard, type CliRun, type E2E,
+} from '../harness/e2e.js';
+
+let e: E2E;
+const outputs: CliRun[] = [];
+let initialKeys: string[];
+
+beforeAll(async () => {
+  e = await newLab('current');
+  initialKeys = Object.keys(readVars(e));
+});
+afterAll(async () => { await removeLab(e); });
+
+describe('migrate, current generation, local lab', () => {
+  it('--until dry-run stops after the dry run (exit 0) and migrates nothing', async () => {
+    const r = await runAnswers(e, MIGRATE_ANSWERS, ['--until', 'dry-run']);
+    outputs.push(r);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('stopped after "dry-run" as asked');
+    const steps = stepStatus(await status(e));
+    expect(steps['dry-run']).toBe('succeeded');
+    expect(steps.migrate).toBe('pending');
+    expect(labCount(e, 'matrix_authentication_service', 'SELECT count(*) FROM users')).toBe(0);
+  }, 120_000);
+
+  it('a hand edit of vars.yml after the dry run makes the next run redo the dry run before migrating, then finishes', async () => {
+    appendFileSync(e.varsFile, '\n# operator: bigger uploads\nmatrix_synapse_max_upload_size_mb: 200\n');
+    const r = await runAnswers(e, MIGRATE_ANSWERS);
+    outputs.push(r);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    // The dry run ran twice (a second job) and before the migration.
+    expect(jobDirs(e, 'dry-run')).toHaveLength(2);
+    expect(r.stdout.indexOf('▶ Dry run')).toBeGreaterThan(-1);
+    expect(r.stdout.indexOf('▶ Dry run')).toBeLessThan(r.stdout.indexOf('▶ Migrate'));
+    expect(jobDirs(e, 'migrate')).toHaveLength(1);
+    expect(serverRecord(e)!.history.filter((h) => h.step === 'migrate' && h.outcome === 'started')).toHaveLength(1);
+  }, 150_000);
+
+  it('status --json: every step succeeded, and the summary tells the truth', async () => {
+    const view = await status(e);
+    expect(Object.values(stepStatus(view)).every((s) => s === 'succeeded'), JSON.stringify(stepStatus(view))).toBe(true);
+    const synapseAdmins = labSql(e, 'synapse', 'SELECT name FROM users WHERE admin = 1 AND deactivated = 0 ORDER BY 1').map((r) => r[0].replace(/^@(.*):.*$/, '$1'));
+    expect(synapseAdmins).toEqual(['alice', 'ops']);
+    const s = view.summary!;
+    expect(s.synapse_users).toBe(6);
+    expect(s.mas_users).toBe(6);
+    expect(s.admins).toEqual(synapseAdmins);
+    expect(s.oidc_links).toBe(2);
+    expect((s.doctor as { fail: number }).fail).toBe(0);
+    expect([...(s.vars_changed as string[])].sort()).toEqual([
+      ...MIGRATED_KEYS,
+      'matrix_authentication_service_migration_in_progress',
+      'matrix_synapse_oidc_enabled',
+      'matrix_synapse_oidc_providers',
+    ].sort());
+  });
+
+  it('vars.yml ends with exactly the expected keys: MAS on, no migration flag, no Synapse OIDC, providers mapped', () => {
+    const vars = readVars(e);
+    const expected = [...initialKeys.filter((k) => !k.startsWith('matrix_synapse_oidc_')), 'matrix_synapse_max_upload_size_mb', ...MIGRATED_KEYS];
+    expect(Object.keys(vars).sort()).toEqual([...new Set(expected)].sort());
+    expect(vars.matrix_authentication_service_enabled).toBe(true);
+    const providers = vars.matrix_authentication_service_config_upstream_oauth2_providers as { synapse_idp_id: string }[];
+    expect(providers.map((p) => p.synapse_idp_id)).toEqual(['oidc-keycloak']);
+  });
+
+  it('every Synapse user is in MAS with the right admin flag and emails', () => {
+    const synapse = labSql(e, 'synapse', "SELECT name, admin FROM users WHERE appservice_id IS NULL AND is_guest = 0 ORDER BY 1")
+      .map(([name, admin]) => `${name.replace(/^@(.*):.*$/, '$1')} ${admin === '1'}`);
+    const mas = labSql(e, 'matrix_authentication_service', 'SELECT username, can_request_admin FROM users ORDER BY 1')
+      .map(([name, admin]) => `${name} ${admin === 't'}`);
+    expect(mas).toEqual(synapse);
+    const synapseEmails = labSql(e, 'synapse', "SELECT user_id, lower(address) FROM user_threepids WHERE medium = 'email' ORDER BY 1, 2")
+      .map(([u, a]) => `${u.replace(/^@(.*):.*$/, '$1')} ${a}`);
+    const masEmails = labSql(e, 'matrix_authentication_service', 'SELECT u.username, lower(e.email) FROM user_emails e JOIN users u USING (user_id) ORDER BY 1, 2')
+      .map(([u, a]) => `${u} ${a}`);
+    expect(masEmails).toEqual(synapseEmails);
+    expect(labCount(e, 'matrix_authentication_service', 'SELECT count(*) FROM upstream_oauth_links')).toBe(2);
+  });
+
+  it('transcript, plan file, job logs and what the wizard printed hold none of the secrets', async () => {
+    const out = path.join(e.stateDir, 'transcript.txt');
+    const t = await wizard(e, ['transcript', '--out', out]);
+    expect(t.code, t.stderr).toBe(0);
+    const transcript = readFileSync(out, 'utf8');
+    expect(transcript).toContain('just install-all');
+    const jobsDir = path.join(e.stateDir, 'jobs');
+    const jobLogs = readdirSync(jobsDir).map((d) => readdirSync(path.join(jobsDir, d)).map((f) => readFileSync(path.join(jobsDir, d, f), 'utf8')).join('\n')).join('\n');
+    const sinks = { transcript, plan: readFileSync(planFile(e), 'utf8'), printed: outputs.map((o) => o.stdout + o.stderr).join('\n'), jobLogs };
+    const secrets = labSecrets(e);
+    expect(secrets.length).toBeGreaterThanOrEqual(6);
+    for (const [name, text] of Object.entries(sinks)) {
+      for (const secret of secrets) expect(text.includes(secret), `${name} holds a secret (${secret.slice(0, 4)}…)`).toBe(false);
+    }
+  });
+});
