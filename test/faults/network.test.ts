@@ -1,0 +1,144 @@
+// Network faults over the real loopback OpenSSH server, with the practice lab served over SSH
+// (the wizard's server commands and Ansible both go through it). The backup runs detached on the
+// server; during it the link is (a) cut at seeded random moments, (b) black-holed for 30 s, (c)
+// taken over by a server with a different host key. Each time the plan must record what really
+// happened on the server, and (c) must refuse to run anything on the impostor.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFaults } from '../../source/lab/faults.js';
+import { jobsRoot } from '../../source/remote/detached.js';
+import { labOverSsh } from '../harness/lab-over-ssh.js';
+import { startSshd, type Sshd } from '../harness/sshd.js';
+import { blackHole, newLab, outcome, pickSeed, readPlan, seededRng, sleep, startCli, stepOf, waitFor, writeAnswers, type TestLab } from '../harness/faults.js';
+
+let t: TestLab;
+let sshd: Sshd;
+const fileStarted = Date.now();
+
+const ANSWERS = `mode: migrate
+secret: generate
+providers: convert-synapse-oidc
+# server.probe-failed: preflight probes ask for sudo over SSH whatever the inventory says (see the report)
+accept: [db.non-email-3pids, syn2mas.warnings, server.probe-failed]
+backup: {enabled: true}
+confirm_server_name: example.org
+`;
+
+beforeAll(async () => {
+  t = await newLab('net');
+  sshd = await startSshd();
+  labOverSsh(t.lab, sshd);
+});
+
+afterAll(async () => {
+  sshd?.stop();
+  await t?.destroy();
+  outcome('network.test.ts', `file took ${((Date.now() - fileStarted) / 1000).toFixed(1)} s`);
+});
+
+/** Starts `run --until backup` in its own state dir and waits until the detached dump is running on the server. */
+async function runToBackup(name: string, extraEnv: NodeJS.ProcessEnv = {}) {
+  const stateDir = path.join(t.parent, `state-${name}`);
+  const env = { ...t.env, MAS_WIZARD_STATE_DIR: stateDir, ...extraEnv };
+  const answers = writeAnswers(t.parent, `answers-${name}.yml`, ANSWERS);
+  const cli = startCli([...t.flags, 'run', '--answers', answers, '--yes', '--until', 'backup'], { env });
+  let exited = false;
+  void cli.done.then(() => { exited = true; });
+  const job = await waitFor(`the backup job of ${name}`, () => {
+    if (exited) throw new Error(`the run ended before its backup was running:\n${cli.stdout()}\n${cli.stderr()}`);
+    const step = stepOf(stateDir, 'backup');
+    const id = (step?.inputs.job as { jobId?: string } | undefined)?.jobId;
+    if (step?.status !== 'running' || !id) return null;
+    const dir = path.join(jobsRoot(t.lab.serverRoot), id);
+    return existsSync(path.join(dir, 'started')) ? { id, dir } : null;
+  }, 90_000);
+  return { cli, stateDir, job };
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** The backup step succeeded AND its record matches the file really on the server. */
+function expectTrueBackup(stateDir: string): string {
+  const step = stepOf(stateDir, 'backup')!;
+  expect(step.status).toBe('succeeded');
+  const file = String(step.inputs.file);
+  expect(existsSync(file)).toBe(true);
+  const plan = readPlan(stateDir) as unknown as { steps: { id: string; outputs?: { sha256?: string } }[] };
+  expect(plan.steps.find((s) => s.id === 'backup')?.outputs?.sha256).toBe(sha256(file));
+  return file;
+}
+
+describe('network faults during a detached server step (real sshd, lab over SSH)', () => {
+  it('(a) the SSH session is killed at seeded random moments during the backup: reconnects, records the true outcome', async () => {
+    const seed = pickSeed('(a) drop sessions');
+    const rng = seededRng(seed);
+    writeFaults(t.lab.dir, { slowMs: 9000 });
+    const { cli, stateDir, job } = await runToBackup('drop');
+    // 1–3 cuts at random moments while the dump is still running.
+    const cuts = Array.from({ length: 1 + Math.floor(rng() * 3) }, () => 300 + Math.floor(rng() * 7000)).sort((a, b) => a - b);
+    const began = Date.now();
+    for (const at of cuts) {
+      await sleep(Math.max(0, at - (Date.now() - began)));
+      sshd.dropSessions();
+    }
+    const r = await cli.done;
+    writeFaults(t.lab.dir, {});
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(0);
+    expect(out).toContain('Reconnecting');
+    expect(readFileSync(path.join(job.dir, 'exit'), 'utf8').trim()).toBe('0');
+    const file = expectTrueBackup(stateDir);
+    outcome('(a) drop sessions', `cuts at ${cuts.join(', ')} ms into the dump → exit ${r.code}, backup succeeded and matches ${path.basename(file)} on the server (${(r.ms / 1000).toFixed(1)} s)`);
+  }, 150_000);
+
+  it('(b) the server is unreachable for 30 s mid-step (listener and sessions frozen): the run finishes with the true outcome', async () => {
+    writeFaults(t.lab.dir, { slowMs: 4000 });
+    const { cli, stateDir, job } = await runToBackup('blackhole');
+    await sleep(1000);
+    const hole = blackHole(sshd);
+    const holeStart = Date.now();
+    try {
+      await sleep(30_000);
+      // The dump finished on the server while nobody could reach it.
+      expect(readFileSync(path.join(job.dir, 'exit'), 'utf8').trim()).toBe('0');
+      expect(stepOf(stateDir, 'backup')?.status).toBe('running');
+    } finally {
+      hole.heal();
+    }
+    const r = await cli.done;
+    writeFaults(t.lab.dir, {});
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(0);
+    const file = expectTrueBackup(stateDir);
+    outcome('(b) 30 s black hole', `unreachable ${((Date.now() - holeStart) / 1000).toFixed(0)} s+ while the dump finished → exit ${r.code}, backup succeeded and matches ${path.basename(file)} (${(r.ms / 1000).toFixed(1)} s)`);
+  }, 180_000);
+
+  it('(c) the sshd comes back with a different host key mid-step: refused as a possible man-in-the-middle, nothing more runs, not recorded as succeeded', async () => {
+    writeFaults(t.lab.dir, { slowMs: 6000 });
+    // A short reconnect window keeps the test quick if the wizard keeps retrying the impostor.
+    const { cli, stateDir } = await runToBackup('hostkey', { MAS_WIZARD_RECONNECT_MS: '15000' });
+    await sleep(1000);
+    const logFile = path.join(sshd.dir, 'sshd.log');
+    const before = readFileSync(logFile, 'utf8').length;
+    await sshd.restart({ newHostKey: true });
+    const r = await cli.done;
+    writeFaults(t.lab.dir, {});
+    const out = r.stdout + r.stderr;
+    const after = readFileSync(logFile, 'utf8').slice(before);
+    // Not one session was opened on the impostor: the wizard never authenticated to it.
+    expect(after).not.toMatch(/Accepted publickey/);
+    expect(r.code, out).not.toBe(0);
+    expect(out).toMatch(/host key .* has CHANGED/);
+    expect(out).toMatch(/man-in-the-middle/);
+    const backup = stepOf(stateDir, 'backup');
+    expect(backup?.status).not.toBe('succeeded');
+    for (const later of readPlan(stateDir)!.steps.slice(readPlan(stateDir)!.steps.findIndex((s) => s.id === 'backup') + 1)) expect(later.status).toBe('pending');
+    outcome('(c) host key changed', `exit ${r.code}, backup recorded "${backup?.status}" (${backup?.error?.split('\n')[0] ?? ''}), 0 sessions on the new key, later steps pending (${(r.ms / 1000).toFixed(1)} s)`);
+    // Put the original key back for anything after this.
+    writeFileSync(path.join(t.lab.dir, 'known_hosts'), `${sshd.knownHostsLine}\n`);
+  }, 120_000);
+});
