@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LineRedactor, MASK, Redactor, secretVariants } from '../../source/logs/redact.js';
 
-const legacyDir = '/work/shared/data/mas/legacy-syn2mas-example';
+const legacyDir = 'test/fixtures/upstream/mas/legacy-syn2mas-example';
 
 describe('Redactor: configured secrets', () => {
   const secret = `Tr0ub4dor&3 "x" o'k $HOME\\`;

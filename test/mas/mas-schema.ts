@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 
-const schema = JSON.parse(readFileSync('/work/shared/data/mas/config.schema.json', 'utf8'));
+const schema = JSON.parse(readFileSync('test/fixtures/upstream/mas/config.schema.json', 'utf8'));
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addFormat('uri', (s: string) => URL.canParse(s));
