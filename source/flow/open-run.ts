@@ -7,7 +7,7 @@ import { openSession, type Session, type SessionOptions } from '../session.js';
 import { LogSink } from '../logs/log-sink.js';
 import { Transcript, transcriptPath } from '../logs/transcript.js';
 import { redactor } from '../logs/redact.js';
-import { acquireLocalLock, acquireServerLock, type HeldLock } from '../../state/lock.js';
+import { acquireLocalLock, acquireServerLock, LockHeldError, type HeldLock } from '../../state/lock.js';
 import { loadPlan, planKey, savePlan } from '../../state/persist.js';
 import { createPlan, reduce } from '../../state/reducer.js';
 import type { Plan } from '../../state/plan.js';
@@ -23,6 +23,22 @@ export interface OpenedRun {
 
 export class RunSetupError extends Error {}
 
+/**
+ * Takes a lock; when its owner is provably gone (a killed wizard) and the operator said --yes,
+ * takes it over instead of stopping: a crash must not need hand-deleting a lock file to resume.
+ * A live owner is never displaced. `taken` collects what was taken over, for the transcript.
+ */
+async function lockOrTakeOver(acquire: (takeOver: boolean) => Promise<HeldLock>, takeOver: boolean | undefined, yes: boolean, taken: string[]): Promise<HeldLock> {
+  try {
+    return await acquire(Boolean(takeOver));
+  } catch (error) {
+    if (!(error instanceof LockHeldError) || !error.stale || !yes || takeOver) throw error;
+    const o = error.owner;
+    taken.push(`took over the ${error.where} lock ${error.lockPath} of a wizard that is gone${o ? ` (${o.user}@${o.host}, pid ${o.pid}, since ${o.startedAt})` : ''}`);
+    return acquire(true);
+  }
+}
+
 export async function openRun(flags: Flags, options: { flow?: Flow; command: string; connect?: SessionOptions['connect']; takeOver?: boolean; secrets?: readonly string[] }): Promise<OpenedRun> {
   const session = await openSession({ flags, connect: options.connect });
   const held: HeldLock[] = [];
@@ -32,10 +48,12 @@ export async function openRun(flags: Flags, options: { flow?: Flow; command: str
   };
   try {
     const key = planKey(session.checkout.dir, session.serverName);
-    held.push(await acquireLocalLock(key, { command: options.command, takeOver: options.takeOver }));
+    const taken: string[] = [];
+    const yes = Boolean(flags.yes);
+    held.push(await lockOrTakeOver((takeOver) => acquireLocalLock(key, { command: options.command, takeOver }), options.takeOver, yes, taken));
     cleanups.push(() => held[0].release());
     const server = await session.server();
-    const serverLock = await acquireServerLock(server, { baseDir: session.layout.base, become: session.become, command: options.command, takeOver: options.takeOver });
+    const serverLock = await lockOrTakeOver((takeOver) => acquireServerLock(server, { baseDir: session.layout.base, become: session.become, command: options.command, takeOver }), options.takeOver, yes, taken);
     cleanups.push(() => serverLock.release().catch(() => undefined));
 
     let plan = loadPlan(session.planFile);
@@ -56,6 +74,10 @@ export async function openRun(flags: Flags, options: { flow?: Flow; command: str
     const log = new LogSink({ transcript, redactor });
     cleanups.push(() => log.close());
     transcript.note(`${options.command} on ${session.host.name} (${session.serverName}), plan ${plan.id}`);
+    for (const t of taken) {
+      transcript.note(t);
+      process.stderr.write(`mas-wizard: ${t}\n`);
+    }
     return { session, plan, transcript, log, close };
   } catch (error) {
     await close();

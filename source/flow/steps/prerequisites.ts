@@ -9,7 +9,12 @@ import type { FlowContext } from '../context.js';
 import type { StepOutcome, StepRunner } from './step.js';
 import { changeVars, varsValues } from './vars-change.js';
 import type { Session } from '../../session.js';
+import { convertSynapseOidc } from '../../mas/oidc-convert.js';
+import { effectiveBool } from '../../playbook/effective.js';
 import { forGeneration } from './legacy-limits.js';
+import { count, SYNAPSE_MIGRATABLE } from './verify.js';
+import { passwordAdvice } from './users.js';
+import { SYNAPSE_DB } from '../../playbook/commands.js';
 
 /** Findings a later step of the wizard resolves itself: shown, never blocking here. */
 const LATER: Record<string, string> = {
@@ -19,7 +24,6 @@ const LATER: Record<string, string> = {
   'synapse.oidc-needs-conversion': 'providers',
   'mas.provider-invalid': 'providers',
   'mas.unknown-provider-keys': 'providers',
-  'db.external-ids-unmapped': 'providers',
 };
 
 export async function collectFindings(ctx: FlowContext, options: { probe: boolean }): Promise<Finding[]> {
@@ -28,9 +32,14 @@ export async function collectFindings(ctx: FlowContext, options: { probe: boolea
   if (!options.probe) return findings;
   const values = varsValues(ctx);
   const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
+  // Users of a Synapse login provider the providers step will convert are not a blocker here;
+  // users of one that is neither converted nor already in MAS are (db.external-ids-unmapped):
+  // no later step can map them, and syn2mas would refuse after MAS was already installed.
+  const synapseOidc = effectiveBool(s.layers(), 'matrix_synapse_oidc_enabled').value === true;
+  const converted = synapseOidc ? convertSynapseOidc(values.matrix_synapse_oidc_providers, s.generation).converted.map((c) => c.synapseIdpId) : [];
   const probed = await probeServer(await s.server(), s.cat, {
     serverName: s.serverName,
-    mappedIdps: providers.filter(isPlainObject).map((p) => p.synapse_idp_id).filter((v): v is string => typeof v === 'string'),
+    mappedIdps: [...providers.filter(isPlainObject).map((p) => p.synapse_idp_id).filter((v): v is string => typeof v === 'string'), ...converted],
   });
   for (const c of probed.commands) ctx.transcript.note(`probe: ${c}`);
   ctx.io.say(`Services: ${Object.entries(probed.services).map(([u, st]) => `${u} ${st}`).join(', ')}`);
@@ -40,6 +49,24 @@ export async function collectFindings(ctx: FlowContext, options: { probe: boolea
 
 function line(f: Finding): string {
   return `[${f.severity}] ${f.id}: ${f.title} (${f.source})`;
+}
+
+/**
+ * The new-homeserver flow installs MAS over an EMPTY Synapse: existing users would be left
+ * without logins (nothing migrates them). And a first-admin password from the answers file
+ * that MAS will refuse is said now, not after the install.
+ */
+async function newServerRefusals(ctx: FlowContext): Promise<string[]> {
+  const reasons: string[] = [];
+  const users = await count(ctx, SYNAPSE_DB, SYNAPSE_MIGRATABLE, 'prerequisites');
+  if (users > 0) reasons.push(`Synapse already has ${users} user(s): mode new would switch logins to MAS without moving them, and they could no longer log in. Use mode: migrate for this server.`);
+  const password = ctx.answers?.first_admin?.password;
+  if (password) {
+    ctx.addSecret(password, 'first admin password');
+    const advice = passwordAdvice(password);
+    if (advice) reasons.push(`first_admin.password: ${advice}. Nothing was changed; choose a stronger one.`);
+  }
+  return reasons;
 }
 
 export const prerequisites: StepRunner = {
@@ -71,6 +98,7 @@ export const prerequisites: StepRunner = {
       ...blockers.map((f) => `${f.id}: ${f.title} — ${f.detail} ${f.fix}`),
       ...unaccepted.map((f) => `${f.id} (warning) is not accepted: ${f.title}. Accept it (answers \`accept: [${f.id}]\`) or fix it — ${f.fix}`),
     ];
+    if (!inMigration) reasons.push(...await newServerRefusals(ctx));
     if (reasons.length) return { status: 'blocked', reasons };
     return {
       status: 'succeeded',
