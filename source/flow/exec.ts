@@ -4,6 +4,7 @@
 // wizard stops them; the wizard re-attaches from the last byte it saw.
 import type { PlannedCommand } from '../playbook/commands.js';
 import type { Target } from '../targets/target.js';
+import { SshError } from '../targets/ssh-error.js';
 import { LineSplitter } from '../parsers/lines.js';
 import { attach, startDetached, type JobHandle } from '../remote/detached.js';
 import type { FlowContext } from './context.js';
@@ -129,6 +130,8 @@ export async function follow(ctx: FlowContext, job: JobRecord, display: string, 
         lostSince = null;
         ctx.io.say('Reconnected; continuing the log from where it stopped.', 'ok');
       } catch (error) {
+        // A changed or revoked host key is a possible man-in-the-middle: stop now, never retry it.
+        if (error instanceof SshError && error.kind.startsWith('host-key')) throw error;
         ctx.log.info(`mas-wizard: reconnect failed: ${(error as Error).message}`, 'stderr');
       }
     }

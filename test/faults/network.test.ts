@@ -119,13 +119,15 @@ describe('network faults during a detached server step (real sshd, lab over SSH)
 
   it('(c) the sshd comes back with a different host key mid-step: refused as a possible man-in-the-middle, nothing more runs, not recorded as succeeded', async () => {
     writeFaults(t.lab.dir, { slowMs: 6000 });
-    // A short reconnect window keeps the test quick if the wizard keeps retrying the impostor.
+    // A short reconnect window bounds the test should the wizard ever retry the impostor again.
     const { cli, stateDir } = await runToBackup('hostkey', { MAS_WIZARD_RECONNECT_MS: '15000' });
     await sleep(1000);
     const logFile = path.join(sshd.dir, 'sshd.log');
     const before = readFileSync(logFile, 'utf8').length;
     await sshd.restart({ newHostKey: true });
+    const restarted = Date.now();
     const r = await cli.done;
+    const refusedAfter = Date.now() - restarted;
     writeFaults(t.lab.dir, {});
     const out = r.stdout + r.stderr;
     const after = readFileSync(logFile, 'utf8').slice(before);
@@ -136,8 +138,12 @@ describe('network faults during a detached server step (real sshd, lab over SSH)
     expect(out).toMatch(/man-in-the-middle/);
     const backup = stepOf(stateDir, 'backup');
     expect(backup?.status).not.toBe('succeeded');
+    // The recorded reason is the real one, and the wizard stopped at once instead of retrying the impostor.
+    expect(backup?.error).toMatch(/host key .* has CHANGED/);
+    expect(backup?.error).not.toMatch(/vanished/);
+    expect(refusedAfter).toBeLessThan(12_000);
     for (const later of readPlan(stateDir)!.steps.slice(readPlan(stateDir)!.steps.findIndex((s) => s.id === 'backup') + 1)) expect(later.status).toBe('pending');
-    outcome('(c) host key changed', `exit ${r.code}, backup recorded "${backup?.status}" (${backup?.error?.split('\n')[0] ?? ''}), 0 sessions on the new key, later steps pending (${(r.ms / 1000).toFixed(1)} s)`);
+    outcome('(c) host key changed', `exit ${r.code}, backup recorded "${backup?.status}" (${backup?.error?.split('\n')[0] ?? ''}), 0 sessions on the new key, stopped ${(refusedAfter / 1000).toFixed(1)} s after the key changed, later steps pending`);
     // Put the original key back for anything after this.
     writeFileSync(path.join(t.lab.dir, 'known_hosts'), `${sshd.knownHostsLine}\n`);
   }, 120_000);
