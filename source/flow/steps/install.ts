@@ -4,7 +4,8 @@ import type { StepId } from '../../../state/steps.js';
 import type { FlowContext } from '../context.js';
 import type { Reconciled, StepOutcome, StepRunner } from './step.js';
 import { jobOf, jobState, nextJob, resumePlaybook, runPlaybook, type PlaybookRun } from './long-run.js';
-import { changeVars } from './vars-change.js';
+import { changeVars, varsValues } from './vars-change.js';
+import { oidcRemovalEdits } from '../../mas/oidc-convert.js';
 import { runPlanned } from '../exec.js';
 import type { Session } from '../../session.js';
 
@@ -27,7 +28,12 @@ function installRunner(id: 'install' | 'reinstall'): StepRunner {
     async run(ctx): Promise<StepOutcome> {
       if (id === 'install' && ctx.plan().flow === 'new') {
         // The new-homeserver flow has no mark-migration step: MAS is switched on here.
-        await changeVars(ctx, 'install', 'Enable MAS', [{ op: 'set', key: 'matrix_authentication_service_enabled', value: true }]);
+        // No cut-over either: Synapse's own OIDC (converted in the providers step) goes now, or the
+        // playbook refuses MAS next to it ("matrix_synapse_oidc_enabled must be disabled").
+        await changeVars(ctx, 'install', 'Enable MAS', [
+          { op: 'set', key: 'matrix_authentication_service_enabled', value: true },
+          ...oidcRemovalEdits(Object.keys(varsValues(ctx))),
+        ]);
       }
       const run = await runPlaybook(ctx, id, ctx.session.cat.install());
       const result = outcome(run);
