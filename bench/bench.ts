@@ -17,13 +17,19 @@ import { Terminal, wallMs } from './terminal.js';
 import { countTranscript, median, percentile, round } from './stats.js';
 import type { AppConfig, AppResult } from './stream-app.js';
 
-const { values: flags } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } }, strict: true });
+let flags: { json?: boolean; quick?: boolean };
+try {
+  flags = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } }, strict: true }).values;
+} catch (error) {
+  process.stderr.write(`bench: ${(error as Error).message} (options: --json, --quick)\n`);
+  process.exit(2);
+}
 const quick = flags.quick ?? false;
 
 /** Sizes and repetitions; --quick only proves the machinery works. */
 const plan = quick
-  ? { startupRuns: 3, frameRuns: 2, streamLines: 20_000, streamRuns: 1, opensshStreamRuns: 2, commandRuns: 1, commands: 10, inputSamples: 6, inputRate: 5000, millionLines: 100_000 }
-  : { startupRuns: 10, frameRuns: 5, streamLines: 200_000, streamRuns: 3, opensshStreamRuns: 5, commandRuns: 3, commands: 50, inputSamples: 40, inputRate: 5000, millionLines: 1_000_000 };
+  ? { startupRuns: 3, frameRuns: 2, streamLines: 20_000, streamRuns: 1, opensshStreamRuns: 3, commandRuns: 1, commands: 10, inputSamples: 6, inputRate: 5000, millionLines: 100_000 }
+  : { startupRuns: 10, frameRuns: 5, streamLines: 200_000, streamRuns: 3, opensshStreamRuns: 9, commandRuns: 3, commands: 50, inputSamples: 40, inputRate: 5000, millionLines: 1_000_000 };
 
 const root = packageRoot();
 const node = process.execPath;
@@ -80,6 +86,14 @@ async function benchFirstFrame() {
   const term = new Terminal(80, 24);
   cleanups.push(() => term.kill());
   const stateDir = mkdtempSync(path.join(work, 'state-'));
+  // The wizard may have begun opening a practice lab (with its PostgreSQL) in our state dir.
+  const destroyLab = () => {
+    if (!existsSync(path.join(stateDir, 'lab'))) return;
+    log('destroying the practice lab the wizard opened in its private state dir');
+    const r = spawnSync(node, [cliJs, 'lab', 'destroy', '--yes', '--state-dir', stateDir], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, MAS_WIZARD_STATE_DIR: stateDir } });
+    if (r.status !== 0) log(`lab destroy in ${stateDir} exited ${r.status ?? r.signal}: ${r.stderr.trim()}`);
+  };
+  cleanups.push(destroyLab);
   const candidates: { name: string; argv: string[]; env: Record<string, string> }[] = [
     { name: 'mas-wizard --lab', argv: [node, cliJs, '--lab', '--state-dir', stateDir], env: { MAS_WIZARD_STATE_DIR: stateDir } },
   ];
@@ -104,6 +118,7 @@ async function benchFirstFrame() {
     throw new Error('first frame: no app drew a frame');
   } finally {
     term.kill();
+    destroyLab();
   }
 }
 
@@ -112,7 +127,7 @@ async function benchFirstFrame() {
 interface Server { sshd: Sshd; knownHosts: string; target: SshTarget; file: string; ssh: (command: string) => string[] }
 
 async function startServer(): Promise<Server> {
-  const sshd = await startSshd();
+  const sshd = await startSshd({ dirPrefix: 'mas-wizard-bench-sshd-' });
   cleanups.push(() => { sshd.stop(); rmSync(sshd.dir, { recursive: true, force: true }); });
   const knownHosts = path.join(sshd.dir, 'known_hosts');
   writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
@@ -179,16 +194,18 @@ async function benchStream(server: Server) {
   } finally {
     term.kill();
   }
-  // OpenSSH: the same cat into /dev/null, minus a bare `ssh true` (connection setup), paired.
-  const cat: number[] = [];
+  // OpenSSH: the same cat into /dev/null minus a bare `ssh true` (process + connection setup)
+  // run just before it; the median of these paired differences (setup alone varies by tens of ms).
   const setup: number[] = [];
+  const transfer: number[] = [];
   for (let i = 0; i < plan.opensshStreamRuns; i++) {
-    setup.push(timeProcess(server.ssh('true')));
-    cat.push(timeProcess(server.ssh(`cat ${server.file}`)));
+    const bare = timeProcess(server.ssh('true'));
+    setup.push(bare);
+    transfer.push(timeProcess(server.ssh(`cat ${server.file}`)) - bare);
   }
   return {
     stream_ms: median(runs.map((r) => r.ms)),
-    openssh_stream_ms: Math.max(0.1, median(cat) - median(setup)),
+    openssh_stream_ms: Math.max(1, median(transfer)), // floor: noise can make a tiny transfer "negative"
     openssh_connect_ms: median(setup),
     stream_rss_mb: Math.max(...runs.map((r) => r.rssMb)),
     stream_lines_lost: Math.max(...runs.map((r) => r.lost)),
@@ -202,7 +219,7 @@ async function benchCommands(server: Server) {
     const started = performance.now();
     for (let i = 0; i < plan.commands; i++) {
       const res = await server.target.run({ argv: ['true'] });
-      if (res.code !== 0) throw new Error(`true over SshTarget exited ${res.code}`);
+      if (res.code !== 0) throw new Error(`true over SshTarget: ${res.lost ? 'connection lost' : `exit ${res.code ?? res.signal}`} ${res.stderr.trim()}`);
     }
     ours.push(performance.now() - started);
     let total = 0;

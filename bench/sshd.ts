@@ -34,6 +34,8 @@ export interface SshdOptions {
   /** Extra sshd_config lines. */
   extraConfig?: string;
   port?: number;
+  /** Name prefix of the temporary directory holding keys, config and log (default "mas-wizard-sshd-"). */
+  dirPrefix?: string;
 }
 
 export interface Sshd {
@@ -82,7 +84,7 @@ function keygen(file: string, comment: string): void {
 export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   ensureTestUser();
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-sshd-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), options.dirPrefix ?? 'mas-wizard-sshd-'));
   chmodSync(dir, 0o755);
   const port = options.port ?? (await freePort());
   let hostKeyFile = path.join(dir, 'ssh_host_ed25519_key');

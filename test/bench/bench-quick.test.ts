@@ -1,0 +1,50 @@
+// Smoke test of `npm run bench`: the compiled bench in --quick mode (real loopback sshd, real
+// tmux ptys, the real log pane) prints one JSON object on its last line with every figure
+// finite, and leaves no sshd, tmux server or temp directory behind. No timing assertions.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../../source/paths.js';
+
+const NUMERIC_KEYS = [
+  'startup_ms', 'node_ms', 'startup_ratio', 'first_frame_ms',
+  'stream_ms', 'openssh_stream_ms', 'stream_ratio', 'stream_rss_mb', 'stream_lines_lost',
+  'commands_ms', 'openssh_commands_ms', 'command_speedup',
+  'input_p95_ms', 'million_lines_rss_mb', 'million_lines_lost',
+];
+
+const leftovers = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith('mas-wizard-bench-')).sort();
+const benchProcesses = () => spawnSync('pgrep', ['-f', 'mas-wizard-bench-'], { encoding: 'utf8' }).stdout.trim();
+
+describe('npm run bench -- --quick --json', () => {
+  it('prints every figure as a finite number on the last line and cleans up after itself', () => {
+    const before = leftovers();
+    const run = spawnSync(process.execPath, [path.join(packageRoot(), 'dist', 'bench', 'bench.js'), '--quick', '--json'], {
+      encoding: 'utf8', timeout: 90_000, env: { ...process.env, CI: 'true' },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const lastLine = run.stdout.trim().split('\n').pop()!;
+    const figures = JSON.parse(lastLine) as Record<string, unknown>;
+    for (const key of NUMERIC_KEYS) {
+      expect(typeof figures[key], key).toBe('number');
+      expect(Number.isFinite(figures[key]), key).toBe(true);
+    }
+    expect(figures.quick).toBe(true);
+    expect(figures.stream_lines_lost).toBe(0);
+    expect(figures.million_lines_lost).toBe(0);
+    expect(typeof figures.first_frame_app).toBe('string');
+    // The readable table goes to stderr in --json mode, with a mark on each judged figure.
+    expect(run.stderr).toMatch(/startup: mas-wizard --version .*[✓✗]/);
+    expect(leftovers()).toEqual(before);
+    expect(benchProcesses()).toBe('');
+  }, 120_000);
+
+  it('refuses an unknown flag with a clear error and starts nothing', () => {
+    const run = spawnSync(process.execPath, [path.join(packageRoot(), 'dist', 'bench', 'bench.js'), '--fast'], { encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain("Unknown option '--fast'");
+    expect(benchProcesses()).toBe('');
+  });
+});
