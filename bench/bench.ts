@@ -39,11 +39,16 @@ const millionJs = path.join(root, 'dist', 'bench', 'million.js');
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
 // Everything started is registered here and undone in reverse order, whatever happens.
+// A signal and a failing main() may both ask: they share one pass.
 const cleanups: (() => void | Promise<void>)[] = [];
-async function cleanup(): Promise<void> {
-  while (cleanups.length) {
-    try { await cleanups.pop()!(); } catch (error) { log(`cleanup: ${(error as Error).message}`); }
-  }
+let cleaning: Promise<void> | null = null;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    while (cleanups.length) {
+      try { await cleanups.pop()!(); } catch (error) { log(`cleanup: ${(error as Error).message}`); }
+    }
+  })();
+  return cleaning;
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => { log(`${signal}: stopping`); void cleanup().finally(() => process.exit(130)); });
@@ -138,7 +143,7 @@ async function startServer(): Promise<Server> {
   cleanups.push(() => target.close());
   // The file to stream is created on the server first: ~51-byte numbered lines.
   const made = await target.run({
-    script: `set -e; d=$(mktemp -d); awk -v n=${plan.streamLines} 'BEGIN { for (i = 1; i <= n; i++) printf "line %06d the quick brown fox jumps over a lazy dog\\n", i }' > "$d/stream.txt"; echo "$d"`,
+    script: `set -e; d=$(mktemp -d "${TMPDIR:-/tmp}/mas-wizard-bench-remote-XXXXXX"); awk -v n=${plan.streamLines} 'BEGIN { for (i = 1; i <= n; i++) printf "line %06d the quick brown fox jumps over a lazy dog\\n", i }' > "$d/stream.txt"; echo "$d"`,
   });
   if (made.code !== 0) throw new Error(`creating the stream file on the server failed: ${made.stderr}`);
   const remoteDir = made.stdout.trim();

@@ -1,7 +1,7 @@
 // Smoke test of `npm run bench`: the compiled bench in --quick mode (real loopback sshd, real
 // tmux ptys, the real log pane) prints one JSON object on its last line with every figure
 // finite, and leaves no sshd, tmux server or temp directory behind. No timing assertions.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,4 +47,28 @@ describe('npm run bench -- --quick --json', () => {
     expect(run.stderr).toContain("Unknown option '--fast'");
     expect(benchProcesses()).toBe('');
   });
+});
+
+describe('bench interrupted', () => {
+  it('stops its sshd, tmux servers and temp dirs on SIGTERM mid-run and exits 130', async () => {
+    const before = leftovers();
+    const child = spawn(process.execPath, [path.join(packageRoot(), 'dist', 'bench', 'bench.js'), '--quick'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Interrupt once its sshd and a tmux pty are both up (the streaming section).
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('bench: streaming')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`bench ended before streaming:\n${stderr}`)));
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(benchProcesses()).not.toBe(''); // something to clean up is running
+    child.kill('SIGTERM');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('SIGTERM: stopping');
+    expect(leftovers()).toEqual(before);
+    expect(benchProcesses()).toBe('');
+  }, 60_000);
 });
