@@ -143,7 +143,7 @@ async function startServer(): Promise<Server> {
   cleanups.push(() => target.close());
   // The file to stream is created on the server first: ~51-byte numbered lines.
   const made = await target.run({
-    script: `set -e; d=$(mktemp -d "${TMPDIR:-/tmp}/mas-wizard-bench-remote-XXXXXX"); awk -v n=${plan.streamLines} 'BEGIN { for (i = 1; i <= n; i++) printf "line %06d the quick brown fox jumps over a lazy dog\\n", i }' > "$d/stream.txt"; echo "$d"`,
+    script: `set -e; d=$(mktemp -d /tmp/mas-wizard-bench-remote-XXXXXX); awk -v n=${plan.streamLines} 'BEGIN { for (i = 1; i <= n; i++) printf "line %06d the quick brown fox jumps over a lazy dog\\n", i }' > "$d/stream.txt"; echo "$d"`,
   });
   if (made.code !== 0) throw new Error(`creating the stream file on the server failed: ${made.stderr}`);
   const remoteDir = made.stdout.trim();
