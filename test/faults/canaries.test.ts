@@ -3,14 +3,15 @@
 // vars.yml; conversion carries it into MAS's providers), the first admin's password, and the lab's
 // database passwords and generic secret (env-postgres-psql, homeserver.yaml, vars.yml). Then every
 // file the wizard wrote (state dir: plans, transcripts, locks, job logs; the server's job and record
-// files), its stdout/stderr, `transcript`, `status --json` and `plan --json` must hold none of them.
+// files), its stdout/stderr, `transcript`, `status --json`, `plan --json` and the interactive
+// wizard's screens and scrollback in a real tmux terminal must hold none of them.
 // vars.yml and its backups are the operator's own config: excluded, but their modes are checked.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canaryHits, filesUnder, modeOf, newLab, outcome, runCli, writeAnswers, type CliRun, type TestLab } from '../harness/faults.js';
+import { canaryHits, CLI, filesUnder, modeOf, newLab, outcome, runCli, sleep, startTerminal, writeAnswers, type CliRun, type TestLab } from '../harness/faults.js';
 import { sql } from '../lab/helpers.js';
 
 const labs: TestLab[] = [];
@@ -145,4 +146,49 @@ first_admin:
     outcome('canaries new', `${Object.keys(canaries).length} canaries × ${Object.keys(found).length} sinks: ${hits.length} leaks${hits.length ? `: ${hits.join('; ')}` : ''}; ${backups} vars.yml backups at vars.yml's mode, ${stateFiles} state files 0600 (${(run.ms / 1000).toFixed(1)} s run)`);
     expect(hits).toEqual([]);
   }, 150_000);
+
+  it('the interactive wizard (real tmux terminal): no canary on any screen or in the scrollback, up to the providers written', async () => {
+    const t = await newLab('canary-tui');
+    labs.push(t);
+    const canaries: Record<string, string> = { 'OIDC client secret (vars.yml)': plantOidcSecret(t), ...labSecrets(t) };
+    const term = startTerminal(['node', CLI, ...t.flags], { MAS_WIZARD_STATE_DIR: t.stateDir, HOME: t.parent, NO_COLOR: '1' });
+    const frames: string[] = [];
+    const key = async (k: string, then: string, ms = 20_000) => { term.send(k); await term.waitFor(then, ms); frames.push(term.screen()); };
+    try {
+      // The same path as test/tui/wizard.tmux.test.ts: migrate, accept the warning, generate the secret, keep the URL,
+      // convert the Synapse OIDC provider (its client secret is on the review screen and in the diff), write it.
+      await term.waitFor('What do you want to do on example.org?', 30_000);
+      await key('Enter', 'Accept this warning and go on?');
+      await key('y', 'ready: nothing blocks');
+      await key('Enter', 'MAS encryption secret');
+      await key('Enter', 'Write this change to vars.yml?');
+      await key('y', 'Where MAS is served');
+      await key('Enter', '❯ Path prefix');
+      await sleep(150);
+      await key('Enter', 'Upstream login providers (optional)');
+      await key('Enter', 'a accept');
+      await key('a', 'Done: write 1 provider');
+      for (let i = 0; i < 6 && !term.screen().includes('❯ Done'); i++) { term.send('Down'); await sleep(100); frames.push(term.screen()); }
+      await key('Enter', 'Upstream login providers — change to vars.yml');
+      await key('y', 'Enable MAS in migration mode');
+      await key('C-c', 'Quit the wizard?');
+      await key('y', 'EXITED rc=130');
+      const vars = parse(readFileSync(t.varsFile, 'utf8')) as Record<string, unknown>;
+      // The generated secret is known now: it must not have been shown either.
+      canaries['encryption secret (generated)'] = String(vars.matrix_authentication_service_config_secrets_encryption);
+      expect(canaries['encryption secret (generated)']).toMatch(/^[0-9a-f]{64}$/);
+      expect(JSON.stringify(vars.matrix_authentication_service_config_upstream_oauth2_providers)).toContain(canaries['OIDC client secret (vars.yml)']);
+      const found: Record<string, string> = { 'terminal (screen + scrollback)': term.everything() };
+      frames.forEach((f, i) => { found[`frame ${i}`] = f; });
+      for (const f of filesUnder(t.stateDir)) found[path.relative(t.parent, f)] = readFileSync(f, 'utf8');
+      // The review and the diff of the converted provider really were on screen (live frames; the
+      // scrollback keeps only the narration).
+      expect(frames.some((f) => f.includes('keycloak.example.org'))).toBe(true);
+      const hits = canaryHits(found, canaries);
+      outcome('canaries tui', `${Object.keys(canaries).length} canaries × ${frames.length} frames + scrollback + ${filesUnder(t.stateDir).length} state files: ${hits.length} leaks${hits.length ? `: ${[...new Set(hits)].join('; ')}` : ''}`);
+      expect(hits).toEqual([]);
+    } finally {
+      term.kill();
+    }
+  }, 120_000);
 });

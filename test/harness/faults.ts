@@ -2,7 +2,7 @@
 // world-traversable temp dir (so the test sshd user can reach it), the compiled CLI run as a
 // real child process, a seeded RNG whose seed is printed, a network black hole for a loopback
 // sshd, and a one-line outcome per scenario so the CI log reads as a report.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,4 +171,39 @@ export function blackHole(sshd: Sshd): { heal(): void } {
       for (const pid of all()) { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } }
     },
   };
+}
+
+/**
+ * A program in a private tmux terminal whose WHOLE record can be read: the visible screen plus
+ * everything that scrolled off (test/harness/tmux.ts reads the visible screen only).
+ */
+export interface Terminal { screen(): string; everything(): string; send(key: string): void; waitFor(text: string, timeoutMs?: number): Promise<void>; kill(): void }
+
+export function startTerminal(command: readonly string[], env: Record<string, string>, size = { width: 80, height: 24 }): Terminal {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-term-'));
+  const socket = path.join(dir, 'tmux.sock');
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${q(v)}`).join(' ');
+  // CI unset: Ink draws nothing until exit while CI is set.
+  // history-limit applies to panes created after it is set: set it on the server first.
+  tmux('start-server', ';', 'set-option', '-g', 'history-limit', '100000', ';',
+    'new-session', '-d', '-s', 'app', '-x', String(size.width), '-y', String(size.height), `env -u CI ${vars} ${command.map(q).join(' ')}; echo "EXITED rc=$?"; sleep 30`);
+  const term: Terminal = {
+    screen: () => tmux('capture-pane', '-p', '-t', 'app'),
+    everything: () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'app'),
+    send: (key) => { tmux('send-keys', '-t', 'app', key); },
+    async waitFor(text, timeoutMs = 20_000) {
+      const start = Date.now();
+      while (!term.screen().includes(text)) {
+        if (Date.now() - start > timeoutMs) throw new Error(`terminal: timed out waiting for "${text}"; screen:\n${term.screen()}`);
+        await sleep(50);
+      }
+    },
+    kill() {
+      try { tmux('kill-server'); } catch { /* already gone */ }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return term;
 }
