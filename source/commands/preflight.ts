@@ -66,7 +66,7 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
       });
       const values = layers[0].parsed.values;
       const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
-      const probed = await probeServer(await session.server(), session.cat, {
+      const probed = await probeServer(await session.server(), session.cat, { become: session.become,
         serverName: String(values.matrix_domain ?? ''),
         mappedIdps: providers.filter(isPlainObject).map((p) => p.synapse_idp_id).filter((v): v is string => typeof v === 'string'),
       });

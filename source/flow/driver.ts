@@ -79,10 +79,14 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
       if (!pre.ok) return { code: 3, message: `"${step.id}" cannot start:\n  - ${pre.reasons.join('\n  - ')}`, step: step.id };
       ctx.io.say(`${def.title}: ${def.irreversibleWarning ?? 'this cannot be undone.'}`, 'warn');
       for (const c of runner.commands(ctx.session)) ctx.io.say(`It will run: ${c}`);
-      const confirmed = await ctx.io.typeToConfirm({ key: 'confirm_server_name', question: `Type the server name (${plan.serverName}) to start the real migration`, expected: plan.serverName, warning: def.irreversibleWarning ?? '' }).catch((e: unknown) => {
-        if (e instanceof MissingAnswer) throw e;
-        throw e;
-      });
+      let confirmed: boolean;
+      try {
+        confirmed = await ctx.io.typeToConfirm({ key: 'confirm_server_name', question: `Type the server name (${plan.serverName}) to start the real migration`, expected: plan.serverName, warning: def.irreversibleWarning ?? '' });
+      } catch (error) {
+        // No typed confirmation (none in the answers file, or a wrong one): blocked, nothing started.
+        if (error instanceof MissingAnswer || error instanceof Declined) return { code: 3, message: `"${step.id}" was not started: ${(error as Error).message}`, step: step.id };
+        throw error;
+      }
       typed = confirmed ? plan.serverName : '';
     }
     const guard = canStart(plan, step.id, { currentVarsHash: ctx.varsHash(), typedServerName: typed, serverRecord: record });

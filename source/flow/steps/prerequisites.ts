@@ -37,7 +37,7 @@ export async function collectFindings(ctx: FlowContext, options: { probe: boolea
   // no later step can map them, and syn2mas would refuse after MAS was already installed.
   const synapseOidc = effectiveBool(s.layers(), 'matrix_synapse_oidc_enabled').value === true;
   const converted = synapseOidc ? convertSynapseOidc(values.matrix_synapse_oidc_providers, s.generation).converted.map((c) => c.synapseIdpId) : [];
-  const probed = await probeServer(await s.server(), s.cat, {
+  const probed = await probeServer(await s.server(), s.cat, { become: s.become,
     serverName: s.serverName,
     mappedIdps: [...providers.filter(isPlainObject).map((p) => p.synapse_idp_id).filter((v): v is string => typeof v === 'string'), ...converted],
   });

@@ -60,7 +60,7 @@ async function legacyCheck(ctx: FlowContext): Promise<StepOutcome> {
   const s = ctx.session;
   ctx.io.say('The legacy playbook (MAS ≤ 0.15) has no syn2mas check; running the wizard\'s own read-only database checks instead.');
   const mapping = legacyMapping(varsValues(ctx));
-  const probed = await probeServer(await s.server(), s.cat, { serverName: s.serverName, mappedIdps: mapping.map((m) => m.synapseIdp) });
+  const probed = await probeServer(await s.server(), s.cat, { become: s.become, serverName: s.serverName, mappedIdps: mapping.map((m) => m.synapseIdp) });
   for (const c of probed.commands) ctx.transcript.note(`probe: ${c}`);
   const findings = forGeneration(probed.findings, s.generation);
   const blockers = findings.filter((f) => f.severity === 'block').map((f) => `${f.id}: ${f.title} — ${f.detail} ${f.fix}`);
