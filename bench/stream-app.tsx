@@ -4,7 +4,7 @@
 //   rate mode: push generated lines at a fixed rate (lines/s) until `q`, for input latency.
 // Usage: node dist/bench/stream-app.js CONFIG.json   (config: AppConfig below)
 // It writes RESULT.json when the command has exited and again on quit; `q` quits.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import React, { useEffect, useState } from 'react';
 import { Box, render, Text, useApp, useInput, useStdout } from 'ink';
 import { LogSink } from '../source/logs/log-sink.js';
@@ -41,7 +41,9 @@ function writeResult(): void {
   result.linesShown = sink.total;
   result.transcriptLines = transcript.lineCount;
   result.maxRssKb = process.resourceUsage().maxRSS;
-  writeFileSync(config.result, JSON.stringify(result));
+  // Atomic: the bench polls for this file and must never read it half-written.
+  writeFileSync(`${config.result}.tmp`, JSON.stringify(result));
+  renameSync(`${config.result}.tmp`, config.result);
 }
 
 type Status = { kind: 'connecting' } | { kind: 'running' } | { kind: 'exited'; code: number | null; lost: boolean } | { kind: 'failed'; message: string };
