@@ -147,4 +147,28 @@ describe('network faults during a detached server step (real sshd, lab over SSH)
     // Put the original key back for anything after this.
     writeFileSync(path.join(t.lab.dir, 'known_hosts'), `${sshd.knownHostsLine}\n`);
   }, 120_000);
+
+  it('(d) the link Ansible uses drops mid-task (syn2mas check on the server): the step is reported failed, with Ansible\'s reason', async () => {
+    writeFaults(t.lab.dir, { slowMs: 8000 });
+    const stateDir = path.join(t.parent, 'state-ansible');
+    const env = { ...t.env, MAS_WIZARD_STATE_DIR: stateDir };
+    const answers = writeAnswers(t.parent, 'answers-ansible.yml', ANSWERS);
+    const cli = startCli([...t.flags, 'run', '--answers', answers, '--yes', '--until', 'syn2mas-check'], { env });
+    await waitFor('the syn2mas check to run', () => {
+      if (cli.child.exitCode !== null) throw new Error(`the run ended early:\n${cli.stdout()}\n${cli.stderr()}`);
+      return stepOf(stateDir, 'syn2mas-check')?.status === 'running';
+    }, 120_000);
+    // Ansible is now inside the task that runs mas-cli syn2mas on the server (it sleeps slowMs first).
+    await waitFor('Ansible to reach the syn2mas task', () => /TASK \[.*syn2mas/i.test(cli.stdout()), 30_000);
+    await sleep(2000);
+    sshd.dropSessions();
+    const r = await cli.done;
+    writeFaults(t.lab.dir, {});
+    const out = r.stdout + r.stderr;
+    const step = stepOf(stateDir, 'syn2mas-check');
+    expect(r.code, out).toBe(4);
+    expect(step?.status).toBe('failed');
+    expect(step?.error ?? '').toMatch(/UNREACHABLE|unreachable|ssh|connection|closed/i);
+    outcome('(d) Ansible link dropped', `exit ${r.code}, syn2mas-check recorded failed: "${(step?.error ?? '').split('\n')[0].slice(0, 160)}"`);
+  }, 150_000);
 });
