@@ -72,9 +72,13 @@ function findOnPath(bin: string, env: NodeJS.ProcessEnv): string | null {
   return null;
 }
 
-/** `just` on PATH, else the one shipped with this package (npm rust-just). */
+/**
+ * `just` on PATH, else the real binary this package ships for Linux x64 (npm
+ * rust-just-linux-x64: the platform package alone, because npm ci cannot resolve
+ * rust-just's optional packages for the other platforms from this registry).
+ */
 export function findJust(env: NodeJS.ProcessEnv = process.env): string | null {
-  const bundled = path.join(packageRoot(), 'node_modules', '.bin', 'just');
+  const bundled = path.join(packageRoot(), 'node_modules', 'rust-just-linux-x64', 'bin', 'just');
   return findOnPath('just', env) ?? (existsSync(bundled) ? bundled : null);
 }
 

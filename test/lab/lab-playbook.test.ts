@@ -13,7 +13,7 @@ import { labParent, run } from './helpers.js';
 let parent: string;
 let lab: LabInfo;
 let sshd: Sshd;
-const just = (...args: string[]) => run(path.join(packageRoot(), 'node_modules', '.bin', 'just'), args, { cwd: lab.playbookDir, env: { ANSIBLE_FORCE_COLOR: '0', NO_COLOR: '1' } });
+const just = (...args: string[]) => run(path.join(packageRoot(), 'node_modules', 'rust-just-linux-x64', 'bin', 'just'), args, { cwd: lab.playbookDir, env: { ANSIBLE_FORCE_COLOR: '0', NO_COLOR: '1' } });
 const varsFile = () => path.join(lab.playbookDir, 'inventory', 'host_vars', lab.host, 'vars.yml');
 
 beforeAll(async () => {
