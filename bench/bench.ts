@@ -12,6 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../source/paths.js';
 import { SshTarget } from '../source/targets/ssh.js';
+import { LogSink } from '../source/logs/log-sink.js';
+import { Transcript } from '../source/logs/transcript.js';
 import { startSshd, type Sshd } from './sshd.js';
 import { Terminal, wallMs } from './terminal.js';
 import { countTranscript, median, percentile, round } from './stats.js';
@@ -185,9 +187,33 @@ async function streamOnce(server: Server, term: Terminal, run: number) {
   rmSync(config.transcript, { force: true });
   return {
     ms: frame.at - exited.startedAt,
+    exitMs: exited.exitedAt! - exited.startedAt,
     rssMb: final.maxRssKb / 1024,
     lost: plan.streamLines - counted.inOrder + Math.max(0, counted.outLines - plan.streamLines),
   };
+}
+
+/** `cat FILE` over the bench's own SshTarget: bytes counted only, or through a LogSink with a transcript. */
+async function timeStreamInProcess(server: Server, transcriptFile: string | null): Promise<number> {
+  const transcript = transcriptFile ? new Transcript(transcriptFile) : null;
+  const sink = transcript ? new LogSink({ transcript }) : null;
+  sink?.subscribe(() => {});
+  let bytes = 0;
+  const started = performance.now();
+  const run = await server.target.run({ argv: ['cat', '--', server.file] }, {
+    collect: false,
+    onStdout: sink ? (chunk) => sink.push('stdout', chunk) : (chunk) => { bytes += chunk.length; },
+  });
+  sink?.close();
+  transcript?.close();
+  const ms = performance.now() - started;
+  if (run.code !== 0) throw new Error(`cat over SshTarget: ${run.lost ? 'connection lost' : `exit ${run.code ?? run.signal}`}`);
+  if (transcriptFile) {
+    const counted = await countTranscript(transcriptFile);
+    rmSync(transcriptFile, { force: true });
+    if (counted.inOrder !== plan.streamLines) throw new Error(`in-process stream: ${counted.inOrder} of ${plan.streamLines} lines reached the transcript in order`);
+  } else if (bytes === 0) throw new Error('in-process stream: no output');
+  return ms;
 }
 
 async function benchStream(server: Server) {
@@ -198,6 +224,13 @@ async function benchStream(server: Server) {
     for (let i = 0; i < plan.streamRuns; i++) runs.push(await streamOnce(server, term, i));
   } finally {
     term.kill();
+  }
+  // Where the time goes, without a pty: ssh2 alone, then ssh2 → LogSink (+ redaction, transcript).
+  const raw: number[] = [];
+  const engine: number[] = [];
+  for (let i = 0; i < plan.streamRuns; i++) {
+    raw.push(await timeStreamInProcess(server, null));
+    engine.push(await timeStreamInProcess(server, path.join(work, `engine-${i}.jsonl`)));
   }
   // OpenSSH: the same cat into /dev/null minus a bare `ssh true` (process + connection setup)
   // run just before it; the median of these paired differences (setup alone varies by tens of ms).
@@ -212,6 +245,9 @@ async function benchStream(server: Server) {
     stream_ms: median(runs.map((r) => r.ms)),
     openssh_stream_ms: Math.max(1, median(transfer)), // floor: noise can make a tiny transfer "negative"
     openssh_connect_ms: median(setup),
+    stream_exit_ms: median(runs.map((r) => r.exitMs)),
+    ssh2_stream_ms: median(raw),
+    engine_stream_ms: median(engine),
     stream_rss_mb: Math.max(...runs.map((r) => r.rssMb)),
     stream_lines_lost: Math.max(...runs.map((r) => r.lost)),
   };
@@ -306,7 +342,8 @@ function report(f: Figures): string {
   const rows: [string, string, string, string][] = [
     ['startup: mas-wizard --version', ms('startup_ms'), `node -e 0: ${ms('node_ms')}`, `ratio ${round(num('startup_ratio'), 2)} ≤ 2.5 ${mark(num('startup_ratio') <= 2.5)}`],
     [`first frame (${f.first_frame_app})`, ms('first_frame_ms'), 'spawn in a real pty', `≤ 500 ms ${mark(num('first_frame_ms') <= 500)}`],
-    [`stream ${plan.streamLines.toLocaleString('en-US')} lines → log pane`, ms('stream_ms'), `OpenSSH cat: ${ms('openssh_stream_ms')}`, `ratio ${round(num('stream_ratio'), 2)} ≤ 1.5 ${mark(num('stream_ratio') <= 1.5)}`],
+    [`stream ${plan.streamLines.toLocaleString('en-US')} lines → log pane`, ms('stream_ms'), `OpenSSH cat: ${ms('openssh_stream_ms')}; exit seen at ${ms('stream_exit_ms')}`, `ratio ${round(num('stream_ratio'), 2)} ≤ 1.5 ${mark(num('stream_ratio') <= 1.5)}`],
+    ['  same, no pty: ssh2 → LogSink+transcript', ms('engine_stream_ms'), `ssh2 alone: ${ms('ssh2_stream_ms')}`, '(where the time goes)'],
     ['  peak RSS while streaming', `${round(num('stream_rss_mb'))} MB`, '', `≤ 150 MB ${mark(num('stream_rss_mb') <= 150)}`],
     ['  lines missing from transcript', String(num('stream_lines_lost')), '', `= 0 ${mark(num('stream_lines_lost') === 0)}`],
     [`${plan.commands} × true on one connection`, ms('commands_ms'), `${plan.commands} × ssh true: ${ms('openssh_commands_ms')}`, `speed-up ${round(num('command_speedup'), 1)}× ≥ 5 ${mark(num('command_speedup') >= 5)}`],
@@ -316,16 +353,18 @@ function report(f: Figures): string {
   ];
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
   const runs = `medians of: startup ${plan.startupRuns} runs each, first frame ${plan.frameRuns}, stream ${plan.streamRuns} (OpenSSH ${plan.opensshStreamRuns}; RSS and lost lines: worst run), commands ${plan.commandRuns} × ${plan.commands}`;
+  const load = `machine: ${os.cpus().length} cores, load average ${f.load_avg_1m} at start`;
   return [
     `mas-wizard bench${quick ? ' (--quick: reduced sizes, figures not comparable)' : ''}`,
     ...rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('   ').trimEnd()),
     runs,
+    load,
   ].join('\n');
 }
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const figures: Figures = { quick };
+  const figures: Figures = { quick, load_avg_1m: os.loadavg()[0] };
   log('startup'); Object.assign(figures, benchStartup());
   log('first frame'); Object.assign(figures, await benchFirstFrame());
   log('sshd'); const server = await startServer();
