@@ -28,7 +28,7 @@ export type Flags = {
 
 export interface ParsedCli { command: string; rest: string[]; flags: Flags }
 
-export const COMMANDS = ['wizard', 'preflight', 'plan', 'run', 'status', 'transcript', 'lab'] as const;
+export const COMMANDS = ['wizard', 'preflight', 'plan', 'run', 'status', 'transcript', 'rollback', 'lab'] as const;
 
 export class UsageError extends Error {}
 
@@ -64,6 +64,8 @@ Usage:
       e.g. mas-wizard status --json
   mas-wizard transcript [--out FILE]             one redacted, shareable record of the run
       e.g. mas-wizard transcript --out mas-wizard-transcript.txt
+  mas-wizard rollback [--yes]                    the ways back and what each costs; --yes switches MAS off
+      e.g. mas-wizard rollback
   mas-wizard lab reset [--generation current|legacy] [--yes]
       e.g. mas-wizard lab reset --generation legacy --yes
   mas-wizard lab destroy [--yes]

@@ -29,6 +29,7 @@ export const cutOver: StepRunner = {
     edits.push(...oidcRemovalEdits(Object.keys(values)));
     if (LEGACY_MAPPING_KEY in values) edits.push({ op: 'remove', key: LEGACY_MAPPING_KEY });
     const written = await changeVars(ctx, 'cut-over', 'Cut over: MAS handles logins', edits);
-    return { status: 'succeeded', outputs: { vars_changed: written.keys } };
+    // The backup holds the Synapse OIDC settings a rollback puts back.
+    return { status: 'succeeded', outputs: { vars_changed: written.keys, ...(written.backup ? { vars_backup: written.backup } : {}) } };
   },
 };
