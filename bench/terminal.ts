@@ -23,6 +23,8 @@ export class Terminal {
   private readonly dir: string;
   private readonly socket: string;
   private alive = true;
+  /** The program last launched (env execs it, so it is the pane's own process). */
+  private pid: number | null = null;
 
   constructor(readonly width = 80, readonly height = 24) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-bench-tmux-'));
@@ -39,10 +41,29 @@ export class Terminal {
   launch(argv: readonly string[], env: Record<string, string> = {}, cwd = process.cwd()): number {
     const vars = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
     const line = `cd ${shellQuote(cwd)} && exec env -u CI ${vars} ${argv.map(shellQuote).join(' ')}`;
+    this.stopProgram();
     this.tmux('clear-history', '-t', 'app');
     const at = wallMs();
     this.tmux('respawn-pane', '-k', '-t', 'app', line);
+    this.pid = Number(this.tmux('display-message', '-p', '-t', 'app', '#{pane_pid}').trim()) || null;
     return at;
+  }
+
+  /**
+   * Ends the last launched program and waits until it is gone, so it neither competes for the
+   * CPU with the next measurement nor outlives the bench: SIGHUP (as when a terminal closes),
+   * then SIGKILL after 2 s.
+   */
+  private stopProgram(): void {
+    const pid = this.pid;
+    this.pid = null;
+    // A dead pane's pid was reaped by tmux and may belong to someone else by now: leave it.
+    if (pid === null || this.exited()) return;
+    const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    try { process.kill(pid, 'SIGHUP'); } catch { return; }
+    for (let waited = 0; alive() && waited < 2000; waited += 10) Atomics.wait(pause, 0, 0, 10);
+    if (alive()) { try { process.kill(pid, 'SIGKILL'); } catch { /* just ended */ } }
   }
 
   capture(): string[] {
@@ -73,10 +94,11 @@ export class Terminal {
     }
   }
 
-  /** Kills this private tmux server only (and with it the program) and removes its directory. */
+  /** Stops the program, kills this private tmux server only, and removes its directory. */
   kill(): void {
     if (!this.alive) return;
     this.alive = false;
+    this.stopProgram();
     try { this.tmux('kill-server'); } catch { /* already gone */ }
     rmSync(this.dir, { recursive: true, force: true });
   }
