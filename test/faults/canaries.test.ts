@@ -116,12 +116,18 @@ confirm_server_name: example.org
     expect(hits).toEqual([]);
   }, 150_000);
 
-  it('new flow: first admin password, encryption secret, OIDC client secret, DB passwords', async () => {
+  it('new flow: first admin password, sudo password, encryption secret, OIDC client secret, DB passwords', async () => {
     const t = await newLab('canary-new');
     labs.push(t);
     // A fresh homeserver: no Synapse users yet (mode new refuses a Synapse with users).
     sql(t.lab, 'synapse', 'DELETE FROM user_external_ids; DELETE FROM user_threepids; DELETE FROM users');
+    // A sudo password on the inventory line (Ansible's become; we run as root, so sudo never asks for it).
+    const sudoCanary = `sudo-canary-${hex(10)}`;
+    const hosts = path.join(t.lab.playbookDir, 'inventory', 'hosts');
+    writeFileSync(hosts, readFileSync(hosts, 'utf8').replace(/^(matrix\.example\.org .*)$/m, `$1 ansible_become=true ansible_become_password=${sudoCanary}`));
+    expect(readFileSync(hosts, 'utf8')).toContain(sudoCanary);
     const canaries: Record<string, string> = {
+      'sudo password (inventory)': sudoCanary,
       'first admin password (answers)': `Canary-${hex(8)}-staple-42!`,
       'encryption secret (answers)': `beef${hex(30)}`,
       'OIDC client secret (vars.yml)': plantOidcSecret(t),
