@@ -1,11 +1,16 @@
-// Renders the wizard's App for an engine (source/commands/wizard.ts owns the engine and the
-// exit code). Ctrl+C is the App's: it asks before quitting instead of killing a step mid-way.
+// Renders the wizard for an engine (source/commands/wizard.ts owns the engine and the exit
+// code). A one-line frame goes up first and the App (its screens, @inkjs/ui, …) is loaded
+// after it, so the operator sees the wizard start at once. Ctrl+C belongs to the App: it
+// asks before quitting instead of killing a step mid-way.
 import React from 'react';
-import { render } from 'ink';
-import { App } from './app/app.js';
+import { render, Text } from 'ink';
 import type { AppEngine } from './app/contexts.js';
 
-export function startApp(engine: AppEngine): { unmount(): void; waitUntilExit(): Promise<unknown> } {
-  const instance = render(<App engine={engine} />, { exitOnCtrlC: false });
+export interface AppHandle { unmount(): void; waitUntilExit(): Promise<unknown> }
+
+export async function startApp(engine: AppEngine): Promise<AppHandle> {
+  const instance = render(<Text><Text bold>mas-wizard</Text> starting…</Text>, { exitOnCtrlC: false });
+  const { App } = await import('./app/app.js');
+  instance.rerender(<App engine={engine} />);
   return { unmount: () => instance.unmount(), waitUntilExit: () => instance.waitUntilExit() };
 }

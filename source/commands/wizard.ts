@@ -3,20 +3,27 @@
 // StepIO differs (PromptIO: questions become screens). Exit 0 when the flow is done,
 // 130 when the operator quits, 2 without a terminal or with a bad answers file.
 import { existsSync } from 'node:fs';
-import { promises as dnsPromises } from 'node:dns';
 import type { ParsedCli, Flags } from '../cli-args.js';
-import { AnswersError, loadAnswers, type LoadedAnswers } from '../../state/answers.js';
-import { nextStep } from '../../state/reducer.js';
-import { stepDefinition, type Flow } from '../../state/steps.js';
-import { checkDns, type DnsCheck } from '../mas/url.js';
-import { openSession } from '../session.js';
-import { createContext, type FlowContext } from '../flow/context.js';
-import { drive } from '../flow/driver.js';
-import { summary } from '../flow/plan-view.js';
-import { describeStartError } from '../flow/errors.js';
-import { openRun, type OpenedRun } from '../flow/open-run.js';
+import type { LoadedAnswers } from '../../state/answers.js';
+import type { Flow } from '../../state/steps.js';
+import type { DnsCheck } from '../mas/url.js';
+import type { FlowContext } from '../flow/context.js';
+import type { OpenedRun } from '../flow/open-run.js';
 import { PromptIO } from '../flow/prompt-io.js';
-import { RUNNERS } from '../flow/steps/index.js';
+
+// The engine (session, ssh2, execa, steps) is imported after the first frame is on screen:
+// time to first frame is node + Ink, not node + Ink + everything.
+async function loadEngine() {
+  const [session, run, context, driver, view, steps, reducer, catalogue] = await Promise.all([
+    import('../session.js'), import('../flow/open-run.js'), import('../flow/context.js'), import('../flow/driver.js'),
+    import('../flow/plan-view.js'), import('../flow/steps/index.js'), import('../../state/reducer.js'), import('../../state/steps.js'),
+  ]);
+  return {
+    openSession: session.openSession, openRun: run.openRun, createContext: context.createContext, drive: driver.drive,
+    summary: view.summary, RUNNERS: steps.RUNNERS, nextStep: reducer.nextStep, stepDefinition: catalogue.stepDefinition,
+  };
+}
+type Engine = Awaited<ReturnType<typeof loadEngine>>;
 
 /** What the screens may ask the engine to do (the actions context). */
 export interface WizardActions {
@@ -38,6 +45,7 @@ export class WizardEngine implements WizardActions {
   readonly io: PromptIO;
   private opened: OpenedRun | null = null;
   private ctx: FlowContext | null = null;
+  private engine: Engine | null = null;
   private busy = false;
   private settle!: (code: number) => void;
   /** Resolves with the exit code once the operator leaves. */
@@ -47,8 +55,9 @@ export class WizardEngine implements WizardActions {
     this.io = new PromptIO({
       answers: loaded?.answers,
       gateCommands: () => {
-        const step = this.ctx ? nextStep(this.ctx.plan()) : undefined;
-        return step && this.ctx ? RUNNERS[step.id].commands(this.ctx.session) : [];
+        const { ctx, engine } = this;
+        const step = ctx && engine ? engine.nextStep(ctx.plan()) : undefined;
+        return step && ctx && engine ? engine.RUNNERS[step.id].commands(ctx.session) : [];
       },
     });
   }
@@ -61,6 +70,7 @@ export class WizardEngine implements WizardActions {
       if (!this.opened) await this.open();
       await this.drive();
     } catch (error) {
+      const { describeStartError } = await import('../flow/errors.js');
       this.io.setResult({ code: 2, message: describeStartError(error) });
     } finally {
       this.busy = false;
@@ -69,9 +79,11 @@ export class WizardEngine implements WizardActions {
 
   private async open(): Promise<void> {
     const { io, flags } = this;
+    io.setPhase('starting', flags.lab ? 'Opening the practice lab…' : 'Reading the playbook checkout…');
+    this.engine ??= await loadEngine();
+    const { openSession, openRun, createContext } = this.engine;
     const answers = this.loaded?.answers;
     const hostFlags = { ...flags, host: flags.host ?? answers?.host };
-    io.setPhase('starting', flags.lab ? 'Opening the practice lab…' : 'Reading the playbook checkout…');
     // Only the plan file's path is needed here; nothing connects (server() is never called).
     const probe = await openSession({ flags: hostFlags });
     const hasPlan = existsSync(probe.planFile);
@@ -97,6 +109,7 @@ export class WizardEngine implements WizardActions {
 
   private async drive(): Promise<void> {
     const ctx = this.ctx!;
+    const { drive, summary } = this.engine!;
     this.io.setPhase('running', '');
     let result;
     try {
@@ -112,14 +125,16 @@ export class WizardEngine implements WizardActions {
   retry(): void { void this.start(); }
   quit(): void { this.settle(130); }
   finish(): void { this.settle(0); }
-  checkDns(hostname: string, domain: string): Promise<DnsCheck> {
-    return checkDns(hostname, domain, new dnsPromises.Resolver({ timeout: 2000, tries: 1 }));
+  async checkDns(hostname: string, domain: string): Promise<DnsCheck> {
+    const [{ checkDns }, { promises: dns }] = await Promise.all([import('../mas/url.js'), import('node:dns')]);
+    return checkDns(hostname, domain, new dns.Resolver({ timeout: 2000, tries: 1 }));
   }
 
   /** A step that keeps going on the server after we leave (detached long step), if any. */
   runningLongStep(): string | null {
     const running = this.io.current().plan?.steps.find((s) => s.status === 'running');
-    return running && stepDefinition(running.id).long ? stepDefinition(running.id).title : null;
+    const def = running && this.engine ? this.engine.stepDefinition(running.id) : null;
+    return def?.long ? def.title : null;
   }
 
   async close(): Promise<void> {
@@ -135,6 +150,7 @@ export default async function wizard(cli: ParsedCli): Promise<number> {
   }
   let loaded: LoadedAnswers | null = null;
   if (cli.flags.answers) {
+    const { AnswersError, loadAnswers } = await import('../../state/answers.js');
     try {
       loaded = loadAnswers(cli.flags.answers);
     } catch (error) {
@@ -144,7 +160,7 @@ export default async function wizard(cli: ParsedCli): Promise<number> {
   }
   const engine = new WizardEngine(cli.flags, loaded);
   const { startApp } = await import('../../screens/start.js');
-  const app = startApp(engine);
+  const app = await startApp(engine);
   void engine.start();
   // The App ending on its own means it crashed while rendering: say so, exit 1.
   const code = await Promise.race([engine.exited, app.waitUntilExit().then(() => 1, (error: unknown) => {

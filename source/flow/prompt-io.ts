@@ -15,7 +15,6 @@ import type { SecretChoice } from '../mas/secret.js';
 import type { LogSource } from '../logs/log-sink.js';
 import type { Summary } from './plan-view.js';
 import { redact } from '../logs/redact.js';
-import { answersIO } from './answers-io.js';
 import { Declined, type Choice, type StepIO, type Tone } from './io.js';
 
 export interface FindingsAnswer { fix: string[]; accept: string[] }
@@ -100,11 +99,13 @@ export class PromptIO implements StepIO {
   private readonly queue: Pending[] = [];
   private nextId = 1;
   private readonly keep: number;
-  private readonly fromFile: StepIO | null;
+  /** answers-io answering from the file (loaded only when there is a file: it brings zod). */
+  private readonly fromFile: Promise<StepIO> | null;
 
   constructor(private readonly options: PromptIOOptions = {}) {
     this.keep = options.keep ?? 200;
-    this.fromFile = options.answers ? answersIO({ answers: options.answers, yes: false, write: () => undefined }) : null;
+    const answers = options.answers;
+    this.fromFile = answers ? import('./answers-io.js').then(({ answersIO }) => answersIO({ answers, yes: false, write: () => undefined })) : null;
   }
 
   current(): WizardView {
@@ -177,7 +178,7 @@ export class PromptIO implements StepIO {
   private async prefill<T>(ask: (io: StepIO) => Promise<T>): Promise<T | undefined> {
     if (!this.fromFile) return undefined;
     try {
-      return await ask(this.fromFile);
+      return await ask(await this.fromFile);
     } catch {
       return undefined; // the file does not answer it: the screen starts empty
     }

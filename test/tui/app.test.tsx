@@ -43,7 +43,7 @@ describe('wizard App', () => {
     io.setPhase('running');
     await waitFor(() => frame().includes('step 3 of 14'), 'the strip');
     expect(frame()).toContain('✔✔▶···········  step 3 of 14: Public URL — running');
-    expect(frame()).toContain('server example.org');
+    expect(frame()).toContain('mas-wizard · migrate to MAS · example.org · current playbook');
     expect(frame()).toMatch(/s all steps.*q quit/);
     await press(app!, 's');
     expect(frame()).toContain('✔ done');

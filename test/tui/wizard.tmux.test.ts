@@ -97,6 +97,8 @@ describe('mas-wizard --lab in a real 80×24 terminal', () => {
     expect(summary).toContain('all 14 steps done');
     expect(summary).toMatch(/MAS users: 6\b/);
     expect(summary).toContain('Admins: alice, ops');
+    // Narration went above the live frame (<Static>), into the terminal's scrollback.
+    expect(t.historySize()).toBeGreaterThan(0);
     await key(t, 'Enter', 'EXITED rc=0');
     expect(t.misfits).toEqual([]);
     expect(t.frames).toBeGreaterThan(20);
