@@ -15,6 +15,9 @@ export const MASK = '‹redacted›';
 const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|credential|pwd)[A-Za-z0-9_.-]*`;
 /** Keys that contain a secret word but name something that is not a secret. */
 const NOT_SECRET_KEY = /(?:_id|_ids|_path|_file|_files|_enabled|_type|_expiry|_lifetime|_ttl|_length|_prefix|_count|_config|_auth_enabled)$/i;
+/** Finding ids (`mas.secret-invalid`, `synapse.password-provider.ldap`) name a problem, not a secret: their text must stay readable. */
+const FINDING_ID = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/;
+const isFindingId = (key: string) => FINDING_ID.test(key) && /(?:password|secret|token)[a-z]*-/.test(key);
 /** Values that carry no secret even under a secret-looking key. */
 const HARMLESS_VALUE = /^(?:|null|true|false|~|none|\||>|\{|\[|‹redacted›|redacted)$/i;
 
@@ -129,7 +132,7 @@ export class Redactor {
     if (/pass|secret|token|key|credential|pwd/i.test(out)) {
       out = out.replace(LONG_FLAG, (m, flag: string, sep: string, value: string) => (value.startsWith('-') ? m : `${flag}${sep}${maskQuoted(value)}`));
       out = out.replace(KEY_COLON, (m, q: string, key: string, sep: string, value: string) => {
-        if (NOT_SECRET_KEY.test(key)) return m;
+        if (NOT_SECRET_KEY.test(key) || isFindingId(key)) return m;
         let rest = '';
         if (!/^["']/.test(value)) {
           // JSON-ish (quoted key): stop at the next delimiter; YAML: keep a trailing " # comment".
