@@ -9,11 +9,14 @@ import type { Finding } from '../../source/preflight/finding.js';
 const settle = () => new Promise((r) => setTimeout(r, 0));
 const finding = (id: string, severity: Finding['severity']): Finding => ({ id, severity, title: id, detail: 'd', fix: 'f', source: 's' });
 
+/** The prompt on screen (prefill loads answers-io first, so it may take a few ticks). */
 async function shown(io: PromptIO): Promise<Prompt> {
-  await settle();
-  const p = io.current().prompt;
-  if (!p) throw new Error('no prompt pending');
-  return p;
+  for (let i = 0; i < 200; i++) {
+    const p = io.current().prompt;
+    if (p) return p;
+    await settle();
+  }
+  throw new Error('no prompt pending');
 }
 
 describe('PromptIO', () => {
