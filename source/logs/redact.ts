@@ -22,7 +22,9 @@ const isFindingId = (key: string) => FINDING_ID.test(key) && /(?:password|secret
 const HARMLESS_VALUE = /^(?:|null|true|false|~|none|\||>|\{|\[|‹redacted›|redacted)$/i;
 
 // Synapse: syt_ (access), syr_ (refresh); MAS: mat_/mar_ (OAuth access/refresh), mct_/mcr_ (compat), mas_ (other MAS tokens).
-const TOKEN = /(?<![A-Za-z0-9])(?:syt|syr|mat|mar|mct|mcr|mas)_[A-Za-z0-9_-]{8,}/g;
+// Not inside a longer identifier (`matrix_authentication_service_mas_cli_…`) and not a file name
+// (`tasks/mas_cli_syn2mas.yml`): Ansible prints both, and masking them made its output unreadable.
+const TOKEN = /(?<![A-Za-z0-9_])(?:syt|syr|mat|mar|mct|mcr|mas)_[A-Za-z0-9_-]{8,}(?![A-Za-z0-9_-]|\.[A-Za-z])/g;
 // bcrypt, argon2, sha-crypt ($1$ $5$ $6$), yescrypt ($y$ $gy$ $7$), pbkdf2, scrypt.
 const HASH = /\$argon2(?:id|i|d)\$[A-Za-z0-9+/=,$]+|\$(?:2[abxy]?|pbkdf2[A-Za-z0-9-]*|scrypt|[156]|y|gy|7)\$[^\s"',;:]+/g;
 // scheme://user:password@host — any scheme (postgres, postgresql, redis, https, …).
