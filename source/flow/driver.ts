@@ -93,7 +93,7 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
     if (!guard.ok) return { code: 3, message: `"${step.id}" cannot start:\n  - ${guard.reasons.join('\n  - ')}`, step: step.id };
 
     ctx.dispatch({ type: 'step-started', at: ctx.now(), step: step.id, inputs: runner.inputs?.(ctx) ?? {}, commands: runner.commands(ctx.session) });
-    ctx.io.say(`▶ ${def.title}: ${def.description}`);
+    ctx.io.say(`▶ ${def.title} — ${def.description}`);
     let outcome;
     try {
       outcome = await runner.run(ctx);

@@ -14,7 +14,7 @@ export const MASK = '‹redacted›';
 /** Key names whose value is secret (matched anywhere inside the key, case-insensitive). */
 const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|credential|pwd)[A-Za-z0-9_.-]*`;
 /** Keys that contain a secret word but name something that is not a secret. */
-const NOT_SECRET_KEY = /(?:_id|_ids|_path|_file|_files|_enabled|_type|_expiry|_lifetime|_ttl|_length|_prefix|_count|_config|_auth_enabled)$/i;
+const NOT_SECRET_KEY = /(?:_id|_ids|_path|_file|_files|_enabled|_type|_expiry|_lifetime|_ttl|_length|_prefix|_count|_config|_auth_enabled|_method|_methods|_mode|_alg|_algs|_scheme|_schemes|_version)$/i;
 /** Finding ids (`mas.secret-invalid`, `synapse.password-provider.ldap`) name a problem, not a secret: their text must stay readable. */
 const FINDING_ID = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/;
 const isFindingId = (key: string) => FINDING_ID.test(key) && /(?:password|secret|token)[a-z]*-/.test(key);
