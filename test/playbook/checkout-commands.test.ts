@@ -33,7 +33,7 @@ describe('detectCheckout', () => {
     const c = detectCheckout(makeCheckout('cur', 'current'), { PATH: '' });
     expect(c).toMatchObject({ generation: 'current', generationEvidence: 'roles/custom/matrix-authentication-service/tasks/mas_cli_syn2mas.yml',
       masVersion: '1.23.0', masVersionSource: 'roles/custom/matrix-authentication-service/defaults/main.yml:5', runner: 'just', expectedValidatedVersion: 'v2026.05.18.0' });
-    expect(c.justPath).toMatch(/node_modules\/\.bin\/just$/);
+    expect(c.justPath).toMatch(/node_modules\/rust-just-linux-x64\/bin\/just$/);
     expect(c.hosts).toEqual([expect.objectContaining({ name: 'matrix.example.com', group: 'matrix_servers', line: 2, varsExists: true,
       vars: { ansible_host: '192.0.2.10', ansible_ssh_user: 'root' } })]);
     expect(pickHost(c).name).toBe('matrix.example.com');
