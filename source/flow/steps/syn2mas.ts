@@ -16,6 +16,8 @@ import type { Reconciled, StepOutcome, StepRunner } from './step.js';
 import { jobOf, jobState, nextJob, resumePlaybook, runPlaybook, type PlaybookRun } from './long-run.js';
 import { varsValues } from './vars-change.js';
 import { effectiveBool } from '../../playbook/effective.js';
+import { MissingAnswer } from '../../../state/answers.js';
+import { Declined } from '../io.js';
 
 /**
  * syn2mas's own lines, out of the playbook log: the result is printed by a debug task
@@ -112,17 +114,41 @@ async function judgeCheck(ctx: FlowContext, run: PlaybookRun): Promise<StepOutco
   return { status: 'failed', error: run.problem ?? 'syn2mas check failed', outputs };
 }
 
-/** Check and dry run write nothing lasting: an interrupted one is judged from its log, or simply run again. */
+/** The dry run judged from its playbook run, the same way whether it was followed live or after a restart. */
+function judgeDryRun(ctx: FlowContext, run: PlaybookRun, configHash: string): StepOutcome {
+  const report = syn2masReport(run.ran.output);
+  if (!run.ok) return { status: 'failed', error: run.problem ?? 'the dry run failed', outputs: { errors: report.errors.map((e) => e.text) } };
+  const legacyWarnings = report.legacy.completed?.warnings ?? 0;
+  if (ctx.session.generation === 'legacy' && legacyWarnings > 0) {
+    const texts = report.legacy.items.filter((i) => i.severity === 'warning').map((i) => i.text);
+    return { status: 'failed', error: `the dry run passed with ${legacyWarnings} warning(s), but ${LEGACY_WARNINGS_FATAL}. Resolve each one before the real run:\n  - ${texts.join('\n  - ') || 'see the log above'}`, outputs: { warnings: texts } };
+  }
+  const record = dryRunRecord(ctx, report, configHash);
+  return { status: 'succeeded', outputs: { counts: record.counts, timings: record.timings }, dryRun: record };
+}
+
+/**
+ * Check and dry run write nothing lasting: an interrupted one is judged from its whole log
+ * exactly as a followed run would be (a check that ended with accepted warnings, exit 11, is a
+ * pass, not a reason to run it again), or simply run again.
+ */
 async function reconcileReadOnly(ctx: FlowContext, step: Parameters<NonNullable<StepRunner['reconcile']>>[1], id: 'syn2mas-check' | 'dry-run'): Promise<Reconciled> {
   const job = jobOf(step);
   if (!job || (await jobState(ctx, job)) === 'absent') return { to: 'pending', evidence: 'it never started' };
   const run = await resumePlaybook(ctx, id, job, ctx.session.cat.syn2mas(id === 'dry-run' ? 'dry-run' : 'check').display);
-  if (id === 'dry-run' && run.ok) {
-    const report = syn2masReport(run.ran.output);
-    return { to: 'succeeded', evidence: 'the dry run finished while the wizard was away', outputs: { counts: counts(report) }, dryRun: dryRunRecord(ctx, report, String(step.inputs.varsHash ?? '')) };
+  let judged: StepOutcome;
+  try {
+    judged = id === 'dry-run' ? judgeDryRun(ctx, run, String(step.inputs.varsHash ?? '')) : await judgeCheck(ctx, run);
+  } catch (error) {
+    // A warning needs the operator's answer and there is none here: the step asks again when it runs.
+    if (error instanceof MissingAnswer || error instanceof Declined) return { to: 'pending', evidence: `it finished, but ${(error as Error).message}; it runs again and asks` };
+    throw error;
   }
-  if (id === 'syn2mas-check' && run.ok) return { to: 'succeeded', evidence: 'the check finished while the wizard was away' };
-  return { to: 'pending', evidence: 'it did not finish cleanly; it changes nothing, so it simply runs again' };
+  if (judged.status === 'succeeded') {
+    return { to: 'succeeded', evidence: `the ${id === 'dry-run' ? 'dry run' : 'check'} finished while the wizard was away`, outputs: judged.outputs, dryRun: judged.dryRun };
+  }
+  const why = judged.status === 'failed' ? judged.error.split('\n')[0] : 'it did not finish cleanly';
+  return { to: 'pending', evidence: `it did not pass (${why}); it changes nothing, so it simply runs again` };
 }
 
 function dryRunRecord(ctx: FlowContext, report: Syn2masReport, configHash: string) {
@@ -136,17 +162,12 @@ export const dryRun: StepRunner = {
   async run(ctx): Promise<StepOutcome> {
     const configHash = ctx.varsHash();
     const run = await runPlaybook(ctx, 'dry-run', ctx.session.cat.syn2mas('dry-run'));
-    const report = syn2masReport(run.ran.output);
-    if (!run.ok) return { status: 'failed', error: run.problem ?? 'the dry run failed', outputs: { errors: report.errors.map((e) => e.text) } };
-    const legacyWarnings = report.legacy.completed?.warnings ?? 0;
-    if (ctx.session.generation === 'legacy' && legacyWarnings > 0) {
-      const texts = report.legacy.items.filter((i) => i.severity === 'warning').map((i) => i.text);
-      return { status: 'failed', error: `the dry run passed with ${legacyWarnings} warning(s), but ${LEGACY_WARNINGS_FATAL}. Resolve each one before the real run:\n  - ${texts.join('\n  - ') || 'see the log above'}`, outputs: { warnings: texts } };
+    const judged = judgeDryRun(ctx, run, configHash);
+    if (judged.status === 'succeeded' && judged.dryRun) {
+      const est = judged.dryRun.timings.downtime_estimate_seconds;
+      ctx.io.say(`Dry run passed: ${Object.entries(judged.dryRun.counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'no counts reported'}.${est ? ` Expect about ${est} s of downtime for the real run.` : ''}`, 'ok');
     }
-    const record = dryRunRecord(ctx, report, configHash);
-    const est = record.timings.downtime_estimate_seconds;
-    ctx.io.say(`Dry run passed: ${Object.entries(record.counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'no counts reported'}.${est ? ` Expect about ${est} s of downtime for the real run.` : ''}`, 'ok');
-    return { status: 'succeeded', outputs: { counts: record.counts, timings: record.timings }, dryRun: record };
+    return judged;
   },
   async reconcile(ctx, step) {
     return reconcileReadOnly(ctx, step, 'dry-run');
@@ -168,6 +189,13 @@ function wayBack(ctx: FlowContext): string {
     `  • restore the backup${backup ? ` ${backup.path}` : ''} (see the backup step's restore commands) and run the dry run again, or`,
     '  • roll back: set matrix_authentication_service_enabled: false, remove the migration flag, run `just setup-all` (Synapse starts again with its own logins).',
   ].join('\n');
+}
+
+/** Users in the MAS database, or -1 when they cannot be counted (never taken as empty). */
+async function masUsers(ctx: FlowContext): Promise<number> {
+  const r = await runPlanned(ctx, ctx.session.cat.sql(MAS_DB, 'SELECT count(*) FROM users', []), { step: 'migrate', quiet: true });
+  const n = Number(r.output.trim().split('\n').pop());
+  return r.code === 0 && Number.isInteger(n) ? n : -1;
 }
 
 export const migrate: StepRunner = {
@@ -204,6 +232,12 @@ export const migrate: StepRunner = {
       const entry = record?.steps.migrate;
       if (!entry || (entry.planId === ctx.plan().id && entry.attempt < step.attempt)) {
         return { to: 'pending', evidence: 'the migration never started (no job on record, and the server record has no entry for this attempt)' };
+      }
+      // Killed between noting the intent on the server and launching syn2mas: the job directory
+      // is the launch's claim and it is not there, so syn2mas never ran. An empty MAS database
+      // confirms it (syn2mas's first write is users); anything else is treated as a partial run.
+      if (entry.planId === ctx.plan().id && entry.attempt === step.attempt && entry.outcome === 'started' && (await masUsers(ctx)) === 0) {
+        return { to: 'pending', evidence: 'the intent was noted on the server but syn2mas never started (no job directory, MAS database still empty); it can start again' };
       }
       return { to: 'failed', evidence: `the server record says the migration ${entry.outcome} at ${entry.at} but its job is gone; check the MAS database, restore the backup if it is partly filled` };
     }
