@@ -95,6 +95,43 @@ describe('network faults during a detached server step (real sshd, lab over SSH)
     outcome('(a) drop sessions', `cuts at ${cuts.join(', ')} ms into the dump → exit ${r.code}, backup succeeded and matches ${path.basename(file)} on the server (${(r.ms / 1000).toFixed(1)} s)`);
   }, 150_000);
 
+  it('(a2) one cut at a seeded random moment anywhere in the backup step (start, dump, verify): succeeded with a true record, or failed saying the link was lost, and a re-run finishes it', async () => {
+    const seed = pickSeed('(a2) drop anywhere');
+    const rng = seededRng(seed);
+    writeFaults(t.lab.dir, { slowMs: 2500 });
+    const stateDir = path.join(t.parent, 'state-anywhere');
+    const env = { ...t.env, MAS_WIZARD_STATE_DIR: stateDir };
+    const answers = writeAnswers(t.parent, 'answers-anywhere.yml', ANSWERS);
+    const argv = [...t.flags, 'run', '--answers', answers, '--yes', '--until', 'backup'];
+    const cli = startCli(argv, { env });
+    await waitFor('the backup step to start', () => {
+      if (cli.child.exitCode !== null) throw new Error(`the run ended early:\n${cli.stdout()}\n${cli.stderr()}`);
+      return stepOf(stateDir, 'backup')?.status === 'running';
+    }, 90_000);
+    const at = Math.floor(rng() * 3500);
+    await sleep(at);
+    sshd.dropSessions();
+    const r = await cli.done;
+    const first = stepOf(stateDir, 'backup');
+    let how: string;
+    if (first?.status === 'succeeded') {
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expectTrueBackup(stateDir);
+      how = 'succeeded in the same run';
+    } else {
+      // Whatever failed must say the link was lost, not invent another cause; then the operator runs again.
+      expect(r.code, r.stdout + r.stderr).toBe(4);
+      expect(first?.status).toBe('failed');
+      expect(first?.error ?? '', r.stdout).toMatch(/lost|dropped|connection|disconnect|unknown/i);
+      const again = await startCli(argv, { env }).done;
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expectTrueBackup(stateDir);
+      how = `failed first ("${(first?.error ?? '').split('\n')[0].slice(0, 100)}"), a re-run succeeded`;
+    }
+    writeFaults(t.lab.dir, {});
+    outcome('(a2) drop anywhere', `cut ${at} ms after the step started → ${how}`);
+  }, 180_000);
+
   it('(b) the server is unreachable for 30 s mid-step (listener and sessions frozen): the run finishes with the true outcome', async () => {
     writeFaults(t.lab.dir, { slowMs: 4000 });
     const { cli, stateDir, job } = await runToBackup('blackhole');
