@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Build step after tsc: bundles the wizard's screens (dist/screens/start.js, with Ink, React,
+// @inkjs/ui …) into that one minified file. Loading Ink from node_modules means resolving and
+// parsing a few hundred small modules (0.5–1.5 s on a loaded machine); one file is a fraction of
+// that, and the first frame waits on it.
+// The engine stays outside the bundle: every import that leaves dist/screens is kept as it is, so
+// the engine's modules (the process-wide redactor above all) exist once, shared with the screens.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const screens = path.join(root, 'dist', 'screens');
+const entry = path.join(screens, 'start.js');
+// Chunk names carry a content hash: drop the last build's before writing new ones.
+rmSync(path.join(screens, 'chunks'), { recursive: true, force: true });
+
+/** Relative imports that resolve outside dist/screens stay imports (same path, same module instance). */
+const engineStaysOutside = {
+  name: 'engine-stays-outside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (!args.importer.startsWith(screens + path.sep)) return undefined; // a package's own files
+      const resolved = path.resolve(args.resolveDir, args.path);
+      if (resolved.startsWith(screens + path.sep)) return undefined;
+      return { path: path.relative(screens, resolved).replace(/^(?!\.)/, './'), external: true };
+    });
+  },
+};
+
+/** Ink imports React DevTools only under DEV=true (compiled out below); nothing of it is bundled. */
+const noDevtools = {
+  name: 'no-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'no-devtools' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-devtools' }, () => ({ contents: "throw new Error('React DevTools are not part of the mas-wizard bundle');" }));
+  },
+};
+
+await build({
+  entryPoints: [entry],
+  // The App stays a dynamic import (drawn after the first frame): splitting keeps it, and what
+  // both halves share (Ink, React), in files of their own next to the entry.
+  splitting: true,
+  outdir: screens,
+  outbase: screens,
+  chunkNames: 'chunks/[name]-[hash]',
+  allowOverwrite: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  // Ink loads React DevTools only when DEV=true; the bundle is for operators, so that branch goes.
+  define: { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' },
+  // Some CommonJS dependencies (React) call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __maswizRequire } from 'node:module'; const require = __maswizRequire(import.meta.url);" },
+  plugins: [engineStaysOutside, noDevtools],
+});
