@@ -41,35 +41,46 @@ function expandTabs(line: string): string {
   return out;
 }
 
-/** Splits one stream's chunks into sanitized lines, delivered to `onLine` in order. */
+// Anything sanitizeLine would change: C0 controls but \n (\r and \t included), DEL, C1 (ESC-sequences start with one).
+// eslint-disable-next-line no-control-regex
+const NEEDS_SANITIZING = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+/**
+ * Splits one stream's chunks into sanitized lines, delivered to `onLines` in order, a batch per
+ * chunk: the per-line work is what limits how fast a stream can be shown, so a chunk of plain
+ * text is split once and sanitized only when it holds something to remove.
+ */
 export class LineSplitter {
   private pending = '';
 
   constructor(
-    private readonly onLine: (text: string) => void,
+    private readonly onLines: (lines: string[]) => void,
     private readonly maxLineLength = DEFAULT_MAX_LINE_LENGTH,
   ) {}
 
   push(chunk: string): void {
     if (chunk.length === 0) return;
     let data = this.pending + chunk;
-    let start = 0;
-    for (let nl = data.indexOf('\n', start); nl !== -1; nl = data.indexOf('\n', start)) {
-      this.onLine(sanitizeLine(data.slice(start, nl)));
-      start = nl + 1;
+    const nl = data.lastIndexOf('\n');
+    if (nl !== -1) {
+      const whole = data.slice(0, nl);
+      const lines = whole.split('\n');
+      this.onLines(NEEDS_SANITIZING.test(whole) ? lines.map(sanitizeLine) : lines);
+      data = data.slice(nl + 1);
     }
-    data = start === 0 ? data : data.slice(start);
     // A progress line redrawn with \r forever: only its last non-empty state matters. Trailing
     // \r's stay (one may be the first half of a \r\n split across chunks) and do not erase.
     let text = data.length;
     while (text > 0 && data[text - 1] === '\r') text--;
     const cr = data.lastIndexOf('\r', text - 1);
     if (cr > 0) data = data.slice(cr);
+    const cuts: string[] = [];
     while (data.length > this.maxLineLength) {
       const cut = cutPoint(data, this.maxLineLength);
-      this.onLine(sanitizeLine(data.slice(0, cut)));
+      cuts.push(sanitizeLine(data.slice(0, cut)));
       data = data.slice(cut);
     }
+    if (cuts.length) this.onLines(cuts);
     this.pending = data;
   }
 
@@ -78,7 +89,7 @@ export class LineSplitter {
     if (this.pending.length > 0) {
       const line = sanitizeLine(this.pending);
       this.pending = '';
-      if (line.length > 0) this.onLine(line);
+      if (line.length > 0) this.onLines([line]);
     }
   }
 }

@@ -2,6 +2,9 @@
 // redacted once, kept in a bounded ring (what the log pane shows) and appended to the
 // transcript (everything). Subscribers (the screen) are told at most every `notifyMs`, no
 // matter how fast lines arrive, so Ink redraws a few times a second, not per line.
+// Work is done per chunk (a batch of lines), not per line: a fast command prints hundreds of
+// thousands of lines and each per-line step (a regex, an object, a JSON record) adds up.
+// The ring holds the line texts and one byte per line for its stream, so a line costs no object.
 import { LineSplitter, type LogLine, type StreamName, DEFAULT_MAX_LINE_LENGTH } from './line-buffer.js';
 import { LineRedactor, redactor as defaultRedactor, type Redactor } from './redact.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -28,7 +31,9 @@ export interface LogSource {
 }
 
 export class LogSink implements LogSource {
-  private readonly ring: RingBuffer<LogLine>;
+  private readonly ring: RingBuffer<string>;
+  /** The stream of the line at ring slot i: 1 = stderr. */
+  private readonly streams: Uint8Array;
   private readonly splitters: Record<StreamName, LineSplitter>;
   private readonly listeners = new Set<() => void>();
   private readonly lineRedactors: Record<StreamName, LineRedactor>;
@@ -38,14 +43,15 @@ export class LogSink implements LogSource {
   private closed = false;
 
   constructor(private readonly options: LogSinkOptions = {}) {
-    this.ring = new RingBuffer<LogLine>(options.capacity ?? 5000);
+    this.ring = new RingBuffer<string>(options.capacity ?? 5000);
+    this.streams = new Uint8Array(this.ring.capacity);
     const redactor = options.redactor ?? defaultRedactor;
     this.lineRedactors = { stdout: new LineRedactor(redactor), stderr: new LineRedactor(redactor) };
     this.notifyMs = options.notifyMs ?? 100;
     const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.splitters = {
-      stdout: new LineSplitter((text) => this.addLine('stdout', text), max),
-      stderr: new LineSplitter((text) => this.addLine('stderr', text), max),
+      stdout: new LineSplitter((lines) => this.addLines('stdout', lines), max),
+      stderr: new LineSplitter((lines) => this.addLines('stderr', lines), max),
     };
   }
 
@@ -82,7 +88,11 @@ export class LogSink implements LogSource {
   }
 
   snapshot(from: number, count: number): LogLine[] {
-    return this.ring.slice(from, count);
+    const start = Math.max(from, this.ring.first);
+    return this.ring.slice(start, count - (start - from)).map((text, i) => ({
+      stream: this.streams[(start + i) % this.ring.capacity] === 1 ? 'stderr' : 'stdout',
+      text,
+    }));
   }
 
   subscribe(listener: () => void): () => void {
@@ -99,10 +109,14 @@ export class LogSink implements LogSource {
     this.listeners.clear();
   }
 
-  private addLine(stream: StreamName, raw: string): void {
-    const text = this.lineRedactors[stream].line(raw);
-    this.ring.push({ stream, text });
-    this.options.transcript?.redactedLine(stream, text);
+  private addLines(stream: StreamName, raw: string[]): void {
+    const lines = this.lineRedactors[stream].lines(raw);
+    const code = stream === 'stderr' ? 1 : 0;
+    for (const text of lines) {
+      this.streams[this.ring.total % this.ring.capacity] = code;
+      this.ring.push(text);
+    }
+    this.options.transcript?.redactedLines(stream, lines);
     this.schedule();
   }
 

@@ -55,6 +55,11 @@ const LONG_FLAG = /(--[A-Za-z0-9-]*(?:password|passphrase|secret|token)[A-Za-z0-
 // empty prompts (`sudo -S -p ''`) are left visible; `mkdir -p` never takes a value.
 const SHORT_P = /(?<!\bmkdir(?:\s+-\S+)*)(\s-p\s+)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s'"]+)/g;
 
+// Text none of whose lines holds one of these is left as it is by every shape rule below and
+// starts no multi-line secret (each rule's own pre-check, or its regex, needs one of them). One
+// scan over a whole batch of lines replaces ~10 per line. A superset is safe; keep it in step.
+const MAY_HOLD_SECRET = /PRIVATE KEY-----|:\/\/|(?:syt|syr|mat|mar|mct|mcr|mas)_|Bearer|Basic|\$|pass|secret|token|key|credential|pwd| -p/i;
+
 function isHarmlessShortP(value: string): boolean {
   const bare = value.replace(/^(['"])(.*)\1$/s, '$2');
   return bare === '' || /^\d{1,5}$/.test(bare) || /^[-/.~$]/.test(bare) || bare.endsWith('/');
@@ -93,6 +98,8 @@ export function secretVariants(value: string): string[] {
 export class Redactor {
   private readonly secrets = new Map<string, string>();
   private literal: RegExp | null = null;
+  /** The same alternatives without the g flag, for test() (a g regex keeps lastIndex between calls). */
+  private literalProbe: RegExp | null = null;
 
   /**
    * Registers a configured secret (encryption secret, client secret, DB or sudo password …)
@@ -119,10 +126,21 @@ export class Redactor {
     // Longest first, so a secret that contains another is masked whole.
     const alts = [...this.secrets.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
     this.literal = alts.length ? new RegExp(alts.join('|'), 'g') : null;
+    this.literalProbe = alts.length ? new RegExp(alts.join('|')) : null;
+  }
+
+  /**
+   * False when `redact()` would return `text` unchanged and no line of it starts a multi-line
+   * secret: no known secret and nothing shaped like one. Works on one line or many joined with
+   * \n (no rule's trigger spans a newline), so a whole batch is checked in one pass.
+   */
+  mayChange(text: string): boolean {
+    return MAY_HOLD_SECRET.test(text) || (this.literalProbe !== null && this.literalProbe.test(text));
   }
 
   /** Masks every known secret and secret shape in `text` (one line or several). */
   redact(text: string): string {
+    if (!this.mayChange(text)) return text;
     let out = text;
     if (this.literal) out = out.replace(this.literal, MASK);
     // Cheap pre-checks keep the common case (an ordinary log line) fast.
@@ -163,6 +181,14 @@ export class LineRedactor {
 
   constructor(private readonly redactor: Redactor) {}
 
+  /** Redacts a batch of consecutive lines; returns `lines` itself when none needs a change. */
+  lines(lines: string[]): string[] {
+    if (this.inPem || this.blockIndent !== null || this.redactor.mayChange(lines.join('\n'))) {
+      return lines.map((l) => this.line(l));
+    }
+    return lines;
+  }
+
   line(text: string): string {
     if (this.inPem) {
       if (PEM_END.test(text)) { this.inPem = false; return text.replace(/^.+?(-----END)/, `${MASK}$1`); }
@@ -174,6 +200,7 @@ export class LineRedactor {
       if (indent > this.blockIndent) return `${text.slice(0, indent)}${MASK}`;
       this.blockIndent = null;
     }
+    if (!this.redactor.mayChange(text)) return text;
     const out = this.redactor.redact(text);
     if (PEM_BEGIN.test(out) && !PEM_END.test(out)) this.inPem = true;
     const block = BLOCK_SCALAR_KEY.exec(text);

@@ -35,6 +35,9 @@ export type TranscriptRecord =
   | { err: string };
 
 const FLUSH_BYTES = 64 * 1024;
+/** What JSON.stringify would escape in a string (\n aside: it joins the lines of a batch): ", \, controls, lone surrogates (any surrogate, to keep the test simple). */
+// eslint-disable-next-line no-control-regex
+const NEEDS_JSON_ESCAPE = /["\\\u0000-\u0009\u000b-\u001f\ud800-\udfff]/;
 const FLUSH_INTERVAL_MS = 200;
 
 /** Default place for a run's transcript: <state dir>/transcripts/<runId>.jsonl */
@@ -113,13 +116,29 @@ export class Transcript {
 
   /** Appends a line the caller has already passed through the redactor (LogSink does, once for all sinks). */
   redactedLine(stream: StreamName, text: string): void {
-    this.lines++;
-    this.append(stream === 'stdout' ? { out: text } : { err: text });
+    this.redactedLines(stream, [text]);
+  }
+
+  /**
+   * Appends already-redacted lines, one record each. A batch with nothing JSON must escape
+   * becomes its records in one string replace instead of one JSON.stringify per line.
+   */
+  redactedLines(stream: StreamName, lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    const open = stream === 'stdout' ? '{"out":' : '{"err":';
+    const block = lines.join('\n');
+    this.lines += lines.length;
+    this.appendText(NEEDS_JSON_ESCAPE.test(block)
+      ? lines.map((line) => `${open}${JSON.stringify(line)}}\n`).join('')
+      : `${open}"${block.replaceAll('\n', `"}\n${open}"`)}"}\n`);
   }
 
   private append(record: TranscriptRecord): void {
+    this.appendText(`${JSON.stringify(record)}\n`);
+  }
+
+  private appendText(s: string): void {
     if (this.fd < 0) throw new Error(`transcript: ${this.file} is closed`);
-    const s = `${JSON.stringify(record)}\n`;
     this.buffer.push(s);
     this.bufferedBytes += s.length;
     if (this.bufferedBytes >= FLUSH_BYTES) this.flush();

@@ -4,7 +4,7 @@ import { LineSplitter, sanitizeLine } from '../../source/logs/line-buffer.js';
 
 function split(chunks: string[], max?: number): string[] {
   const out: string[] = [];
-  const s = new LineSplitter((l) => out.push(l), max);
+  const s = new LineSplitter((lines) => out.push(...lines), max);
   for (const c of chunks) s.push(c);
   s.end();
   return out;
@@ -25,7 +25,7 @@ describe('LineSplitter', () => {
 
   it('keeps memory bounded for a progress bar that never ends its line', () => {
     const out: string[] = [];
-    const s = new LineSplitter((l) => out.push(l));
+    const s = new LineSplitter((lines) => out.push(...lines));
     for (let i = 0; i < 100_000; i++) s.push(`\rprogress ${i}`);
     expect((s as unknown as { pending: string }).pending.length).toBeLessThan(40);
     s.end();
@@ -74,5 +74,23 @@ describe('sanitizeLine', () => {
       // eslint-disable-next-line no-control-regex
       expect(sanitizeLine(s)).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/);
     }), { numRuns: 500 });
+  });
+});
+
+describe('LineSplitter: whole chunks at once', () => {
+  it('gives what sanitizeLine gives line by line, controls and escapes or not (property)', () => {
+    fc.assert(fc.property(fc.array(fc.constantFrom('a', 'é', ' ', '\n', '\r', '\t', '\u001b[31m', '\u0007', '\u009b2K', '\u007f', 'x')), (parts) => {
+      const text = `${parts.join('')}\n`;
+      const expected = text.split('\n').slice(0, -1).map(sanitizeLine);
+      expect(split([text])).toEqual(expected);
+    }), { numRuns: 1000 });
+  });
+
+  it('delivers a chunk of many lines as one batch', () => {
+    const batches: string[][] = [];
+    const s = new LineSplitter((lines) => batches.push(lines));
+    s.push('one\ntwo\nthr');
+    s.push('ee\n');
+    expect(batches).toEqual([['one', 'two'], ['three']]);
   });
 });

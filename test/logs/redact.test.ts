@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineRedactor, MASK, Redactor, secretVariants } from '../../source/logs/redact.js';
 
@@ -155,5 +156,29 @@ describe('LineRedactor: secrets that span lines', () => {
   it('leaves !vault blocks and block values of ordinary keys alone', () => {
     const lines = ['secret: !vault |', '  $ANSIBLE_VAULT;1.1;AES256', '  6231', 'description: >', '  plain text here'];
     expect(run(lines)).toEqual(lines);
+  });
+});
+
+describe('LineRedactor: a batch of lines is redacted exactly as line by line', () => {
+  const fragments = ['plain text ', 'password: hunter2', 'client_secret: |', '  indented body', '-----BEGIN RSA PRIVATE KEY-----', 'MIIEow', '-----END RSA PRIVATE KEY-----',
+    'syt_YWxpY2U_accesstoken0000000001_abcdef', 'postgres://u:pw@h/db', '$2b$12$abcdefghijklmnopqrstuv', 'Bearer abcdefghijk', ' -p s3cret', 'S3cretSudo!', 'mas_cli_syn2mas', 'key', ''];
+  it('for any split of any lines into batches (property)', () => {
+    fc.assert(fc.property(fc.array(fc.array(fc.constantFrom(...fragments), { maxLength: 3 }).map((p) => p.join('')), { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 6 }), (lines, cuts) => {
+      const r = new Redactor();
+      r.addSecret('S3cretSudo!');
+      const one = new LineRedactor(r);
+      const expected = lines.map((l) => one.line(l));
+      const batched = new LineRedactor(r);
+      const points = [...new Set(cuts.map((c) => c % (lines.length + 1)))].sort((a, b) => a - b);
+      const got: string[] = [];
+      let last = 0;
+      for (const p of [...points, lines.length]) { got.push(...batched.lines(lines.slice(last, p))); last = p; }
+      expect(got).toEqual(expected);
+    }), { numRuns: 500 });
+  });
+
+  it('hands back the same array when nothing in the batch needs masking', () => {
+    const lines = ['ok: [matrix.example.org]', 'TASK [matrix-synapse : Ensure directories exist]'];
+    expect(new LineRedactor(new Redactor()).lines(lines)).toBe(lines);
   });
 });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogSink } from '../../source/logs/log-sink.js';
 import { MASK, Redactor } from '../../source/logs/redact.js';
@@ -181,5 +182,20 @@ describe('LogSink', () => {
     expect(text.split('\n').filter((l) => l.startsWith('{"out"') || l.startsWith('{"err"')).length).toBe(1_000_000);
     expect(text).not.toContain('hunter2');
     console.log(`1M lines: ${m.linesPerSec} lines/s, heap ${(m.heapAt['1000000'] / 1048576).toFixed(1)} MB, RSS ${(m.rssAt['1000000'] / 1048576).toFixed(0)} MB (after 200k: ${(m.rssAt['200000'] / 1048576).toFixed(0)} MB)`);
+  });
+});
+
+describe('Transcript: batches of lines', () => {
+  it('writes one record per line, byte for byte what JSON.stringify gives, whatever the text (property)', () => {
+    const file = path.join(dir, 'batch.jsonl');
+    const t = new Transcript(file, new Redactor());
+    const expected: string[] = [];
+    fc.assert(fc.property(fc.constantFrom('stdout', 'stderr') as fc.Arbitrary<'stdout' | 'stderr'>, fc.array(fc.string({ unit: 'binary' }).map((s) => s.replaceAll('\n', ' ')), { minLength: 1, maxLength: 8 }), (stream, lines) => {
+      t.redactedLines(stream, lines);
+      for (const l of lines) expected.push(`${JSON.stringify(stream === 'stdout' ? { out: l } : { err: l })}\n`);
+    }), { numRuns: 300 });
+    expect(t.lineCount).toBe(expected.length);
+    t.close();
+    expect(fs.readFileSync(file, 'utf8')).toBe(expected.join(''));
   });
 });
