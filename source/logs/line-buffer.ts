@@ -44,6 +44,18 @@ function expandTabs(line: string): string {
 // Anything sanitizeLine would change: C0 controls but \n (\r and \t included), DEL, C1 (ESC-sequences start with one).
 // eslint-disable-next-line no-control-regex
 const NEEDS_SANITIZING = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+// The same, plus what JSON must escape (", \\, any surrogate): plain output passes both in one scan.
+// eslint-disable-next-line no-control-regex
+const NOT_PLAIN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f"\\\ud800-\udfff]/;
+
+/** Consecutive complete lines of one stream, as the splitter hands them on. */
+export interface LineBatch {
+  lines: string[];
+  /** The lines joined with \n (sinks that scan or write a whole batch use it instead of joining again). */
+  text: string;
+  /** True when no line holds a character JSON must escape (", \\, a control, a surrogate). */
+  jsonSafe: boolean;
+}
 
 /**
  * Splits one stream's chunks into sanitized lines, delivered to `onLines` in order, a batch per
@@ -54,7 +66,7 @@ export class LineSplitter {
   private pending = '';
 
   constructor(
-    private readonly onLines: (lines: string[]) => void,
+    private readonly onLines: (batch: LineBatch) => void,
     private readonly maxLineLength = DEFAULT_MAX_LINE_LENGTH,
   ) {}
 
@@ -65,7 +77,9 @@ export class LineSplitter {
     if (nl !== -1) {
       const whole = data.slice(0, nl);
       const lines = whole.split('\n');
-      this.onLines(NEEDS_SANITIZING.test(whole) ? lines.map(sanitizeLine) : lines);
+      if (!NOT_PLAIN.test(whole)) this.onLines({ lines, text: whole, jsonSafe: true });
+      else if (!NEEDS_SANITIZING.test(whole)) this.onLines({ lines, text: whole, jsonSafe: false });
+      else this.emit(lines.map(sanitizeLine));
       data = data.slice(nl + 1);
     }
     // A progress line redrawn with \r forever: only its last non-empty state matters. Trailing
@@ -80,7 +94,7 @@ export class LineSplitter {
       cuts.push(sanitizeLine(data.slice(0, cut)));
       data = data.slice(cut);
     }
-    if (cuts.length) this.onLines(cuts);
+    if (cuts.length) this.emit(cuts);
     this.pending = data;
   }
 
@@ -89,8 +103,13 @@ export class LineSplitter {
     if (this.pending.length > 0) {
       const line = sanitizeLine(this.pending);
       this.pending = '';
-      if (line.length > 0) this.onLines([line]);
+      if (line.length > 0) this.emit([line]);
     }
+  }
+
+  private emit(lines: string[]): void {
+    const text = lines.join('\n');
+    this.onLines({ lines, text, jsonSafe: !NOT_PLAIN.test(text) });
   }
 }
 

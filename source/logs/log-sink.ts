@@ -5,7 +5,7 @@
 // Work is done per chunk (a batch of lines), not per line: a fast command prints hundreds of
 // thousands of lines and each per-line step (a regex, an object, a JSON record) adds up.
 // The ring holds the line texts and one byte per line for its stream, so a line costs no object.
-import { LineSplitter, type LogLine, type StreamName, DEFAULT_MAX_LINE_LENGTH } from './line-buffer.js';
+import { LineSplitter, type LineBatch, type LogLine, type StreamName, DEFAULT_MAX_LINE_LENGTH } from './line-buffer.js';
 import { LineRedactor, redactor as defaultRedactor, type Redactor } from './redact.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { CommandEnd, CommandStart, Transcript } from './transcript.js';
@@ -50,8 +50,8 @@ export class LogSink implements LogSource {
     this.notifyMs = options.notifyMs ?? 100;
     const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.splitters = {
-      stdout: new LineSplitter((lines) => this.addLines('stdout', lines), max),
-      stderr: new LineSplitter((lines) => this.addLines('stderr', lines), max),
+      stdout: new LineSplitter((batch) => this.addLines('stdout', batch), max),
+      stderr: new LineSplitter((batch) => this.addLines('stderr', batch), max),
     };
   }
 
@@ -109,14 +109,15 @@ export class LogSink implements LogSource {
     this.listeners.clear();
   }
 
-  private addLines(stream: StreamName, raw: string[]): void {
-    const lines = this.lineRedactors[stream].lines(raw);
+  private addLines(stream: StreamName, batch: LineBatch): void {
+    const lines = this.lineRedactors[stream].lines(batch.lines, batch.text);
     const code = stream === 'stderr' ? 1 : 0;
     for (const text of lines) {
       this.streams[this.ring.total % this.ring.capacity] = code;
       this.ring.push(text);
     }
-    this.options.transcript?.redactedLines(stream, lines);
+    // Masking adds only the mask (nothing JSON escapes), so the batch's jsonSafe still holds.
+    this.options.transcript?.redactedLines(stream, lines, lines === batch.lines ? batch.text : undefined, batch.jsonSafe);
     this.schedule();
   }
 

@@ -56,9 +56,13 @@ const LONG_FLAG = /(--[A-Za-z0-9-]*(?:password|passphrase|secret|token)[A-Za-z0-
 const SHORT_P = /(?<!\bmkdir(?:\s+-\S+)*)(\s-p\s+)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s'"]+)/g;
 
 // Text none of whose lines holds one of these is left as it is by every shape rule below and
-// starts no multi-line secret (each rule's own pre-check, or its regex, needs one of them). One
-// scan over a whole batch of lines replaces ~10 per line. A superset is safe; keep it in step.
-const MAY_HOLD_SECRET = /PRIVATE KEY-----|:\/\/|(?:syt|syr|mat|mar|mct|mcr|mas)_|Bearer|Basic|\$|pass|secret|token|key|credential|pwd| -p/i;
+// starts no multi-line secret (each rule's own pre-check, or its regex, needs one of them): see
+// mayChange(). A superset is safe; keep it in step with the rules. Plain substrings are looked up
+// with includes() and the case-insensitive words with case classes: both scan many times faster
+// than one /i alternation, which matters on a batch of thousands of lines.
+const TRIGGERS = ['$', '://', ' -p', 'PRIVATE KEY-----', 'Bearer', 'Basic'];
+const TOKEN_PREFIX = /(?:sy[rt]|ma[rst]|mc[rt])_/;
+const SECRET_WORD = /[Pp](?:[Aa][Ss][Ss]|[Ww][Dd])|[Ss][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk][Ee][Nn]|[Kk][Ee][Yy]|[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll]/;
 
 function isHarmlessShortP(value: string): boolean {
   const bare = value.replace(/^(['"])(.*)\1$/s, '$2');
@@ -135,7 +139,8 @@ export class Redactor {
    * \n (no rule's trigger spans a newline), so a whole batch is checked in one pass.
    */
   mayChange(text: string): boolean {
-    return MAY_HOLD_SECRET.test(text) || (this.literalProbe !== null && this.literalProbe.test(text));
+    return TRIGGERS.some((t) => text.includes(t)) || (text.includes('_') && TOKEN_PREFIX.test(text)) || SECRET_WORD.test(text)
+      || (this.literalProbe !== null && this.literalProbe.test(text));
   }
 
   /** Masks every known secret and secret shape in `text` (one line or several). */
@@ -181,9 +186,9 @@ export class LineRedactor {
 
   constructor(private readonly redactor: Redactor) {}
 
-  /** Redacts a batch of consecutive lines; returns `lines` itself when none needs a change. */
-  lines(lines: string[]): string[] {
-    if (this.inPem || this.blockIndent !== null || this.redactor.mayChange(lines.join('\n'))) {
+  /** Redacts a batch of consecutive lines (`text`: them joined with \n); returns `lines` itself when none needs a change. */
+  lines(lines: string[], text = lines.join('\n')): string[] {
+    if (this.inPem || this.blockIndent !== null || this.redactor.mayChange(text)) {
       return lines.map((l) => this.line(l));
     }
     return lines;

@@ -122,13 +122,14 @@ export class Transcript {
   /**
    * Appends already-redacted lines, one record each. A batch with nothing JSON must escape
    * becomes its records in one string replace instead of one JSON.stringify per line.
+   * `block` is the lines joined with \n and `jsonSafe` whether it holds nothing JSON escapes,
+   * when the caller knows them already.
    */
-  redactedLines(stream: StreamName, lines: readonly string[]): void {
+  redactedLines(stream: StreamName, lines: readonly string[], block = lines.join('\n'), jsonSafe = !NEEDS_JSON_ESCAPE.test(block)): void {
     if (lines.length === 0) return;
     const open = stream === 'stdout' ? '{"out":' : '{"err":';
-    const block = lines.join('\n');
     this.lines += lines.length;
-    this.appendText(NEEDS_JSON_ESCAPE.test(block)
+    this.appendText(!jsonSafe
       ? lines.map((line) => `${open}${JSON.stringify(line)}}\n`).join('')
       : `${open}"${block.replaceAll('\n', `"}\n${open}"`)}"}\n`);
   }

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, sanitizeLine } from '../../source/logs/line-buffer.js';
+import { LineSplitter, sanitizeLine, type LineBatch } from '../../source/logs/line-buffer.js';
 
 function split(chunks: string[], max?: number): string[] {
   const out: string[] = [];
-  const s = new LineSplitter((lines) => out.push(...lines), max);
+  const s = new LineSplitter((b) => out.push(...b.lines), max);
   for (const c of chunks) s.push(c);
   s.end();
   return out;
@@ -25,7 +25,7 @@ describe('LineSplitter', () => {
 
   it('keeps memory bounded for a progress bar that never ends its line', () => {
     const out: string[] = [];
-    const s = new LineSplitter((lines) => out.push(...lines));
+    const s = new LineSplitter((b) => out.push(...b.lines));
     for (let i = 0; i < 100_000; i++) s.push(`\rprogress ${i}`);
     expect((s as unknown as { pending: string }).pending.length).toBeLessThan(40);
     s.end();
@@ -87,10 +87,15 @@ describe('LineSplitter: whole chunks at once', () => {
   });
 
   it('delivers a chunk of many lines as one batch', () => {
-    const batches: string[][] = [];
-    const s = new LineSplitter((lines) => batches.push(lines));
+    const batches: LineBatch[] = [];
+    const s = new LineSplitter((b) => batches.push(b));
     s.push('one\ntwo\nthr');
-    s.push('ee\n');
-    expect(batches).toEqual([['one', 'two'], ['three']]);
+    s.push('ee "quoted"\n');
+    s.push('\u001b[1mbold\u001b[0m\n');
+    expect(batches).toEqual([
+      { lines: ['one', 'two'], text: 'one\ntwo', jsonSafe: true },
+      { lines: ['three "quoted"'], text: 'three "quoted"', jsonSafe: false },
+      { lines: ['bold'], text: 'bold', jsonSafe: true },
+    ]);
   });
 });

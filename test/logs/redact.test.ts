@@ -161,7 +161,7 @@ describe('LineRedactor: secrets that span lines', () => {
 
 describe('LineRedactor: a batch of lines is redacted exactly as line by line', () => {
   const fragments = ['plain text ', 'password: hunter2', 'client_secret: |', '  indented body', '-----BEGIN RSA PRIVATE KEY-----', 'MIIEow', '-----END RSA PRIVATE KEY-----',
-    'syt_YWxpY2U_accesstoken0000000001_abcdef', 'postgres://u:pw@h/db', '$2b$12$abcdefghijklmnopqrstuv', 'Bearer abcdefghijk', ' -p s3cret', 'S3cretSudo!', 'mas_cli_syn2mas', 'key', ''];
+    'syt_YWxpY2U_accesstoken0000000001_abcdef', 'postgres://u:pw@h/db', '$2b$12$abcdefghijklmnopqrstuv', 'Bearer abcdefghijk', ' -p s3cret', 'S3cretSudo!', 'mas_cli_syn2mas', 'key', 'PaSsWoRd=x1', 'API_KEY: abc', 'Credential=zz', ''];
   it('for any split of any lines into batches (property)', () => {
     fc.assert(fc.property(fc.array(fc.array(fc.constantFrom(...fragments), { maxLength: 3 }).map((p) => p.join('')), { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 6 }), (lines, cuts) => {
       const r = new Redactor();
