@@ -37,7 +37,7 @@ export class LockHeldError extends Error {
   ) {
     const who = owner ? `${owner.user}@${owner.host} (pid ${owner.pid}, since ${owner.startedAt}, running "${owner.command}")` : 'an unknown owner';
     const next = stale
-      ? 'that owner is gone: confirm to take the lock over'
+      ? 'that owner is gone: run again with --take-over (or answer yes in the wizard) to take the lock over'
       : 'wait for it to finish, or stop it there';
     super(`another mas-wizard holds the ${where} lock ${lockPath}: ${who}; ${next}`);
     this.name = 'LockHeldError';

@@ -10,6 +10,7 @@ import type { FlowContext } from './context.js';
 import { Declined } from './io.js';
 import type { StepRunner } from './steps/step.js';
 import { RUNNERS } from './steps/index.js';
+import { retireJobLog } from './steps/long-run.js';
 
 export interface DriveResult {
   /** 0 done (or stopped at --until), 3 blocked, 4 a step failed. */
@@ -37,6 +38,7 @@ export async function reconcileAll(ctx: FlowContext, runners: Record<StepId, Ste
       if (!found) continue;
       ctx.dispatch({ type: 'step-reconciled', at: ctx.now(), step: step.id, to: found.to, evidence: found.evidence, outputs: found.outputs, backup: found.backup, dryRun: found.dryRun });
       ctx.io.say(`"${step.id}": ${found.to} — ${found.evidence}`, found.to === 'failed' ? 'error' : 'ok');
+      if (found.to !== 'pending') await retireJobLog(ctx, ctx.plan().steps.find((s) => s.id === step.id));
       if (found.to === 'failed') return { code: 4, message: `${step.id}: ${found.evidence}`, step: step.id };
     } catch (error) {
       return { code: 4, message: `cannot check "${step.id}" against the server yet: ${(error as Error).message}. Nothing was re-run; try again when the server is reachable.`, step: step.id };
@@ -103,20 +105,26 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
       ctx.dispatch({ type: 'step-failed', at: ctx.now(), step: step.id, error: message });
       return { code: blocked ? 3 : 4, message: `${step.id}: ${message}`, step: step.id };
     }
+    // The outcome goes into the plan first; only then is the raw job log emptied.
+    const retire = () => retireJobLog(ctx, ctx.plan().steps.find((s) => s.id === step.id));
     switch (outcome.status) {
       case 'succeeded':
         ctx.dispatch({ type: 'step-succeeded', at: ctx.now(), step: step.id, outputs: outcome.outputs, backup: outcome.backup, dryRun: outcome.dryRun });
+        await retire();
         ctx.io.say(`${def.title} done.`, 'ok');
         break;
       case 'skipped':
         ctx.dispatch({ type: 'step-skipped', at: ctx.now(), step: step.id, reason: outcome.reason });
+        await retire();
         ctx.io.say(`– ${def.title} skipped: ${outcome.reason}`);
         break;
       case 'blocked':
         ctx.dispatch({ type: 'step-failed', at: ctx.now(), step: step.id, error: outcome.reasons.join('\n') });
+        await retire();
         return { code: 3, message: `"${step.id}" is blocked:\n  - ${outcome.reasons.join('\n  - ')}`, step: step.id };
       case 'failed':
         ctx.dispatch({ type: 'step-failed', at: ctx.now(), step: step.id, error: outcome.error, outputs: outcome.outputs });
+        await retire();
         return { code: 4, message: `"${step.id}" failed: ${outcome.error}`, step: step.id };
     }
     if (until === step.id) return { code: 0, message: `stopped after "${until}" as asked` };

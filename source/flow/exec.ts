@@ -6,7 +6,7 @@ import type { PlannedCommand } from '../playbook/commands.js';
 import type { Target } from '../targets/target.js';
 import { SshError } from '../targets/ssh-error.js';
 import { LineSplitter } from '../parsers/lines.js';
-import { attach, startDetached, type JobHandle } from '../remote/detached.js';
+import { attach, DetachedJobError, startDetached, type JobHandle } from '../remote/detached.js';
 import type { FlowContext } from './context.js';
 import type { StepId } from '../../state/steps.js';
 
@@ -79,7 +79,15 @@ export async function runDetached(ctx: FlowContext, pc: PlannedCommand, job: Job
   for (const s of pc.secrets) ctx.addSecret(s, 'command secret');
   const target = await targetFor(ctx, pc.where);
   ctx.io.command(pc.display, pc.where);
-  await startDetached(target, { jobId: job.jobId, dir: job.dir, command: pc.command, cwd: pc.cwd, become: job.become });
+  try {
+    await startDetached(target, { jobId: job.jobId, dir: job.dir, command: pc.command, cwd: pc.cwd, become: job.become });
+  } catch (error) {
+    // The link dropped while the job was being started: it may be running. Its id is known,
+    // so follow it (re-attaching after a reconnect); only a job that provably never started
+    // is an error here, and then nothing ran.
+    if (!(error instanceof DetachedJobError && error.result?.lost)) throw error;
+    ctx.io.say('The connection dropped while the step was starting; checking whether it runs…', 'warn');
+  }
   return follow(ctx, job, pc.display, options);
 }
 
@@ -113,6 +121,12 @@ export async function follow(ctx: FlowContext, job: JobRecord, display: string, 
         return { code: null, lost: false, cancelled: true, output: lines.done() };
       }
     } catch (error) {
+      if (error instanceof DetachedJobError && /no job directory/.test(error.message)) {
+        // The start never reached the server (the link dropped first): nothing ran.
+        ctx.log.endCommand(id, { code: null, lost: false });
+        ctx.log.info('mas-wizard: the step never started on its target (the connection dropped first); nothing ran, it can simply run again', 'stderr');
+        return { code: null, lost: false, cancelled: false, output: lines.done() };
+      }
       ctx.log.info(`mas-wizard: ${(error as Error).message}`, 'stderr');
     }
     // Lost: the job keeps running on its side. Reconnect and pick up where we were.

@@ -5,6 +5,7 @@ import type { PlannedCommand } from '../../playbook/commands.js';
 import { AnsibleParser, explainAnsibleFailure, type AnsibleSummary } from '../../parsers/ansible.js';
 import { probe } from '../../remote/detached.js';
 import type { Target } from '../../targets/target.js';
+import { quoteArg } from '../../targets/quote.js';
 import type { StepId } from '../../../state/steps.js';
 import type { StepState } from '../../../state/plan.js';
 import type { FlowContext } from '../context.js';
@@ -84,4 +85,20 @@ export async function jobState(ctx: FlowContext, job: JobRecord): Promise<'absen
     throw new Error(`cannot tell what became of job ${job.jobId}: ${p.reason ?? 'unknown state'}`);
   }
   return p.state;
+}
+
+/**
+ * Once a step's outcome is in the plan its job log is no longer needed (the redacted
+ * transcript has every line): empty it, so raw command output does not linger on disk.
+ * The job's directory and exit file stay as the record that it ran.
+ */
+export async function retireJobLog(ctx: FlowContext, step: StepState | undefined): Promise<void> {
+  const job = jobOf(step);
+  if (!job) return;
+  try {
+    const target: Target = job.where === 'controller' ? ctx.session.controller : await ctx.session.server();
+    await target.run({ script: `f=${quoteArg(`${job.dir}/${job.jobId}/log`)}; [ -f "$f" ] && : > "$f"; exit 0` }, { become: job.become });
+  } catch (error) {
+    ctx.transcript.note(`could not empty the log of job ${job.jobId}: ${(error as Error).message}`);
+  }
 }
