@@ -1,7 +1,8 @@
 // syn2mas-check, dry-run and migrate: the playbook's syn2mas tag for the detected
 // generation. The dry run's counts and timings are kept (they estimate the downtime);
 // the real run is noted in the server's own record before and after it runs.
-import { parseSyn2masOutput, estimateDowntime, type Syn2masReport } from '../../parsers/syn2mas.js';
+import { parseSyn2masOutput, estimateDowntime, type Syn2masItem, type Syn2masReport } from '../../parsers/syn2mas.js';
+import { explainAnsibleFailure } from '../../parsers/ansible.js';
 import { probeServer } from '../../preflight/probes.js';
 import { ulidToUUID } from 'ulid';
 import { LEGACY_MAPPING_KEY } from '../../mas/oidc-convert.js';
@@ -78,8 +79,8 @@ async function legacyCheck(ctx: FlowContext): Promise<StepOutcome> {
   return { status: 'succeeded', outputs: { checks: findings.map((f) => f.id), mapped_providers: mapping.map((m) => `${m.synapseIdp}:${m.ulid}`), tool: 'wizard probes (legacy playbook)' } };
 }
 
-async function acknowledgeWarnings(ctx: FlowContext, report: Syn2masReport): Promise<string | null> {
-  for (const w of report.warnings) {
+async function acknowledgeWarnings(ctx: FlowContext, warnings: Syn2masItem[]): Promise<string | null> {
+  for (const w of warnings) {
     ctx.io.say(`syn2mas warning: ${w.text}\n  ${w.explanation}${w.fix ? `\n  What to do: ${w.fix}` : ''}`, 'warn');
     const yes = await ctx.io.confirm({ key: `accept: syn2mas.warnings`, question: `Accept this syn2mas warning and go on? "${w.text.slice(0, 120)}"` });
     if (!yes) return w.text;
@@ -102,12 +103,17 @@ export const syn2masCheck: StepRunner = {
 };
 
 async function judgeCheck(ctx: FlowContext, run: PlaybookRun): Promise<StepOutcome> {
-  const report = syn2masReport(run.ran.output);
-  const rc = run.summary.failures[0]?.rc;
-  const outputs: Record<string, Json> = { errors: report.errors.map((e) => e.text), warnings: report.warnings.map((w) => w.text) };
+  const failure = run.summary.failures[0];
+  // A failed check's items come from the failed task's own stdout/stderr (parsed out of
+  // Ansible's result), not from scanning the whole log, which also holds Ansible's YAML.
+  const items = failure ? explainAnsibleFailure(failure)?.syn2masItems ?? [] : [...syn2masReport(run.ran.output).errors, ...syn2masReport(run.ran.output).warnings];
+  const errors = items.filter((i) => i.severity === 'error');
+  const warnings = items.filter((i) => i.severity === 'warning');
+  const rc = failure?.rc;
+  const outputs: Record<string, Json> = { errors: errors.map((e) => e.text), warnings: warnings.map((w) => w.text) };
   if (run.ok) return { status: 'succeeded', outputs };
-  if (rc === 11 && report.errors.length === 0) {
-    const refused = await acknowledgeWarnings(ctx, report);
+  if (rc === 11 && errors.length === 0) {
+    const refused = await acknowledgeWarnings(ctx, warnings);
     if (refused) return { status: 'failed', error: `a syn2mas warning was not accepted: ${refused}`, outputs };
     return { status: 'succeeded', outputs: { ...outputs, accepted_warnings: true } };
   }
