@@ -60,7 +60,7 @@ export function readVarLine(text: string, name: string): { value: string; line: 
   return null;
 }
 
-function findOnPath(bin: string, env: NodeJS.ProcessEnv): string | null {
+export function findOnPath(bin: string, env: NodeJS.ProcessEnv = process.env): string | null {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, bin);
