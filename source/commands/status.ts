@@ -1,21 +1,13 @@
 // `mas-wizard status [--json]`: the saved plan with each step's outputs and, once the
 // flow is complete, the summary of what changed.
 import type { ParsedCli } from '../cli-args.js';
-import { openSession } from '../session.js';
+import { withSession } from './with-session.js';
 import { loadPlan } from '../../state/persist.js';
 import { planText, planView } from '../flow/plan-view.js';
-import { describeStartError } from '../flow/errors.js';
 
 export default async function status(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
-  let session;
-  try {
-    session = await openSession({ flags });
-  } catch (error) {
-    process.stderr.write(`mas-wizard status: ${describeStartError(error)}\n`);
-    return 2;
-  }
-  try {
+  return withSession(cli, 'status', async (session) => {
     const saved = loadPlan(session.planFile);
     if (!saved) {
       const none = { server_name: session.serverName, generation: session.generation, flow: null, steps: [], note: 'no plan has been started for this server yet' };
@@ -25,7 +17,5 @@ export default async function status(cli: ParsedCli): Promise<number> {
     const view = planView(saved, session, { withOutputs: true });
     process.stdout.write(flags.json ? `${JSON.stringify(view)}\n` : planText(view));
     return 0;
-  } finally {
-    await session.close();
-  }
+  });
 }

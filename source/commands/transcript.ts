@@ -4,12 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ParsedCli } from '../cli-args.js';
-import { openSession } from '../session.js';
+import { withSession } from './with-session.js';
 import { planKey } from '../../state/persist.js';
 import { readTranscript } from '../logs/transcript.js';
 import { redact } from '../logs/redact.js';
 import { stateDir } from '../paths.js';
-import { describeStartError } from '../flow/errors.js';
 
 export function renderTranscript(files: string[]): string {
   const out: string[] = [];
@@ -33,14 +32,7 @@ export function renderTranscript(files: string[]): string {
 
 export default async function transcript(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
-  let session;
-  try {
-    session = await openSession({ flags });
-  } catch (error) {
-    process.stderr.write(`mas-wizard transcript: ${describeStartError(error)}\n`);
-    return 2;
-  }
-  try {
+  return withSession(cli, 'transcript', async (session) => {
     const key = planKey(session.checkout.dir, session.serverName);
     const dir = path.join(stateDir(), 'transcripts');
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(`${key}-`) && f.endsWith('.jsonl')).sort().map((f) => path.join(dir, f)) : [];
@@ -54,7 +46,5 @@ export default async function transcript(cli: ParsedCli): Promise<number> {
       process.stderr.write(`Wrote ${flags.out} (${files.length} run${files.length === 1 ? '' : 's'}).\n`);
     } else process.stdout.write(text);
     return 0;
-  } finally {
-    await session.close();
-  }
+  });
 }
