@@ -5,7 +5,10 @@
 //   never draws more than `height` rows (Ink must stay shorter than the terminal).
 // - It redraws on the source's notifications, throttled here to one per `throttleMs`, so the
 //   line rate never sets the frame rate. Full logs stay in the sink/transcript, not in React state.
-import React, { useEffect, useReducer, useRef, useState } from 'react';
+// - Rows are keyed by their place on screen, not by line: a new frame then only changes the text
+//   of the rows Ink already has, instead of replacing all of them (a redraw while lines stream in
+//   shifts every row), and an unchanged row is not rendered again. Keys stay fast under load.
+import React, { memo, useEffect, useReducer, useRef, useState } from 'react';
 import { Box, Text, useInput, useStdout } from 'ink';
 import type { LogLine, LogSource } from '../../source/logs/log-sink.js';
 import { KeyHints } from './key-hints.js';
@@ -28,6 +31,7 @@ const GUTTER = 2;
 
 /** Splits a line into rows of at most `width` characters (code points). */
 export function wrapLine(text: string, width: number): string[] {
+  if (text.length <= width) return [text]; // UTF-16 units ≥ code points: it fits
   const chars = Array.from(text);
   if (chars.length <= width) return [text];
   const rows: string[] = [];
@@ -35,20 +39,29 @@ export function wrapLine(text: string, width: number): string[] {
   return rows;
 }
 
-interface Row { key: string; stream: LogLine['stream']; text: string }
+interface Row { stream: LogLine['stream']; text: string }
 
-function visibleRows(source: LogSource, end: number, rows: number, width: number): Row[] {
+/** The rows that end at absolute line `end`, and the absolute index of the first line they show. */
+function visibleRows(source: LogSource, end: number, rows: number, width: number): { rows: Row[]; firstLine: number } {
   const from = Math.max(source.first, end - rows);
   const lines = source.snapshot(from, end - from);
   const out: Row[] = [];
+  let firstLine = end;
   for (let i = lines.length - 1; i >= 0 && out.length < rows; i--) {
     const wrapped = wrapLine(lines[i].text, width);
-    for (let j = wrapped.length - 1; j >= 0 && out.length < rows; j--) {
-      out.push({ key: `${from + i}:${j}`, stream: lines[i].stream, text: wrapped[j] });
-    }
+    firstLine = from + i;
+    for (let j = wrapped.length - 1; j >= 0 && out.length < rows; j--) out.push({ stream: lines[i].stream, text: wrapped[j] });
   }
-  return out.reverse();
+  return { rows: out.reverse(), firstLine };
 }
+
+const LogRow = memo(function LogRow({ stream, text }: Row): React.JSX.Element {
+  return (
+    <Text wrap="truncate-end" color={stream === 'stderr' ? tint('red') : undefined}>
+      {stream === 'stderr' ? '! ' : '  '}{text}
+    </Text>
+  );
+});
 
 /** Re-renders on source notifications, at most once per `ms`. */
 function useThrottledSubscription(source: LogSource, ms: number): void {
@@ -89,8 +102,7 @@ export function LogPane({ source, height, width, isActive = true, showHints = tr
     else if (key.end) setEnd(null);
   }, { isActive });
 
-  const rows = visibleRows(source, shownEnd, logRows, textWidth);
-  const firstShown = rows.length ? Number(rows[0].key.split(':')[0]) : shownEnd;
+  const { rows, firstLine: firstShown } = visibleRows(source, shownEnd, logRows, textWidth);
   const dropped = source.first > 0 ? ` · older lines are in the transcript` : '';
   const status = end === null
     ? `▼ following · ${total.toLocaleString('en-US')} lines${dropped}`
@@ -98,12 +110,9 @@ export function LogPane({ source, height, width, isActive = true, showHints = tr
 
   return (
     <Box flexDirection="column" height={height} width={columns}>
-      {rows.map((row) => (
-        <Text key={row.key} wrap="truncate-end" color={row.stream === 'stderr' ? tint('red') : undefined}>
-          {row.stream === 'stderr' ? '! ' : '  '}{row.text}
-        </Text>
-      ))}
-      {Array.from({ length: logRows - rows.length }, (_, i) => <Text key={`pad${i}`}> </Text>)}
+      {Array.from({ length: logRows }, (_, i) => (i < rows.length
+        ? <LogRow key={i} stream={rows[i].stream} text={rows[i].text} />
+        : <Text key={i}> </Text>))}
       <Text dimColor wrap="truncate-end">{status}</Text>
       {showHints ? <KeyHints hints={[['↑↓ PgUp PgDn', 'scroll'], ['Home', 'oldest'], ['End', 'follow']]} /> : null}
     </Box>
