@@ -12,16 +12,27 @@ export interface LineInputProps {
   mask?: boolean;
   isActive?: boolean;
   placeholder?: string;
+  /** Form fields: the value the field starts with, reported on every edit, kept after Enter. */
+  defaultValue?: string;
+  onChange?: (value: string) => void;
+  clearOnSubmit?: boolean;
+  /**
+   * Several fields on one screen: keys go to this field while `takesKeys()` is true, read at
+   * key time. (Toggling isActive re-subscribes after a render, so an Enter typed right
+   * after a field switch would be lost.) `isActive` then only draws the cursor.
+   */
+  takesKeys?: () => boolean;
 }
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
-export function LineInput({ onSubmit, mask = false, isActive = true, placeholder = '' }: LineInputProps): React.JSX.Element {
-  const value = useRef('');
-  const [shown, setShown] = useState('');
+export function LineInput({ onSubmit, mask = false, isActive = true, placeholder = '', defaultValue = '', onChange, clearOnSubmit = true, takesKeys }: LineInputProps): React.JSX.Element {
+  const value = useRef(defaultValue);
+  const [shown, setShown] = useState(defaultValue);
 
   useInput((input, key) => {
+    if (takesKeys && !takesKeys()) return;
     if (key.return) {
       submit();
       return;
@@ -39,12 +50,15 @@ export function LineInput({ onSubmit, mask = false, isActive = true, placeholder
       }
     }
     setShown(value.current);
-  }, { isActive });
+    onChange?.(value.current);
+  }, { isActive: takesKeys ? true : isActive });
 
   function submit(): void {
     const v = value.current;
-    value.current = '';
-    setShown('');
+    if (clearOnSubmit) {
+      value.current = '';
+      setShown('');
+    }
     onSubmit(v);
   }
 

@@ -84,3 +84,17 @@ describe('URL screen', () => {
     expect(app.lastFrame()).toContain('✗ label 3 ("org_") may only hold letters, digits and -');
   });
 });
+
+describe('URL screen: keys typed faster than the screen redraws', () => {
+  it('Enter, Enter written in one burst accepts both fields (the second Enter is not lost)', async () => {
+    const submitted: MasUrl[] = [];
+    app = render(<Harness answer={{ status: 'default' }} submitted={submitted} asked={[]} />);
+    await ready();
+    // Two reads, as a terminal delivers them, with no time for a redraw in between.
+    app.stdin.write('\r');
+    await new Promise((r) => setImmediate(r));
+    app.stdin.write('\r');
+    await waitFor(() => submitted.length === 1, 'the URL to be submitted');
+    expect(submitted[0]).toEqual({ hostname: 'matrix.example.org', prefix: '/auth' });
+  });
+});
