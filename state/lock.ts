@@ -117,17 +117,24 @@ export async function acquireLocalLock(key: string, options: LockOptions & { env
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const owner = newOwner(options);
   for (let attempt = 0; attempt < 2; attempt++) {
+    // The owner is written whole to a temp file first and hard-linked into place: link fails
+    // when the lock exists, and a wizard killed mid-write leaves only a temp file, never an
+    // empty lock that nobody could judge stale.
+    const temp = `${file}.${owner.id}.tmp`;
+    const fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
     try {
-      const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
-      try {
-        fs.writeSync(fd, `${JSON.stringify(owner)}\n`);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
+      fs.writeSync(fd, `${JSON.stringify(owner)}\n`);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try {
+      fs.linkSync(temp, file);
       return { owner, path: file, release: async () => releaseLocal(file, owner.id) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      fs.rmSync(temp, { force: true });
     }
     const readText = () => { try { return fs.readFileSync(file, 'utf8'); } catch { return null; } };
     const text = readText();

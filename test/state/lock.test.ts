@@ -83,7 +83,7 @@ describe('local lock', () => {
     const error = await refusal(acquireLocalLock(k, { command: 'mas-wizard', env }));
     expect(error.stale).toBe(true);
     expect(error.owner?.pid).toBe(child.pid);
-    expect(error.message).toMatch(/that owner is gone: confirm to take the lock over/);
+    expect(error.message).toMatch(/that owner is gone: run again with --take-over/);
     const lock = await acquireLocalLock(k, { command: 'mas-wizard', env, takeOver: true });
     expect(JSON.parse(fs.readFileSync(localLockPath(k, env), 'utf8')).pid).toBe(process.pid);
     await lock.release();
