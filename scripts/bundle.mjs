@@ -6,15 +6,17 @@
 // The engine stays outside the bundle: every import that leaves dist/screens is kept as it is, so
 // the engine's modules (the process-wide redactor above all) exist once, shared with the screens.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const screens = path.join(root, 'dist', 'screens');
 const entry = path.join(screens, 'start.js');
-// Chunk names carry a content hash: drop the last build's before writing new ones.
-rmSync(path.join(screens, 'chunks'), { recursive: true, force: true });
+// Chunks sit next to the entry, so the engine paths kept in them (../source/…) are right from
+// every one of them. Their names carry a content hash: drop the last build's first.
+const CHUNK = /^bundle-.*\.js(?:\.LEGAL\.txt)?$/;
+for (const name of readdirSync(screens)) if (CHUNK.test(name)) rmSync(path.join(screens, name));
 
 /** Relative imports that resolve outside dist/screens stay imports (same path, same module instance). */
 const engineStaysOutside = {
@@ -45,7 +47,7 @@ await build({
   splitting: true,
   outdir: screens,
   outbase: screens,
-  chunkNames: 'chunks/[name]-[hash]',
+  chunkNames: 'bundle-[name]-[hash]',
   allowOverwrite: true,
   bundle: true,
   platform: 'node',
