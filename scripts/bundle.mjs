@@ -31,12 +31,15 @@ const engineStaysOutside = {
   },
 };
 
-/** Ink imports React DevTools only under DEV=true (compiled out below); nothing of it is bundled. */
+/**
+ * Ink loads its React DevTools bridge (ink/build/devtools.js, with react-devtools-core and ws)
+ * only when DEV=true, a setting for developing Ink apps. The bundle has a stand-in that says so.
+ */
 const noDevtools = {
   name: 'no-devtools',
   setup(b) {
-    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'no-devtools' }));
-    b.onLoad({ filter: /.*/, namespace: 'no-devtools' }, () => ({ contents: "throw new Error('React DevTools are not part of the mas-wizard bundle');" }));
+    b.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) => (args.importer.includes(`${path.sep}ink${path.sep}`) ? { path: 'ink-devtools', namespace: 'no-devtools' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'no-devtools' }, () => ({ contents: "throw new Error('DEV=true: React DevTools are not part of the mas-wizard bundle');" }));
   },
 };
 
@@ -56,8 +59,8 @@ await build({
   minify: true,
   legalComments: 'linked',
   logLevel: 'warning',
-  // Ink loads React DevTools only when DEV=true; the bundle is for operators, so that branch goes.
-  define: { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' },
+  // React's production build: the bundle is what operators run.
+  define: { 'process.env.NODE_ENV': '"production"' },
   // Some CommonJS dependencies (React) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __maswizRequire } from 'node:module'; const require = __maswizRequire(import.meta.url);" },
   plugins: [engineStaysOutside, noDevtools],
