@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Build step after tsc: bundles the wizard's screens (dist/screens/start.js, with Ink, React,
-// @inkjs/ui …) into that one minified file. Loading Ink from node_modules means resolving and
+// Build step after tsc: bundles the wizard's screens (from screens/start.tsx, with Ink, React,
+// @inkjs/ui …) into dist/screens/start.js, replacing tsc's output there, plus a few chunks. Loading Ink from node_modules means resolving and
 // parsing a few hundred small modules (0.5–1.5 s on a loaded machine); one file is a fraction of
 // that, and the first frame waits on it.
 // The engine stays outside the bundle: every import that leaves dist/screens is kept as it is, so
@@ -11,22 +11,29 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const screens = path.join(root, 'dist', 'screens');
-const entry = path.join(screens, 'start.js');
+const dist = path.join(root, 'dist');
+const sources = path.join(root, 'screens');
+const screens = path.join(dist, 'screens');
+// From the sources, not from dist: running this twice (or after a build that bundled already) gives the same files.
+const entry = path.join(sources, 'start.tsx');
 // Chunks sit next to the entry, so the engine paths kept in them (../source/…) are right from
 // every one of them. Their names carry a content hash: drop the last build's first.
 const CHUNK = /^bundle-.*\.js(?:\.LEGAL\.txt)?$/;
 for (const name of readdirSync(screens)) if (CHUNK.test(name)) rmSync(path.join(screens, name));
 
-/** Relative imports that resolve outside dist/screens stay imports (same path, same module instance). */
+/**
+ * Relative imports that leave screens/ stay imports of tsc's output in dist (`../../state/steps.js`
+ * in screens/app/app.tsx becomes `../state/steps.js` in dist/screens/…): one module instance, shared.
+ */
 const engineStaysOutside = {
   name: 'engine-stays-outside',
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
-      if (!args.importer.startsWith(screens + path.sep)) return undefined; // a package's own files
-      const resolved = path.resolve(args.resolveDir, args.path);
-      if (resolved.startsWith(screens + path.sep)) return undefined;
-      return { path: path.relative(screens, resolved).replace(/^(?!\.)/, './'), external: true };
+      if (!args.importer.startsWith(sources + path.sep)) return undefined; // a package's own files
+      const resolved = path.resolve(args.resolveDir, args.path); // the .js name tsc gives the file
+      if (resolved.startsWith(sources + path.sep)) return undefined;
+      const compiled = path.join(dist, path.relative(root, resolved));
+      return { path: path.relative(screens, compiled).replace(/^(?!\.)/, './'), external: true };
     });
   },
 };
@@ -49,7 +56,7 @@ await build({
   // both halves share (Ink, React), in files of their own next to the entry.
   splitting: true,
   outdir: screens,
-  outbase: screens,
+  outbase: sources,
   chunkNames: 'bundle-[name]-[hash]',
   allowOverwrite: true,
   bundle: true,
