@@ -44,9 +44,14 @@ function expandTabs(line: string): string {
 // Anything sanitizeLine would change: C0 controls but \n (\r and \t included), DEL, C1 (ESC-sequences start with one).
 // eslint-disable-next-line no-control-regex
 const NEEDS_SANITIZING = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
-// The same, plus what JSON must escape (", \\, any surrogate): plain output passes both in one scan.
-// eslint-disable-next-line no-control-regex
-const NOT_PLAIN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f"\\\ud800-\udfff]/;
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Whether JSON.stringify would leave sanitized text as it is: no ", no \\, no surrogate (controls are gone). */
+function jsonSafe(sanitized: string): boolean {
+  // includes() of one character is nearly free; a string of Latin-1 only cannot hold a surrogate,
+  // which V8 knows without scanning.
+  return !sanitized.includes('"') && !sanitized.includes('\\') && !SURROGATE.test(sanitized);
+}
 
 /** Consecutive complete lines of one stream, as the splitter hands them on. */
 export interface LineBatch {
@@ -77,9 +82,8 @@ export class LineSplitter {
     if (nl !== -1) {
       const whole = data.slice(0, nl);
       const lines = whole.split('\n');
-      if (!NOT_PLAIN.test(whole)) this.onLines({ lines, text: whole, jsonSafe: true });
-      else if (!NEEDS_SANITIZING.test(whole)) this.onLines({ lines, text: whole, jsonSafe: false });
-      else this.emit(lines.map(sanitizeLine));
+      if (NEEDS_SANITIZING.test(whole)) this.emit(lines.map(sanitizeLine));
+      else this.onLines({ lines, text: whole, jsonSafe: jsonSafe(whole) });
       data = data.slice(nl + 1);
     }
     // A progress line redrawn with \r forever: only its last non-empty state matters. Trailing
@@ -109,7 +113,7 @@ export class LineSplitter {
 
   private emit(lines: string[]): void {
     const text = lines.join('\n');
-    this.onLines({ lines, text, jsonSafe: !NOT_PLAIN.test(text) });
+    this.onLines({ lines, text, jsonSafe: jsonSafe(text) });
   }
 }
 

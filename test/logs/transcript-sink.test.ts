@@ -5,6 +5,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogSink } from '../../source/logs/log-sink.js';
+import { sanitizeLine } from '../../source/logs/line-buffer.js';
 import { MASK, Redactor } from '../../source/logs/redact.js';
 import { readTranscript, Transcript, transcriptPath, type TranscriptRecord } from '../../source/logs/transcript.js';
 
@@ -197,5 +198,23 @@ describe('Transcript: batches of lines', () => {
     expect(t.lineCount).toBe(expected.length);
     t.close();
     expect(fs.readFileSync(file, 'utf8')).toBe(expected.join(''));
+  });
+});
+
+describe('LogSink → transcript: whatever the bytes', () => {
+  it('writes exactly the records of the sanitized lines, quotes, backslashes, controls and emoji included (property)', () => {
+    const pieces = ['plain ', '"q"', '\\', '\\n', '😀', '\ud800', 'é', '\t', '\u001b[31m', '\r', '\u0085', 'x\n', '\n'];
+    fc.assert(fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), fc.integer({ min: 1, max: 9 }), (parts, size) => {
+      const file = path.join(dir, `p-${Math.random().toString(36).slice(2)}.jsonl`);
+      const transcript = new Transcript(file, new Redactor());
+      const sink = new LogSink({ transcript, redactor: new Redactor() });
+      const text = `${parts.join('')}\n`;
+      for (let off = 0; off < text.length; off += size) sink.push('stdout', text.slice(off, off + size));
+      sink.close();
+      transcript.close();
+      // Reference: every line through sanitizeLine on its own, one JSON.stringify record each.
+      const expected = text.split('\n').slice(0, -1).map(sanitizeLine).map((l) => `${JSON.stringify({ out: l })}\n`).join('');
+      expect(fs.readFileSync(file, 'utf8')).toBe(expected);
+    }), { numRuns: 300 });
   });
 });
