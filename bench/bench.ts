@@ -18,6 +18,7 @@ import { startSshd, type Sshd } from './sshd.js';
 import { Terminal, wallMs } from './terminal.js';
 import { countTranscript, median, percentile, round } from './stats.js';
 import type { AppConfig, AppResult } from './stream-app.js';
+import { benchFlow, flowRows } from './flow.js';
 
 let flags: { json?: boolean; quick?: boolean };
 try {
@@ -350,6 +351,7 @@ function report(f: Figures): string {
     [`key → frame at ${plan.inputRate} lines/s (p95)`, ms('input_p95_ms'), `median ${ms('input_median_ms')}, ${num('input_samples')} samples`, `≤ 100 ms ${mark(num('input_p95_ms') <= 100)}`],
     [`${plan.millionLines.toLocaleString('en-US')} lines: peak RSS`, `${round(num('million_lines_rss_mb'))} MB`, 'LogSink + transcript', `(flat memory)`],
     ['  lines missing from transcript', String(num('million_lines_lost')), '', `= 0 ${mark(num('million_lines_lost') === 0)}`],
+    ...flowRows(f, mark),
   ];
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
   const runs = `medians of: startup ${plan.startupRuns} runs each, first frame ${plan.frameRuns}, stream ${plan.streamRuns} (OpenSSH ${plan.opensshStreamRuns}; RSS and lost lines: worst run), commands ${plan.commandRuns} × ${plan.commands}`;
@@ -372,6 +374,8 @@ async function main(): Promise<number> {
   log('commands'); Object.assign(figures, await benchCommands(server));
   log('input latency'); Object.assign(figures, await benchInput());
   log('a million lines'); Object.assign(figures, await benchMillion());
+  // The full migrate flow takes about a minute per side: skipped with --quick (the table says so).
+  if (!quick) { log('full migrate flow'); Object.assign(figures, await benchFlow({ node, cliJs, onCleanup: (fn) => cleanups.push(fn), log })); }
   figures.startup_ratio = (figures.startup_ms as number) / (figures.node_ms as number);
   figures.stream_ratio = (figures.stream_ms as number) / (figures.openssh_stream_ms as number);
   figures.command_speedup = (figures.openssh_commands_ms as number) / (figures.commands_ms as number);
