@@ -67,7 +67,7 @@ export function TextPrompt({ prompt }: { prompt: PromptOf<'text'> }): React.JSX.
         <LineInput mask={prompt.secret} placeholder={fallback && !prompt.secret ? fallback : ''} onSubmit={submit} />
       </Box>
       {problem ? <Text><StatusBadge kind="fail" label={`Not accepted: ${problem}`} /></Text> : null}
-      <KeyHints hints={[['Enter', fallback && !prompt.secret ? `use (empty = ${fallback})` : 'use this'], ['Esc', 'stop this step'], ['Ctrl+C', 'quit']]} />
+      <KeyHints hints={[['Enter', fallback && !prompt.secret ? `use (empty = ${fallback})` : 'use this'], ['Esc', 'stop this step']]} />
     </Box>
   );
 }

@@ -27,7 +27,8 @@ export function Gate({ prompt }: { prompt: PromptOf<'type-to-confirm'> }): React
         </Box>
         {wrong !== null ? <Text><StatusBadge kind="fail" label={`"${wrong}" is not ${prompt.expected}: nothing was started`} /></Text> : null}
       </Box>
-      <KeyHints hints={[[`${prompt.expected} Enter`, 'start the migration'], ['Esc', 'not now (nothing starts)'], ['Ctrl+C', 'quit']]} />
+      {/* Ctrl+C quit is on the App's own hint row below while a field takes keys. */}
+      <KeyHints hints={[[`${prompt.expected} Enter`, 'start the migration'], ['Esc', 'not now (nothing starts)']]} />
     </Box>
   );
 }
