@@ -26,16 +26,19 @@ async function lab(generation: 'current' | 'legacy'): Promise<E2E> {
   return e;
 }
 
-/** The wizard on the lab in `e`, every capture checked against the terminal's height. */
-function wizard(e: E2E): Tmux & { frames: number } {
+/** The wizard on the lab in `e`, every capture checked: no taller than the terminal, and
+ *  when the plan strip shows, the header above it shows too (a frame taller than the terminal
+ *  makes Ink clear and lose its top rows). */
+function wizard(e: E2E): Tmux & { frames: number; misfits: string[][] } {
   const t = startTmux({ command: ['node', CLI, '--lab'], width: 80, height: ROWS, env: { MAS_WIZARD_STATE_DIR: e.stateDir, HOME: e.stateDir } });
   terms.push(t);
-  const checked = Object.assign(t, { frames: 0 });
+  const checked = Object.assign(t, { frames: 0, misfits: [] as string[][] });
   const capture = t.capture.bind(t);
   checked.capture = () => {
     const screen = capture();
     checked.frames++;
     expect(screen.length).toBeLessThanOrEqual(ROWS);
+    if (screen.some((l) => /step \d+ of \d+|all \d+ steps done/.test(l)) && !screen.some((l) => l.startsWith('mas-wizard ·'))) checked.misfits.push(screen);
     return screen;
   };
   return checked;
@@ -43,6 +46,7 @@ function wizard(e: E2E): Tmux & { frames: number } {
 
 const has = (text: string) => (screen: string[]) => screen.some((l) => l.includes(text));
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const count = (screen: string[], text: string) => screen.join('\n').split(text).length - 1;
 
 async function key(t: Tmux, k: string, then: string, timeoutMs = 15_000): Promise<string[]> {
   t.send(k);
@@ -75,7 +79,8 @@ describe('mas-wizard --lab: the other flows in a real 80×24 terminal', () => {
     // A new homeserver has no accounts yet (the lab seeds some: the flow refuses those).
     labSql(e, 'synapse', 'DELETE FROM user_external_ids; DELETE FROM user_threepids; DELETE FROM users');
     const t = wizard(e);
-    await t.waitFor(has('What do you want to do on example.org?'), 'the flow choice', 30_000);
+    const choice = await t.waitFor(has('What do you want to do on example.org?'), 'the flow choice', 30_000);
+    expect(choice.join('\n')).toContain('❯ Migrate an existing Synapse to MAS'); // the default
     await key(t, 'Down', '❯ Set up MAS on a new homeserver');
     await key(t, 'Enter', 'MAS encryption secret', 30_000);
     await secretUrlProviders(t, 'Enable MAS — change to vars.yml');
@@ -83,19 +88,29 @@ describe('mas-wizard --lab: the other flows in a real 80×24 terminal', () => {
     type(t, 'admin');
     await t.waitFor(has('› admin'), 'the typed username');
     await key(t, 'Enter', 'Password for admin');
+    // A weak password is refused on the spot with MAS's rule, and nothing is registered.
+    type(t, 'password1');
+    await t.waitFor(has('*********'), 'the masked weak password');
+    const refused = await key(t, 'Enter', 'Not accepted:');
+    expect(refused.join('\n')).toMatch(/Not accepted: MAS refuses weak passwords \(zxcvbn score below 3\)/);
+    expect(refused.join('\n')).toContain('step 7 of 7: First admin — running');
+    expect(count(refused, 'Ctrl+C quit')).toBe(1); // one hint row, not the prompt's and the App's
+    expect(labSql(e, 'matrix_authentication_service', 'SELECT count(*) FROM users')).toEqual([['0']]);
     const password = 'correct-Horse-battery-staple-42';
     type(t, password);
     await t.waitFor(has('*'.repeat(password.length)), 'the masked password');
     expect(t.capture().join('\n')).not.toContain(password);
     await key(t, 'Enter', 'Every step is done.', 60_000);
     const summary = t.capture().join('\n');
-    expect(summary).toMatch(/all \d+ steps done/);
+    expect(summary).toContain('new homeserver');
+    expect(summary).toContain('all 7 steps done');
     expect(summary).toMatch(/MAS users: 1\b/);
     expect(summary).toContain('Admins: admin');
     expect(summary).not.toContain(password);
     await key(t, 'Enter', 'EXITED rc=0');
     expect(labSql(e, 'matrix_authentication_service', 'SELECT username, can_request_admin FROM users')).toEqual([['admin', 't']]);
     expect(readVars(e).matrix_authentication_service_enabled).toBe(true);
+    expect(t.misfits).toEqual([]);
     expect(t.frames).toBeGreaterThan(15);
   }, 120_000);
 
@@ -126,6 +141,8 @@ describe('mas-wizard --lab: the other flows in a real 80×24 terminal', () => {
     expect(gate).toContain('step 10 of 14: Migrate — not started');
     expect(gate).toContain('$ just run-tags matrix-authentication-service-syn2mas');
     expect(gate).toContain('Type the server name (example.org)');
+    expect(count(gate.split('\n'), 'Ctrl+C quit')).toBe(1);
+    expect(labSql(e, 'matrix_authentication_service', 'SELECT count(*) FROM users')).toEqual([['0']]);
     type(t, 'example.org');
     await t.waitFor(has('› example.org'), 'the typed name');
     await key(t, 'Enter', 'Cut over: MAS handles logins', 90_000);
@@ -138,6 +155,7 @@ describe('mas-wizard --lab: the other flows in a real 80×24 terminal', () => {
     await key(t, 'Enter', 'EXITED rc=0');
     const mas = labSql(e, 'matrix_authentication_service', 'SELECT username, can_request_admin FROM users ORDER BY 1').map(([n, a]) => `${n} ${a}`);
     expect(mas).toEqual(['alice t', 'bob f', 'carol f', 'dave f', 'erin f', 'ops t']);
+    expect(t.misfits).toEqual([]);
     expect(t.frames).toBeGreaterThan(20);
   }, 150_000);
 });
