@@ -5,7 +5,7 @@ import { CliError, reportError, serverDir } from './context.js';
 import { doctor } from './doctor.js';
 import { manage } from './manage.js';
 import { loadMasConfig } from './mas-config.js';
-import { syn2mas } from './syn2mas.js';
+import { syn2mas, syncProviders } from './syn2mas.js';
 
 const HELP = `Usage: mas-cli [OPTIONS] [COMMAND]
 
@@ -39,6 +39,8 @@ function main(argv: string[]): number {
     case 'syn2mas': return syn2mas(config, args);
     case 'config':
       if (args[0] === 'check') { process.stderr.write(`${new Date().toISOString()}  INFO mas_cli::commands::config:152 Configuration file looks good\n`); return 0; }
+      // `config sync`: writes the configured upstream providers into the MAS database (no prune).
+      if (args[0] === 'sync') { syncProviders(config); return 0; }
       throw new CliError(`unrecognized subcommand '${args[0] ?? ''}'`, [], 2);
     default:
       throw new CliError(`unrecognized subcommand '${command}'`, [], 2);

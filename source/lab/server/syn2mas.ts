@@ -78,7 +78,7 @@ function assertMasEmpty(mas: MasConfig): void {
 }
 
 /** `config sync` before migrate: upsert the configured upstream providers (no prune). */
-function syncProviders(mas: MasConfig): void {
+export function syncProviders(mas: MasConfig): void {
   log('INFO', 'mas_cli::sync:94', 'Acquiring configuration lock');
   log('INFO', 'mas_cli::sync:101', 'Syncing providers and clients defined in config to database prune=false dry_run=false');
   for (const p of mas.providers) {
