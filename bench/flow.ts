@@ -23,6 +23,7 @@ import { MASK as REDACTED } from '../source/logs/redact.js';
 import { quoteArg } from '../source/targets/quote.js';
 import type { TranscriptRecord } from '../source/logs/transcript.js';
 import { startSshd, type Sshd } from './sshd.js';
+import { labOverSsh } from './lab-over-ssh.js';
 
 export interface FlowFigures {
   flow_ms: number;
@@ -166,7 +167,7 @@ export function varsChangesOf(records: readonly TranscriptRecord[], varsFile: st
 
 interface Side { base: string; lab: LabInfo; varsFile: string }
 
-/** A fresh lab in a world-traversable temp dir, its server side served over `sshd` (as test/harness/lab-over-ssh.ts does; test/ is not compiled into the bench). */
+/** A fresh lab in a world-traversable temp dir, its server side served over `sshd`. */
 async function newSide(sshd: Sshd, hooks: FlowHooks): Promise<Side> {
   const base = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-bench-flow-'));
   hooks.onCleanup(async () => {
@@ -174,13 +175,7 @@ async function newSide(sshd: Sshd, hooks: FlowHooks): Promise<Side> {
   });
   chmodSync(base, 0o755);
   const lab = await ensureLab({ dir: path.join(base, 'lab') });
-  execFileSync('chown', ['-R', `${sshd.user}:${sshd.user}`, path.join(lab.dir, 'server')]);
-  execFileSync('chmod', ['0644', path.join(lab.dir, 'faults.json'), path.join(lab.dir, 'lab.json')]);
-  const knownHosts = path.join(lab.dir, 'known_hosts');
-  writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`, { mode: 0o644 });
-  const hosts = path.join(lab.playbookDir, 'inventory', 'hosts');
-  const hostLine = `${lab.host} ansible_host=127.0.0.1 ansible_port=${sshd.port} ansible_user=${sshd.user} ansible_ssh_private_key_file=${sshd.clientKey} ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args='-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'`;
-  writeFileSync(hosts, readFileSync(hosts, 'utf8').split('\n').map((l) => (l.startsWith(`${lab.host} `) ? hostLine : l)).join('\n'));
+  labOverSsh(lab, sshd);
   return { base, lab, varsFile: path.join(lab.playbookDir, 'inventory', 'host_vars', lab.host, 'vars.yml') };
 }
 
