@@ -16,6 +16,7 @@ import type { FlowContext } from '../context.js';
 import type { Reconciled, StepOutcome, StepRunner } from './step.js';
 import { jobOf, jobState, nextJob, resumePlaybook, runPlaybook, type PlaybookRun } from './long-run.js';
 import { varsValues } from './vars-change.js';
+import { probeDisplays } from './prerequisites.js';
 import { effectiveBool } from '../../playbook/effective.js';
 import { MissingAnswer } from '../../../state/answers.js';
 import { Declined } from '../io.js';
@@ -90,7 +91,7 @@ async function acknowledgeWarnings(ctx: FlowContext, warnings: Syn2masItem[]): P
 
 export const syn2masCheck: StepRunner = {
   id: 'syn2mas-check',
-  commands: (s: Session) => (s.generation === 'legacy' ? [s.cat.sql('synapse', 'SELECT …').display.replace(/'SELECT …'$/, '<read-only checks>')] : [s.cat.syn2mas('check').display]),
+  commands: (s: Session) => (s.generation === 'legacy' ? probeDisplays(s) : [s.cat.syn2mas('check').display]),
   inputs: (ctx) => ({ job: { ...nextJob(ctx, 'syn2mas-check', 'controller', false) } }),
   async run(ctx): Promise<StepOutcome> {
     if (ctx.session.generation === 'legacy') return legacyCheck(ctx);
