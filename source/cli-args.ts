@@ -16,6 +16,7 @@ export const options = {
   until: { type: 'string' },
   out: { type: 'string' },
   generation: { type: 'string' },
+  scenario: { type: 'string' },
   'state-dir': { type: 'string' },
   'take-over': { type: 'boolean' },
 } as const;
@@ -23,7 +24,7 @@ export const options = {
 export type Flags = {
   help?: boolean; version?: boolean; lab?: boolean; 'lab-dir'?: string; playbook?: string; host?: string;
   vars?: string; offline?: boolean; json?: boolean; answers?: string; yes?: boolean; until?: string;
-  out?: string; generation?: string; 'state-dir'?: string; 'take-over'?: boolean;
+  out?: string; generation?: string; scenario?: string; 'state-dir'?: string; 'take-over'?: boolean;
 };
 
 export interface ParsedCli { command: string; rest: string[]; flags: Flags }
@@ -66,8 +67,11 @@ Usage:
       e.g. mas-wizard transcript --out mas-wizard-transcript.txt
   mas-wizard rollback [--yes]                    the ways back and what each costs; --yes switches MAS off
       e.g. mas-wizard rollback
-  mas-wizard lab reset [--generation current|legacy] [--yes]
-      e.g. mas-wizard lab reset --generation legacy --yes
+  mas-wizard lab reset [--generation current|legacy] [--scenario NAME[,NAME]] [--yes]
+      e.g. mas-wizard lab reset --generation legacy --scenario guests --yes
+      scenarios (the default lab has none; a reset without --generation builds current):
+        guests             Synapse users include guests, as on a server that once allowed guest access
+        fresh              a new homeserver: no users and no Synapse OIDC
   mas-wizard lab destroy [--yes]
       e.g. mas-wizard lab destroy --yes
   mas-wizard --version | --help

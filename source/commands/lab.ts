@@ -1,8 +1,10 @@
-// `mas-wizard lab reset [--generation current|legacy] [--yes]` and `lab destroy [--yes]`.
+// `mas-wizard lab reset [--generation current|legacy] [--scenario NAME[,NAME]] [--yes]` and `lab destroy [--yes]`.
 // Both throw work away, so without --yes they need a TTY to ask (and refuse otherwise).
 import { createInterface } from 'node:readline/promises';
 import type { ParsedCli } from '../cli-args.js';
 import { defaultLabDir, destroyLab, resetLab, type Generation } from '../lab/lab.js';
+import { MAS_VERSION } from '../lab/lab-meta.js';
+import { parseScenarios } from '../lab/scenarios.js';
 
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -17,7 +19,7 @@ export default async function lab(cli: ParsedCli): Promise<number> {
   const [action, ...extra] = cli.rest;
   const dir = cli.flags['lab-dir'] ?? defaultLabDir();
   if ((action !== 'reset' && action !== 'destroy') || extra.length) {
-    process.stderr.write('mas-wizard lab: expected "lab reset [--generation current|legacy] [--yes]" or "lab destroy [--yes]"\n');
+    process.stderr.write('mas-wizard lab: expected "lab reset [--generation current|legacy] [--scenario NAME[,NAME]] [--yes]" or "lab destroy [--yes]"\n');
     return 2;
   }
   const generation = cli.flags.generation;
@@ -25,8 +27,15 @@ export default async function lab(cli: ParsedCli): Promise<number> {
     process.stderr.write(`mas-wizard lab: --generation must be current or legacy (got "${generation}")\n`);
     return 2;
   }
-  if (action === 'destroy' && generation !== undefined) {
-    process.stderr.write('mas-wizard lab: --generation only applies to "lab reset"\n');
+  if (action === 'destroy' && (generation !== undefined || cli.flags.scenario !== undefined)) {
+    process.stderr.write('mas-wizard lab: --generation and --scenario only apply to "lab reset"\n');
+    return 2;
+  }
+  let scenarios: string[];
+  try {
+    scenarios = parseScenarios(cli.flags.scenario);
+  } catch (error) {
+    process.stderr.write(`mas-wizard lab: ${(error as Error).message}\n`);
     return 2;
   }
   const what = action === 'reset' ? `Reset the practice lab in ${dir}? Everything done in it is lost.` : `Delete the practice lab in ${dir}?`;
@@ -43,8 +52,9 @@ export default async function lab(cli: ParsedCli): Promise<number> {
       process.stdout.write(`Practice lab removed from ${dir}\n`);
     } else {
       const started = Date.now();
-      const info = await resetLab({ dir, generation: generation as Generation | undefined });
-      process.stdout.write(`Practice lab ready in ${info.dir} (${info.generation} generation, MAS ${info.generation === 'legacy' ? '0.15.0' : '1.23.0'}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n  playbook: ${info.playbookDir}\n  server:   ${info.serverRoot}\n`);
+      const info = await resetLab({ dir, generation: generation as Generation | undefined, scenarios });
+      const scenarioText = info.scenarios.length ? `, scenario ${info.scenarios.join(', ')}` : '';
+      process.stdout.write(`Practice lab ready in ${info.dir} (${info.generation} generation, MAS ${MAS_VERSION[info.generation]}${scenarioText}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n  playbook: ${info.playbookDir}\n  server:   ${info.serverRoot}\n`);
     }
     return 0;
   } catch (error) {

@@ -4,6 +4,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { PgCluster } from './postgres.js';
+import { packageRoot } from '../paths.js';
+
+export type Generation = 'current' | 'legacy';
+export const MAS_VERSION: Record<Generation, string> = { current: '1.23.0', legacy: '0.15.0' };
+
+/** The lab's asset tree (playbook overlay, SQL) inside the mas-wizard checkout. */
+export function assetsDir(): string {
+  return path.join(packageRoot(), 'source', 'lab', 'assets');
+}
 
 export const labMetaSchema = z.object({
   format: z.literal(1),
@@ -16,6 +25,8 @@ export const labMetaSchema = z.object({
   /** The mas-wizard checkout whose dist/ and node_modules/ the server stand-ins run from. */
   packageRoot: z.string(),
   node: z.string(),
+  /** `lab reset --scenario` names this lab was built with (see scenarios.ts). */
+  scenarios: z.array(z.string()).default([]),
 });
 export type LabMeta = z.infer<typeof labMetaSchema>;
 

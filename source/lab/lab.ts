@@ -6,13 +6,16 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { freePortSync } from './free-port.js';
 import { writeFaults } from './faults.js';
-import { clusterOf, metaFile, readMeta, writeMeta, type LabMeta } from './lab-meta.js';
+import { assetsDir, clusterOf, metaFile, readMeta, writeMeta, type Generation, type LabMeta } from './lab-meta.js';
+import { scenario } from './scenarios.js';
 import { initCluster, isRunning, ownerCanUse, psql, startCluster, stopCluster } from './postgres.js';
 import { writeServer } from './server-files.js';
 import { writePlaybook } from './playbook-files.js';
 import { packageRoot, stateDir } from '../paths.js';
 
-export type Generation = 'current' | 'legacy';
+export type { Generation } from './lab-meta.js';
+export { MAS_VERSION } from './lab-meta.js';
+
 
 export interface LabInfo {
   dir: string;
@@ -24,24 +27,20 @@ export interface LabInfo {
   systemctl: string;
   psqlSocketDir: string;
   pgPort: number;
+  scenarios: string[];
 }
 
 export const LAB_DOMAIN = 'example.org';
-export const MAS_VERSION: Record<Generation, string> = { current: '1.23.0', legacy: '0.15.0' };
 
 export function defaultLabDir(): string {
   return path.join(stateDir(), 'lab');
-}
-
-export function assetsDir(): string {
-  return path.join(packageRoot(), 'source', 'lab', 'assets');
 }
 
 function info(dir: string, meta: LabMeta): LabInfo {
   return {
     dir, generation: meta.generation, playbookDir: path.join(dir, 'playbook'), host: meta.host, domain: meta.domain,
     serverRoot: path.join(dir, 'server', 'matrix'), systemctl: path.join(dir, 'server', 'bin', 'systemctl'),
-    psqlSocketDir: meta.socketDir, pgPort: meta.pgPort,
+    psqlSocketDir: meta.socketDir, pgPort: meta.pgPort, scenarios: meta.scenarios,
   };
 }
 
@@ -70,16 +69,17 @@ function loadDatabases(meta: LabMeta, secrets: { postgresPassword: string; synap
   // Each schema dump empties search_path for its session: one psql call per file.
   psql(c, 'synapse', { file: sql('synapse-schema.sql') }, 'synapse');
   psql(c, 'synapse', { file: sql('synapse-seed.sql') }, 'synapse');
+  for (const name of meta.scenarios) scenario(name).seedSynapse?.(c, meta);
   psql(c, 'matrix_authentication_service', { file: sql(`mas-schema-${meta.generation}.sql`) }, 'matrix_authentication_service');
   psql(c, 'matrix_authentication_service', { file: sql(`mas-sqlx-${meta.generation}.sql`) }, 'matrix_authentication_service');
 }
 
-async function create(dir: string, generation: Generation): Promise<LabInfo> {
+async function create(dir: string, generation: Generation, scenarios: string[]): Promise<LabInfo> {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const pgDir = pgDirFor(dir);
   const meta: LabMeta = {
     format: 1, generation, host: `matrix.${LAB_DOMAIN}`, domain: LAB_DOMAIN, pgDir, socketDir: pgDir,
-    pgPort: freePortSync(), packageRoot: packageRoot(), node: process.execPath,
+    pgPort: freePortSync(), packageRoot: packageRoot(), node: process.execPath, scenarios,
   };
   const secrets = {
     postgresPassword: randomBytes(32).toString('hex'), synapseDbPassword: randomBytes(16).toString('hex'),
@@ -97,12 +97,12 @@ async function create(dir: string, generation: Generation): Promise<LabInfo> {
 }
 
 /** Creates the lab on first use (seconds) or reuses it, (re)starting its PostgreSQL if it is down. */
-export async function ensureLab(opts: { dir?: string; generation?: Generation } = {}): Promise<LabInfo> {
+export async function ensureLab(opts: { dir?: string; generation?: Generation; scenarios?: string[] } = {}): Promise<LabInfo> {
   const dir = path.resolve(opts.dir ?? defaultLabDir());
   const generation = parseGeneration(opts.generation);
   if (!existsSync(metaFile(dir))) {
     if (existsSync(dir) && readdirSync(dir).length) throw new Error(`${dir} exists, is not empty and is not a mas-wizard lab; choose another --lab-dir`);
-    return create(dir, generation);
+    return create(dir, generation, opts.scenarios ?? []);
   }
   const meta = readMeta(dir);
   if (opts.generation && opts.generation !== meta.generation) {
@@ -112,13 +112,16 @@ export async function ensureLab(opts: { dir?: string; generation?: Generation } 
   return info(dir, meta);
 }
 
-/** Throws the lab away and builds a fresh one (keeping its generation unless one is given). */
-export async function resetLab(opts: { dir?: string; generation?: Generation }): Promise<LabInfo> {
+/**
+ * Throws the lab away and builds a fresh one: the current generation and no scenario unless they
+ * are given (a reset is a clean start, not a copy of whatever the last lab was).
+ */
+export async function resetLab(opts: { dir?: string; generation?: Generation; scenarios?: string[] }): Promise<LabInfo> {
   const dir = path.resolve(opts.dir ?? defaultLabDir());
-  let generation = opts.generation === undefined ? undefined : parseGeneration(opts.generation);
-  if (existsSync(metaFile(dir))) generation ??= readMeta(dir).generation;
+  const generation = parseGeneration(opts.generation);
+  for (const name of opts.scenarios ?? []) scenario(name);
   await destroyLab({ dir });
-  return create(dir, generation ?? 'current');
+  return create(dir, generation, opts.scenarios ?? []);
 }
 
 /** Stops the lab's PostgreSQL and removes everything the lab wrote. */

@@ -4,9 +4,9 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { assetsDir, MAS_VERSION } from './lab.js';
-import type { LabMeta } from './lab-meta.js';
+import { assetsDir, MAS_VERSION, type LabMeta } from './lab-meta.js';
 import { OIDC_PROVIDER } from './server-files.js';
+import { hasSynapseOidc } from './scenarios.js';
 
 function substitute(dir: string, version: string): void {
   for (const name of readdirSync(dir)) {
@@ -54,10 +54,11 @@ postgres_connection_password: '${secrets.postgresPassword}'
 # Practice lab: the server's /matrix directory lives here.
 matrix_base_data_path: ${JSON.stringify(path.join(dir, 'server', 'matrix'))}
 
+${hasSynapseOidc(meta) ? `
 # Users have been logging in through Keycloak.
 matrix_synapse_oidc_enabled: true
 ${stringify({ matrix_synapse_oidc_providers: [oidc] }).trimEnd()}
-`);
+` : ''}`);
   // Practice lab plumbing kept out of vars.yml: where the lab's database socket is.
   writeFileSync(path.join(hostVars, 'lab.yml'), `---\n# Practice lab only (not part of a real inventory): the lab's PostgreSQL socket.\nlab_pg_socket_dir: ${JSON.stringify(meta.socketDir)}\nlab_pg_port: ${meta.pgPort}\n`);
 }

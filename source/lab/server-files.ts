@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { LabMeta } from './lab-meta.js';
+import { hasSynapseOidc } from './scenarios.js';
 
 function write(file: string, text: string, mode = 0o644): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
@@ -124,7 +125,7 @@ exec ${node} ${q(path.join(dist, 'long-run.js'))} /bin/bash -c 'set -o pipefail;
     enable_registration_captcha: false,
     allow_guest_access: false,
     password_config: { enabled: true, pepper: '' },
-    oidc_providers: [OIDC_PROVIDER],
+    ...(hasSynapseOidc(meta) ? { oidc_providers: [OIDC_PROVIDER] } : {}),
   })}`);
 }
 

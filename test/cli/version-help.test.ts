@@ -33,3 +33,17 @@ describe('mas-wizard --version / --help', () => {
     expect(r.stderr).toMatch(/frobnicate/);
   });
 });
+
+describe('mas-wizard --help: lab scenarios', () => {
+  it('lists every scenario of the registry with its summary', async () => {
+    const { SCENARIOS } = await import('../../source/lab/scenarios.js');
+    const help = execFileSync('node', [cli, '--help'], { encoding: 'utf8' });
+    for (const s of SCENARIOS) expect(help).toMatch(new RegExp(`\\n\\s+${s.name}\\s+${s.summary.slice(0, 30).replace(/[()"]/g, '.')}`));
+  });
+
+  it('refuses an unknown scenario with exit 2, naming the known ones, and builds nothing', () => {
+    const r = spawnSync('node', [cli, 'lab', 'reset', '--scenario', 'nope', '--yes', '--lab-dir', '/nonexistent/lab'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown lab scenario "nope" (known: guests, fresh');
+  });
+});

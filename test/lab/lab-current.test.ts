@@ -1,6 +1,6 @@
 // The current-generation lab: creation, doctor following lab state, `mas-cli syn2mas` check/migrate
 // exit codes, blocks and real copying, mas-cli manage, and every fault switch.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyLab, ensureLab, resetLab, type LabInfo } from '../../source/lab/lab.js';
@@ -120,6 +120,32 @@ describe('mas-cli syn2mas (current)', () => {
     const again = masCli(['--config', config, 'syn2mas', hsConfig(), 'check']);
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('Error: The MAS database is not empty: rows found in at least `users`.');
+  });
+});
+
+describe('lab scenarios', () => {
+  it('reset without --generation builds the current generation and no scenario, whatever the last lab was', async () => {
+    lab = await resetLab({ dir: lab.dir, generation: 'current', scenarios: ['guests'] });
+    expect(lab.scenarios).toEqual(['guests']);
+    lab = await resetLab({ dir: lab.dir });
+    expect(lab.generation).toBe('current');
+    expect(lab.scenarios).toEqual([]);
+    expect(sql(lab, 'synapse', 'SELECT count(*) FROM users WHERE is_guest = 1')).toBe('0');
+  });
+
+  it('guests: Synapse holds guest users next to the default ones', async () => {
+    lab = await resetLab({ dir: lab.dir, scenarios: ['guests'] });
+    expect(sql(lab, 'synapse', 'SELECT count(*) FROM users WHERE is_guest = 1')).toBe('2');
+    expect(Number(sql(lab, 'synapse', 'SELECT count(*) FROM users WHERE is_guest = 0'))).toBeGreaterThan(0);
+  });
+
+  it('fresh: no users, and neither homeserver.yaml nor vars.yml has Synapse OIDC', async () => {
+    lab = await resetLab({ dir: lab.dir, scenarios: ['fresh'] });
+    expect(sql(lab, 'synapse', 'SELECT count(*) FROM users')).toBe('0');
+    expect(readFileSync(path.join(lab.serverRoot, 'synapse', 'config', 'homeserver.yaml'), 'utf8')).not.toContain('oidc_providers');
+    expect(readFileSync(path.join(lab.playbookDir, 'inventory', 'host_vars', lab.host, 'vars.yml'), 'utf8')).not.toContain('oidc');
+    await expect(resetLab({ dir: lab.dir, scenarios: ['nope'] })).rejects.toThrow(/unknown lab scenario "nope" \(known: guests, fresh/);
+    expect(lab.scenarios).toEqual(['fresh']);
   });
 });
 
