@@ -143,6 +143,34 @@ export class WizardEngine implements WizardActions {
   }
 }
 
+/**
+ * `--lab` on a machine without the lab's system packages: name them all with the one command that
+ * installs them; as root, offer to run it (apt-get's own output shows the progress).
+ */
+async function labPackagesReady(): Promise<boolean> {
+  const { installCommand, missingPackages } = await import('../lab/system-packages.js');
+  const missing = missingPackages('lab');
+  if (!missing.length) return true;
+  const command = installCommand(missing);
+  process.stderr.write(`mas-wizard --lab: the practice lab needs ${missing.join(', ')}, which this machine lacks.\n  ${command}\n`);
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('Run that command (it needs root), then run mas-wizard --lab again.\n');
+    return false;
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const yes = /^y(es)?$/i.test((await rl.question('Run it now? [y/N] ')).trim());
+  rl.close();
+  if (!yes) return false;
+  const { spawnSync } = await import('node:child_process');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+  spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  const still = missingPackages('lab');
+  if (still.length) process.stderr.write(`mas-wizard --lab: still missing after apt-get: ${still.join(', ')}\n`);
+  return still.length === 0;
+}
+
 export default async function wizard(cli: ParsedCli): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write('mas-wizard: the interactive wizard needs a terminal; use `mas-wizard run --answers FILE` without one\n');
@@ -158,6 +186,7 @@ export default async function wizard(cli: ParsedCli): Promise<number> {
       return 2;
     }
   }
+  if (cli.flags.lab && !(await labPackagesReady())) return 2;
   const engine = new WizardEngine(cli.flags, loaded);
   const { startApp } = await import('../../screens/start.js');
   const app = await startApp(engine);

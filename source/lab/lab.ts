@@ -8,6 +8,7 @@ import { freePortSync } from './free-port.js';
 import { writeFaults } from './faults.js';
 import { assetsDir, clusterOf, metaFile, readMeta, writeMeta, type Generation, type LabMeta } from './lab-meta.js';
 import { scenario } from './scenarios.js';
+import { LabPackagesMissing, missingPackages } from './system-packages.js';
 import { initCluster, isRunning, ownerCanUse, psql, startCluster, stopCluster } from './postgres.js';
 import { writeServer } from './server-files.js';
 import { writePlaybook } from './playbook-files.js';
@@ -74,6 +75,11 @@ function loadDatabases(meta: LabMeta, secrets: { postgresPassword: string; synap
   psql(c, 'matrix_authentication_service', { file: sql(`mas-sqlx-${meta.generation}.sql`) }, 'matrix_authentication_service');
 }
 
+function requirePackages(): void {
+  const missing = missingPackages('lab');
+  if (missing.length) throw new LabPackagesMissing(missing);
+}
+
 async function create(dir: string, generation: Generation, scenarios: string[]): Promise<LabInfo> {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const pgDir = pgDirFor(dir);
@@ -100,6 +106,7 @@ async function create(dir: string, generation: Generation, scenarios: string[]):
 export async function ensureLab(opts: { dir?: string; generation?: Generation; scenarios?: string[] } = {}): Promise<LabInfo> {
   const dir = path.resolve(opts.dir ?? defaultLabDir());
   const generation = parseGeneration(opts.generation);
+  requirePackages();
   if (!existsSync(metaFile(dir))) {
     if (existsSync(dir) && readdirSync(dir).length) throw new Error(`${dir} exists, is not empty and is not a mas-wizard lab; choose another --lab-dir`);
     return create(dir, generation, opts.scenarios ?? []);
@@ -120,6 +127,7 @@ export async function resetLab(opts: { dir?: string; generation?: Generation; sc
   const dir = path.resolve(opts.dir ?? defaultLabDir());
   const generation = parseGeneration(opts.generation);
   for (const name of opts.scenarios ?? []) scenario(name);
+  requirePackages();
   await destroyLab({ dir });
   return create(dir, generation, opts.scenarios ?? []);
 }
