@@ -30,6 +30,8 @@ if (missing.length) {
 if (root) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 const tsc = spawnSync('npx', ['tsc', '--noEmit'], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+const lint = spawnSync('npm', ['run', '--silent', 'lint'], { stdio: 'inherit' });
+if (lint.status !== 0) process.exit(lint.status ?? 1);
 
 const report = '.test-report.json';
 rmSync(report, { force: true });

@@ -19,7 +19,6 @@ export interface LogLine {
 export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
 
 // C0 controls except \t (\n included: a line never holds one), DEL, and C1 controls (which some terminals treat as ESC-sequences).
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
 /** Makes one raw line safe to print inside a terminal UI. */
@@ -42,7 +41,6 @@ function expandTabs(line: string): string {
 }
 
 // Anything sanitizeLine would change: C0 controls but \n (\r and \t included), DEL, C1 (ESC-sequences start with one).
-// eslint-disable-next-line no-control-regex
 const NEEDS_SANITIZING = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 const SURROGATE = /[\ud800-\udfff]/;
 

@@ -36,7 +36,6 @@ export type TranscriptRecord =
 
 const FLUSH_BYTES = 64 * 1024;
 /** What JSON.stringify would escape in a string (\n aside: it joins the lines of a batch): ", \, controls, lone surrogates (any surrogate, to keep the test simple). */
-// eslint-disable-next-line no-control-regex
 const NEEDS_JSON_ESCAPE = /["\\\u0000-\u0009\u000b-\u001f\ud800-\udfff]/;
 const FLUSH_INTERVAL_MS = 200;
 
