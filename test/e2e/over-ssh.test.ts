@@ -25,9 +25,8 @@ afterAll(async () => {
   await removeLab(e);
 });
 
-// SKIPPED, NOT DONE: the wizard's server probes run under sudo on this lab over SSH ("sudo: a
-// password is required" for the SSH user, who has no sudo here) even with ansible_become=false on
-// the host line; see the report. Unskip once openTarget/session honour it (or the harness grants sudo).
+// The host line says ansible_become=false, so every server command (probes included) runs as the
+// SSH login user, who has no sudo here: a command that asked for sudo would fail these tests.
 describe('migrate over real SSH', () => {
   it('an answers file without confirm_server_name stops at the migration gate: exit 3 naming the key, nothing migrated', async () => {
     const { confirm_server_name: _omitted, ...noConfirm } = MIGRATE_ANSWERS;

@@ -20,8 +20,7 @@ const fileStarted = Date.now();
 const ANSWERS = `mode: migrate
 secret: generate
 providers: convert-synapse-oidc
-# server.probe-failed: preflight probes ask for sudo over SSH whatever the inventory says (see the report)
-accept: [db.non-email-3pids, syn2mas.warnings, server.probe-failed]
+accept: [db.non-email-3pids, syn2mas.warnings]
 backup: {enabled: true}
 confirm_server_name: example.org
 `;

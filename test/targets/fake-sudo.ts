@@ -1,5 +1,5 @@
-// A stand-in for sudo (sudo is not installed on this machine, so the real one cannot run
-// here): it speaks sudo's -n / -k -S -p '' protocol, checks the password it reads on stdin,
+// A stand-in for sudo (mock: the real sudo would need a sudoers entry and a password for a test
+// user on this machine, which the tests do not change): it speaks sudo's -n / -k -S -p '' protocol, checks the password it reads on stdin,
 // and logs its argv so the test can prove the password never travels as an argument.
 export const FAKE_SUDO = `#!/bin/sh
 log="$(dirname "$0")/sudo-argv.log"

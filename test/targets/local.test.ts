@@ -57,7 +57,7 @@ describe('LocalTarget', () => {
     expect((await t.run({ argv: ['id', '-u'] }, { become: true })).stdout).toBe('0\n');
   });
 
-  it('become to another user goes through sudo with the password on stdin (stand-in sudo: not installed here)', async () => {
+  it('become to another user goes through sudo with the password on stdin (mock sudo: no sudoers entry is made for a test user)', async () => {
     const bin = path.join(dir, 'bin');
     spawnSync('mkdir', [bin]);
     writeFileSync(path.join(bin, 'sudo'), FAKE_SUDO, { mode: 0o755 });
