@@ -75,7 +75,7 @@ describe('ProxyJump (one hop)', () => {
   });
 });
 
-describe('become with a stand-in sudo (mock: sudo is not installed here)', () => {
+describe('become with a stand-in sudo (mock: no sudoers entry is made for the test user)', () => {
   const PASSWORD = 'pa$$ w0rd \'"`;x';
   let sudo: string;
   let bin: string; // owned by the login user: the stand-in runs as that user
