@@ -1,5 +1,6 @@
 // Argument parsing kept free of Ink/React so --version and --help stay fast.
 import { parseArgs } from 'node:util';
+import { AbortError } from './errors.js';
 
 export const options = {
   help: { type: 'boolean', short: 'h' },
@@ -31,7 +32,8 @@ export interface ParsedCli { command: string; rest: string[]; flags: Flags }
 
 export const COMMANDS = ['wizard', 'preflight', 'plan', 'run', 'status', 'transcript', 'rollback', 'lab'] as const;
 
-export class UsageError extends Error {}
+/** A command line that does not parse (exit 2). */
+export class UsageError extends AbortError {}
 
 export function parseCli(argv: readonly string[]): ParsedCli {
   let parsed;

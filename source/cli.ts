@@ -2,20 +2,14 @@
 // Entry point. --version and --help answer before anything heavy (Ink, React, ssh2) is loaded.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { HELP, parseCli, UsageError } from './cli-args.js';
+import { HELP, parseCli, type ParsedCli } from './cli-args.js';
+import { reportError } from './errors.js';
 import { packageRoot } from './paths.js';
 
+let cli: ParsedCli | undefined;
+
 async function main(argv: string[]): Promise<number> {
-  let cli;
-  try {
-    cli = parseCli(argv);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`mas-wizard: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  cli = parseCli(argv);
   if (cli.flags.version) {
     const pkg = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string };
     process.stdout.write(`${pkg.version}\n`);
@@ -31,10 +25,8 @@ async function main(argv: string[]): Promise<number> {
   return runCommand(cli);
 }
 
+// The one handler: an AbortError ends the command with its code and next step; anything else is a bug.
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
-  (error: unknown) => {
-    process.stderr.write(`mas-wizard: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
+  (error: unknown) => { process.exitCode = reportError(error, cli && cli.command !== 'wizard' ? cli.command : undefined); },
 );

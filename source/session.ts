@@ -15,13 +15,9 @@ import { LocalTarget } from './targets/local.js';
 import type { Target } from './targets/target.js';
 import type { LabInfo } from './lab/lab.js';
 import { planFilePath } from '../state/persist.js';
+import { AbortError } from './errors.js';
 
-export class SessionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SessionError';
-  }
-}
+export class SessionError extends AbortError {}
 
 export interface Session {
   checkout: Checkout;

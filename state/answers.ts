@@ -11,14 +11,9 @@ import { checkSecret } from '../source/mas/secret.js';
 import { isAnsibleReference } from '../source/mas/jinja-raw.js';
 import { checkHostname, checkPathPrefix } from '../source/mas/url.js';
 import { redactor } from '../source/logs/redact.js';
+import { AbortError, MissingAnswer } from '../source/errors.js';
 
-/** No terminal, and the answers file does not say: the error names the key to set. */
-export class MissingAnswer extends Error {
-  constructor(readonly key: string, readonly question: string) {
-    super(`no terminal to ask "${question}"; set \`${key}\` in the answers file`);
-    this.name = 'MissingAnswer';
-  }
-}
+export { MissingAnswer } from '../source/errors.js';
 
 export interface AnswerIssue {
   /** Dotted key path, e.g. "providers.0.client_id" ("" for the whole file). */
@@ -28,10 +23,9 @@ export interface AnswerIssue {
   message: string;
 }
 
-export class AnswersError extends Error {
+export class AnswersError extends AbortError {
   constructor(readonly file: string, readonly issues: AnswerIssue[]) {
     super(`${file}: ${issues.length === 1 ? 'a problem' : `${issues.length} problems`}; nothing was changed\n${issues.map((i) => `  ${file}:${i.line}:${i.column}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}`);
-    this.name = 'AnswersError';
   }
 }
 

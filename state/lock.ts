@@ -12,6 +12,7 @@ import { quoteArg } from '../source/targets/quote.js';
 import type { Target } from '../source/targets/target.js';
 import { stateDir } from '../source/paths.js';
 import { currentActor, runScript, serverPaths, type Actor, type ServerFilesOptions } from './remote.js';
+import { AbortError } from '../source/errors.js';
 
 const ownerSchema = z.object({
   id: z.string(),
@@ -26,7 +27,7 @@ export type LockOwner = z.infer<typeof ownerSchema>;
 /** A server lock older than this whose owner cannot be checked counts as stale. */
 export const SERVER_LOCK_STALE_MS = 24 * 60 * 60 * 1000;
 
-export class LockHeldError extends Error {
+export class LockHeldError extends AbortError {
   constructor(
     readonly where: 'local' | 'server',
     readonly lockPath: string,
@@ -39,8 +40,7 @@ export class LockHeldError extends Error {
     const next = stale
       ? 'that owner is gone: run again with --take-over (or answer yes in the wizard) to take the lock over'
       : 'wait for it to finish, or stop it there';
-    super(`another mas-wizard holds the ${where} lock ${lockPath}: ${who}; ${next}`);
-    this.name = 'LockHeldError';
+    super(`another mas-wizard holds the ${where} lock ${lockPath}: ${who}; ${next}`, { exitCode: 3 });
   }
 }
 

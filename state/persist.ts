@@ -11,8 +11,9 @@ import { stateDir } from '../source/paths.js';
 import { PLAN_VERSION, planSchema, type Json, type Plan } from './plan.js';
 import { pidAlive } from './lock.js';
 import { MASK, Redactor, redact } from '../source/logs/redact.js';
+import { AbortError } from '../source/errors.js';
 
-export class PlanFileError extends Error {
+export class PlanFileError extends AbortError {
   constructor(
     readonly file: string,
     message: string,
@@ -20,7 +21,6 @@ export class PlanFileError extends Error {
     readonly keptAs?: string,
   ) {
     super(message);
-    this.name = 'PlanFileError';
   }
 }
 

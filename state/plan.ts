@@ -3,6 +3,7 @@
 // against exactly what the reducer produces.
 import { z } from 'zod';
 import { STEP_IDS, type StepId } from './steps.js';
+import { BugError } from '../source/errors.js';
 
 /** Bump when the plan file's shape changes; persist.ts upgrades older files. */
 export const PLAN_VERSION = 1;
@@ -100,9 +101,9 @@ export type TransitionCode =
   | 'another-running' | 'not-skippable' | 'missing-record' | 'go-back-refused';
 
 /** An event that is not allowed in the plan's current state. The plan is left unchanged. */
-export class PlanTransitionError extends Error {
+/** A transition the reducer refuses: the engine asked for something impossible (ours, not the operator's). */
+export class PlanTransitionError extends BugError {
   constructor(readonly code: TransitionCode, readonly step: StepId | null, message: string) {
     super(message);
-    this.name = 'PlanTransitionError';
   }
 }

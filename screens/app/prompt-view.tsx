@@ -1,5 +1,6 @@
 // The question of the moment, rendered with the screen made for its kind.
 import React from 'react';
+import { Box, Text } from 'ink';
 import type { Prompt } from '../../source/flow/prompt-io.js';
 import type { Plan } from '../../state/plan.js';
 import { ConfirmPrompt, SelectPrompt, TextPrompt } from './basic-prompts.js';
@@ -14,6 +15,17 @@ export function isTyping(prompt: Prompt | null): boolean {
 }
 
 export function PromptView({ prompt, plan, height }: { prompt: Prompt; plan: Plan | null; height: number }): React.JSX.Element {
+  const screen = <PromptScreen prompt={prompt} plan={plan} height={height} />;
+  if (!prompt.prefillError) return screen;
+  return (
+    <Box flexDirection="column">
+      <Text color="red">The answers file's answer was not used: {prompt.prefillError}</Text>
+      {screen}
+    </Box>
+  );
+}
+
+function PromptScreen({ prompt, plan, height }: { prompt: Prompt; plan: Plan | null; height: number }): React.JSX.Element {
   // key = id: a new question gets fresh screen state (nothing typed carries over).
   switch (prompt.kind) {
     case 'confirm': return <ConfirmPrompt key={prompt.id} prompt={prompt} />;

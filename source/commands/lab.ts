@@ -2,6 +2,7 @@
 // Both throw work away, so without --yes they need a TTY to ask (and refuse otherwise).
 import { createInterface } from 'node:readline/promises';
 import type { ParsedCli } from '../cli-args.js';
+import { AbortError } from '../errors.js';
 import { defaultLabDir, destroyLab, resetLab, type Generation } from '../lab/lab.js';
 import { MAS_VERSION } from '../lab/lab-meta.js';
 import { parseScenarios } from '../lab/scenarios.js';
@@ -58,6 +59,8 @@ export default async function lab(cli: ParsedCli): Promise<number> {
     }
     return 0;
   } catch (error) {
+    if (error instanceof AbortError) throw error;
+    // The machine could not build the lab (initdb, a full disk…): its own words, exit 1.
     process.stderr.write(`mas-wizard lab ${action}: ${(error as Error).message}\n`);
     return 1;
   }

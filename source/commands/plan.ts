@@ -8,7 +8,7 @@ import type { Flow } from '../../state/steps.js';
 
 export default async function plan(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
-  return withSession(cli, 'plan', async (session) => {
+  return withSession(cli, async (session) => {
     const flow: Flow = cli.rest[0] === 'new' ? 'new' : 'migrate';
     const saved = loadPlan(session.planFile);
     const view = planView(saved ?? freshPlan(session, flow), session, { withOutputs: false });

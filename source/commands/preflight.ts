@@ -2,10 +2,10 @@
 // exit 0 ready, 3 blockers, 2 bad input (DESIGN.md).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ParsedCli } from '../cli-args.js';
-import { detectCheckout, pickHost, CheckoutError, type Checkout } from '../playbook/checkout.js';
+import { UsageError, type ParsedCli } from '../cli-args.js';
+import { detectCheckout, pickHost, type Checkout } from '../playbook/checkout.js';
 import { layersFor } from '../playbook/effective.js';
-import { parseVars, VarsSyntaxError } from '../playbook/vars-file.js';
+import { parseVars } from '../playbook/vars-file.js';
 import { isPlainObject, PROVIDERS_KEY } from '../mas/providers.js';
 import type { Finding } from '../preflight/finding.js';
 import { makeReport, exitCode, reportJson, reportText } from '../preflight/report.js';
@@ -17,7 +17,7 @@ function readVars(file: string) {
 
 export default async function preflight(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
-  const bad = (message: string) => { process.stderr.write(`mas-wizard preflight: ${message}\n`); return 2; };
+  const bad = (message: string): never => { throw new UsageError(message); };
   if (flags.vars && (flags.playbook || flags.host)) return bad('use either --vars FILE or --playbook DIR [--host NAME], not both');
   let checkout: Checkout | undefined;
   let subject: string;
@@ -46,8 +46,6 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
       subject = `${host.name} in ${checkout.dir} (${checkout.generation} playbook, MAS ${checkout.masVersion ?? 'version unknown'})`;
     }
   } catch (e) {
-    if (e instanceof VarsSyntaxError) return bad(`${e.file}: line ${e.line}, column ${e.column}: ${e.reason}`);
-    if (e instanceof CheckoutError) return bad(e.message);
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return bad(`cannot read ${(e as NodeJS.ErrnoException).path}: no such file`);
     throw e;
   }
@@ -56,7 +54,7 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
     // Same connection rules as every other command: inventory line, ~/.ssh/config, known_hosts.
     // Without a terminal to ask, an unknown host key or an encrypted key is refused, not guessed.
     const { openSession } = await import('../session.js');
-    const { describeStartError } = await import('../flow/errors.js');
+    const { describeError } = await import('../errors.js');
     const { probeServer } = await import('../preflight/probes.js');
     let session;
     try {
@@ -76,7 +74,7 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
       });
     } catch (error) {
       findings.push({ id: 'server.not-probed', severity: 'warn', title: 'The server could not be checked',
-        detail: `${describeStartError(error)}. Only vars.yml and the playbook defaults were judged; the db.* checks did not run.`,
+        detail: `${describeError(error)}. Only vars.yml and the playbook defaults were judged; the db.* checks did not run.`,
         fix: 'Make `ssh` to the inventory host work without questions (known host key, key or agent), or run the interactive wizard; use --offline to skip the server.', source: `inventory/hosts:${host.line}` });
     } finally {
       await session?.close();

@@ -11,19 +11,12 @@ import { changeVars } from '../flow/steps/vars-change.js';
 
 import { runDetached, runPlanned, type JobRecord } from '../flow/exec.js';
 
-import { describeStartError } from '../flow/errors.js';
 import { AnsibleParser } from '../parsers/ansible.js';
 
 export default async function rollback(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
   const err = (m: string) => process.stderr.write(`mas-wizard rollback: ${m}\n`);
-  let opened;
-  try {
-    opened = await openRun(flags, { command: 'mas-wizard rollback', connect: { confirmUnknownHost: async () => false, askPassphrase: async () => null, askBecomePassword: async () => null } });
-  } catch (error) {
-    err(describeStartError(error));
-    return 2;
-  }
+  const opened = await openRun(flags, { command: 'mas-wizard rollback', connect: { confirmUnknownHost: async () => false, askPassphrase: async () => null, askBecomePassword: async () => null } });
   const write = (t: string) => process.stdout.write(t);
   const ctx = createContext({ session: opened.session, io: answersIO({ answers: {}, yes: true, write }), plan: opened.plan, transcript: opened.transcript, log: opened.log, yes: true });
   try {

@@ -1,44 +1,29 @@
 // `mas-wizard run --answers FILE [--yes] [--until STEP] [--json]`: the plan without a
 // terminal. Exit 0 ok, 3 blocked, 4 a step failed, 2 bad input.
 import type { ParsedCli } from '../cli-args.js';
-import { AnswersError, loadAnswers } from '../../state/answers.js';
+import { loadAnswers } from '../../state/answers.js';
 import { isStepId } from '../../state/steps.js';
-import { LockHeldError } from '../../state/lock.js';
-import { PlanFileError } from '../../state/persist.js';
+import { UsageError } from '../cli-args.js';
 import { answersIO } from '../flow/answers-io.js';
 import { createContext } from '../flow/context.js';
 import { drive } from '../flow/driver.js';
 import { openRun } from '../flow/open-run.js';
 import { planText, planView } from '../flow/plan-view.js';
-import { describeStartError } from '../flow/errors.js';
 
 export default async function run(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
   const err = (m: string) => process.stderr.write(`mas-wizard run: ${m}\n`);
-  if (!flags.answers) { err('--answers FILE is required (see the README for the file\'s keys)'); return 2; }
-  if (flags.until && !isStepId(flags.until)) { err(`--until ${flags.until}: not a step id (see mas-wizard --help)`); return 2; }
-  let loaded;
-  try {
-    loaded = loadAnswers(flags.answers);
-  } catch (error) {
-    err(error instanceof AnswersError ? error.message : `cannot read ${flags.answers}: ${(error as Error).message}`);
-    return 2;
-  }
+  if (!flags.answers) throw new UsageError('--answers FILE is required (see the README for the file\'s keys)');
+  if (flags.until && !isStepId(flags.until)) throw new UsageError(`--until ${flags.until}: not a step id (see mas-wizard --help)`);
+  const loaded = loadAnswers(flags.answers);
   for (const w of loaded.warnings) err(`warning: ${w}`);
   const answers = loaded.answers;
   const write = (text: string) => (flags.json ? process.stderr : process.stdout).write(text);
-  let opened;
-  try {
-    opened = await openRun({ ...flags, host: flags.host ?? answers.host }, {
-      flow: answers.mode, command: `mas-wizard run --answers ${flags.answers}`, secrets: loaded.secrets, takeOver: Boolean(flags['take-over']),
-      connect: { confirmUnknownHost: async () => false, askPassphrase: async () => null, askBecomePassword: async () => null },
-    });
-  } catch (error) {
-    if (error instanceof LockHeldError) { err(error.message); return 3; }
-    if (error instanceof PlanFileError) { err(error.message); return 2; }
-    err(describeStartError(error));
-    return 2;
-  }
+  // Errors opening the run (lock held: 3; bad checkout, plan file, connection: 2) reach cli.ts's handler.
+  const opened = await openRun({ ...flags, host: flags.host ?? answers.host }, {
+    flow: answers.mode, command: `mas-wizard run --answers ${flags.answers}`, secrets: loaded.secrets, takeOver: Boolean(flags['take-over']),
+    connect: { confirmUnknownHost: async () => false, askPassphrase: async () => null, askBecomePassword: async () => null },
+  });
   const io = answersIO({ answers, yes: Boolean(flags.yes), write });
   const ctx = createContext({ session: opened.session, io, plan: opened.plan, transcript: opened.transcript, log: opened.log, answers, yes: Boolean(flags.yes), secrets: loaded.secrets });
   let printed = opened.log.total;

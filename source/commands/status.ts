@@ -7,7 +7,7 @@ import { planText, planView } from '../flow/plan-view.js';
 
 export default async function status(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
-  return withSession(cli, 'status', async (session) => {
+  return withSession(cli, async (session) => {
     const saved = loadPlan(session.planFile);
     if (!saved) {
       const none = { server_name: session.serverName, generation: session.generation, flow: null, steps: [], note: 'no plan has been started for this server yet' };

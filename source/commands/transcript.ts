@@ -32,7 +32,7 @@ export function renderTranscript(files: string[]): string {
 
 export default async function transcript(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
-  return withSession(cli, 'transcript', async (session) => {
+  return withSession(cli, async (session) => {
     const key = planKey(session.checkout.dir, session.serverName);
     const dir = path.join(stateDir(), 'transcripts');
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(`${key}-`) && f.endsWith('.jsonl')).sort().map((f) => path.join(dir, f)) : [];

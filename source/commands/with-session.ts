@@ -2,16 +2,10 @@
 // bad checkout the same way: exit 2 with what is wrong and where.
 import type { ParsedCli } from '../cli-args.js';
 import { openSession, type Session } from '../session.js';
-import { describeStartError } from '../flow/errors.js';
 
-export async function withSession(cli: ParsedCli, name: string, body: (session: Session) => Promise<number>): Promise<number> {
-  let session: Session;
-  try {
-    session = await openSession({ flags: cli.flags });
-  } catch (error) {
-    process.stderr.write(`mas-wizard ${name}: ${describeStartError(error)}\n`);
-    return 2;
-  }
+/** Opens the session (its errors reach cli.ts's one handler: exit 2 with what is wrong and where), runs body, closes it. */
+export async function withSession(cli: ParsedCli, body: (session: Session) => Promise<number>): Promise<number> {
+  const session = await openSession({ flags: cli.flags });
   try {
     return await body(session);
   } finally {

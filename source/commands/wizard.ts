@@ -70,8 +70,8 @@ export class WizardEngine implements WizardActions {
       if (!this.opened) await this.open();
       await this.drive();
     } catch (error) {
-      const { describeStartError } = await import('../flow/errors.js');
-      this.io.setResult({ code: 2, message: describeStartError(error) });
+      const { AbortError, describeError } = await import('../errors.js');
+      this.io.setResult({ code: error instanceof AbortError ? error.exitCode : 1, message: describeError(error) });
     } finally {
       this.busy = false;
     }
@@ -178,13 +178,8 @@ export default async function wizard(cli: ParsedCli): Promise<number> {
   }
   let loaded: LoadedAnswers | null = null;
   if (cli.flags.answers) {
-    const { AnswersError, loadAnswers } = await import('../../state/answers.js');
-    try {
-      loaded = loadAnswers(cli.flags.answers);
-    } catch (error) {
-      process.stderr.write(`mas-wizard: ${error instanceof AnswersError ? error.message : `cannot read ${cli.flags.answers}: ${(error as Error).message}`}\n`);
-      return 2;
-    }
+    const { loadAnswers } = await import('../../state/answers.js');
+    loaded = loadAnswers(cli.flags.answers);
   }
   if (cli.flags.lab && !(await labPackagesReady())) return 2;
   const engine = new WizardEngine(cli.flags, loaded);

@@ -12,6 +12,7 @@ import { loadPlan, planKey, savePlan } from '../../state/persist.js';
 import { createPlan, reduce } from '../../state/reducer.js';
 import type { Plan } from '../../state/plan.js';
 import type { Flow } from '../../state/steps.js';
+import { AbortError } from '../errors.js';
 
 export interface OpenedRun {
   session: Session;
@@ -21,7 +22,8 @@ export interface OpenedRun {
   close(): Promise<void>;
 }
 
-export class RunSetupError extends Error {}
+/** A run that cannot start as asked (e.g. a plan of the other flow is under way): exit 2. */
+export class RunSetupError extends AbortError {}
 
 /**
  * Takes a lock; when its owner is provably gone (a killed wizard) and the operator said --yes,

@@ -14,6 +14,7 @@ import type { Provider } from '../mas/providers.js';
 import type { SecretChoice } from '../mas/secret.js';
 import type { LogSource } from '../logs/log-sink.js';
 import type { Summary } from './plan-view.js';
+import { describeError, MissingAnswer } from '../errors.js';
 import { redact } from '../logs/redact.js';
 import { Declined, type Choice, type StepIO, type Tone } from './io.js';
 
@@ -53,7 +54,15 @@ interface Bodies {
   'become-password': { reason: string };
 }
 
-export type Prompt = { [K in PromptKind]: { id: number; kind: K; prefill?: AnswerMap[K] } & Bodies[K] }[PromptKind];
+/**
+ * `prefill`: the answers file's answer, shown as the screen's starting value. `prefillError`: the
+ * file answers this question but the answer was refused (what and why), so the screen starts
+ * empty and says so instead of silently dropping it.
+ */
+/** What the answers file said for a question: its value, or why it was refused. */
+type Prefill<T> = { value: T } | { error: string };
+
+export type Prompt = { [K in PromptKind]: { id: number; kind: K; prefill?: AnswerMap[K]; prefillError?: string } & Bodies[K] }[PromptKind];
 export type PromptOf<K extends PromptKind> = Extract<Prompt, { kind: K }>;
 
 export interface NarrationLine {
@@ -149,9 +158,10 @@ export class PromptIO implements StepIO {
 
   // ── prompts ──
   /** Asks; the promise settles when the screen answers (or cancels) this prompt. */
-  ask<K extends PromptKind>(kind: K, body: Bodies[K], prefill?: AnswerMap[K]): Promise<AnswerMap[K]> {
+  ask<K extends PromptKind>(kind: K, body: Bodies[K], prefill?: Prefill<AnswerMap[K]>): Promise<AnswerMap[K]> {
     return new Promise<AnswerMap[K]>((resolve, reject) => {
-      const prompt = { id: this.nextId++, kind, ...body, ...(prefill !== undefined ? { prefill } : {}) } as unknown as Prompt;
+      const from = prefill === undefined ? {} : 'error' in prefill ? { prefillError: prefill.error } : { prefill: prefill.value };
+      const prompt = { id: this.nextId++, kind, ...body, ...from } as unknown as Prompt;
       this.queue.push({ prompt, resolve: resolve as (value: never) => void, reject });
       if (!this.view.prompt) this.set({ prompt });
     });
@@ -175,12 +185,14 @@ export class PromptIO implements StepIO {
     head.reject(new Declined(reason));
   }
 
-  private async prefill<T>(ask: (io: StepIO) => Promise<T>): Promise<T | undefined> {
+  private async prefill<T>(ask: (io: StepIO) => Promise<T>): Promise<Prefill<T> | undefined> {
     if (!this.fromFile) return undefined;
     try {
-      return await ask(await this.fromFile);
-    } catch {
-      return undefined; // the file does not answer it: the screen starts empty
+      return { value: await ask(await this.fromFile) };
+    } catch (error) {
+      // The file is silent on it: the screen starts empty. Anything else is a refused answer: say so.
+      if (error instanceof MissingAnswer) return undefined;
+      return { error: describeError(error) };
     }
   }
 

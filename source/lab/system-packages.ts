@@ -3,6 +3,7 @@
 // one message with the one command that installs them, instead of one failure at a time.
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { AbortError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 
 interface SystemPackage { package: string; provides: string; for: ('lab' | 'tests')[] }
@@ -31,10 +32,9 @@ export function installCommand(missing: string[], root = process.getuid?.() === 
 }
 
 /** The lab cannot be built without these; nothing was created. */
-export class LabPackagesMissing extends Error {
+export class LabPackagesMissing extends AbortError {
   constructor(readonly missing: string[]) {
     super(`the practice lab needs ${missing.length === 1 ? 'a package' : 'packages'} this machine lacks: ${missing.join(', ')}.\n` +
       `Install ${missing.length === 1 ? 'it' : 'them'} with:\n  ${installCommand(missing)}`);
-    this.name = 'LabPackagesMissing';
   }
 }

@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { readHostsIni, type IniHost } from './hosts-ini.js';
+import { AbortError } from '../errors.js';
 
 /** current: `mas-cli syn2mas` (MAS ≥ 0.16, tag matrix-authentication-service-mas-cli-syn2mas); legacy: TS syn2mas (MAS ≤ 0.15). */
 export type Generation = 'current' | 'legacy';
@@ -38,10 +39,9 @@ export interface Checkout {
 }
 
 /** The directory is not a usable checkout; the message says what is missing and what to do. */
-export class CheckoutError extends Error {
+export class CheckoutError extends AbortError {
   constructor(readonly dir: string, message: string) {
     super(message);
-    this.name = 'CheckoutError';
   }
 }
 

@@ -4,6 +4,7 @@
 import type { Command } from '../targets/target.js';
 import { commandLine, quoteArg } from '../targets/quote.js';
 import type { Checkout, Generation } from './checkout.js';
+import { AbortError } from '../errors.js';
 
 export interface Layout {
   /** matrix_base_data_path on the server (default /matrix). */
@@ -34,10 +35,10 @@ export interface PlannedCommand {
 }
 
 /** The requested command does not exist in this playbook generation, or an input cannot be passed safely. */
-export class CommandUnavailable extends Error {
+/** The checkout cannot run what a step needs (e.g. a tag its generation lacks): blocked, exit 3. */
+export class CommandUnavailable extends AbortError {
   constructor(message: string) {
-    super(message);
-    this.name = 'CommandUnavailable';
+    super(message, { exitCode: 3 });
   }
 }
 

@@ -3,6 +3,7 @@
 // Only what the wizard needs; every error names the file and line.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { AbortError } from '../errors.js';
 
 export interface InventoryHost {
   name: string;
@@ -22,10 +23,9 @@ export interface Inventory {
   children: Record<string, string[]>;
 }
 
-export class InventoryError extends Error {
+export class InventoryError extends AbortError {
   constructor(readonly file: string, readonly line: number | null, message: string) {
     super(line === null ? `${file}: ${message}` : `${file}:${line}: ${message}`);
-    this.name = 'InventoryError';
   }
 }
 

@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { Document, isMap, isScalar, parseDocument, type Node, type Pair, Scalar, type YAMLMap } from 'yaml';
 import type { VarsEdit, VarsValue } from './vars-edit.js';
+import { AbortError } from '../errors.js';
 
 /** Ansible reads vars files with PyYAML (YAML 1.1): `yes`/`no`/`on`/`off` are booleans there. */
 const YAML_OPTIONS = { version: '1.1' as const, prettyErrors: true };
@@ -16,18 +17,20 @@ const TO_STRING = { lineWidth: 0 };
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A vars file that is not valid YAML (or not a mapping of variables). Nothing was written. */
-export class VarsSyntaxError extends Error {
+export class VarsSyntaxError extends AbortError {
   constructor(readonly file: string, readonly line: number, readonly column: number, readonly reason: string) {
-    super(`${file}:${line}:${column}: ${reason}`);
-    this.name = 'VarsSyntaxError';
+    super(`${file}:${line}:${column}: ${reason}`, { next: `fix ${file} at line ${line}; nothing was changed` });
+  }
+
+  override describe(): string {
+    return `${this.file}: line ${this.line}, column ${this.column}: ${this.reason}`;
   }
 }
 
 /** An edit that cannot be made safely (bad key, anchor still in use, flow-style file…). Nothing was written. */
-export class VarsEditError extends Error {
+export class VarsEditError extends AbortError {
   constructor(readonly file: string, message: string) {
     super(`${file}: ${message}`);
-    this.name = 'VarsEditError';
   }
 }
 

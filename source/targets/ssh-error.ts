@@ -1,4 +1,5 @@
 // Connection failures in plain words, with a `kind` screens can switch on.
+import { AbortError } from '../errors.js';
 
 export type SshErrorKind =
   | 'refused'          // nothing listening
@@ -14,10 +15,13 @@ export type SshErrorKind =
   | 'config'           // bad host/inventory/ssh config values
   | 'protocol';
 
-export class SshError extends Error {
+export class SshError extends AbortError {
   constructor(readonly kind: SshErrorKind, message: string, readonly detail?: Record<string, unknown>) {
     super(message);
-    this.name = 'SshError';
+  }
+
+  override describe(): string {
+    return `cannot connect: ${this.message}`;
   }
 }
 

@@ -173,3 +173,15 @@ describe('wizard App', () => {
     expect(f.indexOf('next line')).toBeLessThan(f.indexOf('mas-wizard ·'));
   });
 });
+
+describe('an answers-file answer the wizard refused', () => {
+  it('is shown on the screen it belongs to, with the reason, above an empty field', async () => {
+    const io = new PromptIO({ answers: { mode: 'migrate', first_admin: { username: 'Not Valid!' } } as never });
+    setup(io);
+    io.setPhase('running');
+    void io.text({ key: 'first_admin.username', question: 'First admin username?', validate: (v) => (/^[a-z0-9._=-]+$/.test(v) ? null : 'not a valid localpart') });
+    await waitFor(() => frame().includes('First admin username?'), 'the question');
+    expect(frame()).toContain("The answers file's answer was not used: first_admin.username: not a valid localpart");
+    expect(frame()).not.toContain('Not Valid!');
+  });
+});
