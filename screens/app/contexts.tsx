@@ -3,7 +3,7 @@
 // re-renders on state changes.
 import React, { createContext, useContext, useMemo, useSyncExternalStore } from 'react';
 import type { AnswerMap, PromptIO, PromptKind, WizardView } from '../../source/flow/prompt-io.js';
-import type { WizardActions } from '../../source/commands/wizard.js';
+import type { WizardActions } from '../../source/flow/prompt-io.js';
 
 export interface AppActions extends WizardActions {
   answer<K extends PromptKind>(id: number, value: AnswerMap[K]): void;

@@ -9,7 +9,7 @@ import type { Flow } from '../../state/steps.js';
 import type { DnsCheck } from '../mas/url.js';
 import type { FlowContext } from '../flow/context.js';
 import type { OpenedRun } from '../flow/open-run.js';
-import { PromptIO } from '../flow/prompt-io.js';
+import { PromptIO, type WizardActions } from '../flow/prompt-io.js';
 
 // The engine (session, ssh2, execa, steps) is imported after the first frame is on screen:
 // time to first frame is node + Ink, not node + Ink + everything.
@@ -24,17 +24,6 @@ async function loadEngine() {
   };
 }
 type Engine = Awaited<ReturnType<typeof loadEngine>>;
-
-/** What the screens may ask the engine to do (the actions context). */
-export interface WizardActions {
-  /** After a stop (blocked, failed, could not start): try again from where the plan stands. */
-  retry(): void;
-  /** Leave now (exit 130); a detached step keeps running on the server. */
-  quit(): void;
-  /** Leave after the flow is done (exit 0). */
-  finish(): void;
-  checkDns(hostname: string, domain: string): Promise<DnsCheck>;
-}
 
 export const FLOW_CHOICES: { value: Flow; label: string; hint: string }[] = [
   { value: 'migrate', label: 'Migrate an existing Synapse to MAS', hint: 'Moves every user, password and login link from Synapse into MAS, with a backup and a dry run first.' },

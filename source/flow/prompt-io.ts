@@ -12,6 +12,7 @@ import type { Plan } from '../../state/plan.js';
 import type { Finding } from '../preflight/finding.js';
 import type { Provider } from '../mas/providers.js';
 import type { SecretChoice } from '../mas/secret.js';
+import type { DnsCheck } from '../mas/url.js';
 import type { LogSource } from '../logs/log-sink.js';
 import type { Summary } from './plan-view.js';
 import { describeError, MissingAnswer } from '../errors.js';
@@ -249,4 +250,15 @@ export class PromptIO implements StepIO {
   askPassphrase = (keyFile: string, attempt: number): Promise<string | null> => this.ask('passphrase', { keyFile, attempt });
 
   askBecomePassword = (reason: string): Promise<string | null> => this.ask('become-password', { reason });
+}
+
+/** What the screens may ask the engine to do (the actions context). */
+export interface WizardActions {
+  /** After a stop (blocked, failed, could not start): try again from where the plan stands. */
+  retry(): void;
+  /** Leave now (exit 130); a detached step keeps running on the server. */
+  quit(): void;
+  /** Leave after the flow is done (exit 0). */
+  finish(): void;
+  checkDns(hostname: string, domain: string): Promise<DnsCheck>;
 }
