@@ -1,12 +1,15 @@
-// Streaming reader of ansible-playbook's default stdout callback, in both result
-// formats (JSON, and `result_format = yaml`, which the playbook's ansible.cfg sets):
+// Streaming reader of ansible-playbook's default stdout callback, in both result formats:
+// JSON, which the real playbook gets (its ansible.cfg says `result_format = yaml` under
+// [defaults], a key ansible-core never reads), and YAML (`callback_result_format = yaml`):
 // PLAY / TASK / RUNNING HANDLER headers, per-host result lines with their payloads,
-// `...ignoring`, PLAY RECAP. It keeps live progress and, on failure, pulls out the
-// failing task and its message in plain words, recognising the playbook's known
-// failures (reference/playbook.md §1.2, §2, §10) with an explanation and what to do.
+// `...ignoring`, PLAY RECAP. It keeps live progress, collects every registered command
+// result the output shows (a failed command's own `fatal:` line, or a debug task printing
+// the registered variable), and on failure pulls out the failing task and its message in
+// plain words, recognising the playbook's known failures (reference/playbook.md §1.2, §2,
+// §10; real-outputs.md §1) with an explanation and what to do.
 import { parse as parseYaml } from 'yaml';
 import { LineSplitter } from './lines.js';
-import { parseSyn2masOutput, syn2masExitMeaning, type Syn2masItem } from './syn2mas.js';
+import { syn2masExitMeaning, syn2masFromResult, type Syn2masItem } from './syn2mas.js';
 
 export type ResultStatus = 'ok' | 'changed' | 'skipping' | 'failed' | 'unreachable';
 
@@ -32,6 +35,28 @@ export interface Explanation {
   title: string;
   explanation: string;
   todo: string;
+  /** A container left behind whose removal is the remedy (the caller spells the command from its catalogue). */
+  leftoverContainer?: string;
+}
+
+/**
+ * A registered `ansible.builtin.command` result as Ansible printed it: from a failed task's own
+ * `fatal: [host]: FAILED! => {…}` line, or from a debug task printing the registered variable.
+ * In forced YAML, `stdout`/`stderr` have their control characters deleted (ESC included).
+ */
+export interface CommandResult {
+  task: string | null;
+  role: string | null;
+  host: string;
+  /** The registered variable's name, when a debug task printed it. */
+  variable?: string;
+  format: 'json' | 'yaml';
+  rc: number | null;
+  /** The argv list (`cmd` of the command module), or the string a shell task ran. */
+  cmd: string[] | string | null;
+  stdout: string;
+  stderr: string;
+  failed: boolean;
 }
 
 export interface AnsibleFailure {
@@ -46,6 +71,8 @@ export interface AnsibleFailure {
   rc?: number;
   stdout?: string;
   stderr?: string;
+  /** The command's argv (or shell string), when the result has one. */
+  cmd?: string[] | string;
   /** The parsed result payload (JSON or YAML), when it could be read. */
   result?: Record<string, unknown>;
   explanation?: Explanation;
@@ -71,6 +98,7 @@ export type AnsibleEvent =
   | { type: 'failure'; failure: AnsibleFailure }
   | { type: 'ignored'; failure: AnsibleFailure }
   | { type: 'recap'; hosts: RecapHost[] }
+  | { type: 'command'; result: CommandResult }
   | { type: 'warning'; text: string }
   | { type: 'error'; text: string };
 
@@ -79,6 +107,8 @@ export interface AnsibleSummary {
   failures: AnsibleFailure[];
   ignoredFailures: AnsibleFailure[];
   recap: RecapHost[] | null;
+  /** Every registered command result the output showed, in order. */
+  commands: CommandResult[];
   warnings: string[];
   /** `ERROR! …` lines: ansible itself refused to run (syntax, missing role, bad inventory). */
   errors: string[];
@@ -109,6 +139,7 @@ export class AnsibleParser {
   readonly ignoredFailures: AnsibleFailure[] = [];
   readonly warnings: string[] = [];
   readonly errors: string[] = [];
+  readonly commands: CommandResult[] = [];
   recap: RecapHost[] | null = null;
 
   /** Worst status per host in the current task, so loops and retries count once. */
@@ -153,7 +184,7 @@ export class AnsibleParser {
     this.closeError();
     const recapBad = this.recap?.some((h) => h.failed > 0 || h.unreachable > 0) ?? true;
     return {
-      progress: { ...this.progress }, failures: this.failures, ignoredFailures: this.ignoredFailures, recap: this.recap,
+      progress: { ...this.progress }, failures: this.failures, ignoredFailures: this.ignoredFailures, recap: this.recap, commands: this.commands,
       warnings: this.warnings, errors: this.errors, succeeded: this.recap !== null && !recapBad && this.errors.length === 0 && this.failures.length === 0,
     };
   }
@@ -192,7 +223,7 @@ export class AnsibleParser {
       return;
     }
     const pending: Pending = { status, host, item, format: rest.trimStart().startsWith('{') ? 'json' : 'yaml', lines: rest.trim() === '' ? [] : [rest] };
-    if (pending.format === 'json' && tryJson(rest) !== undefined) { this.finish(pending); return; }
+    if (pending.format === 'json' && rest.trimEnd().endsWith('}') && tryJson(rest) !== undefined) { this.finish(pending); return; }
     this.pending = pending;
   }
 
@@ -218,11 +249,29 @@ export class AnsibleParser {
   }
 
   private finish(p: Pending): void {
-    if (p.status === 'failed' || p.status === 'unreachable') this.fail(p);
+    // Only payloads that can hold a command result are parsed (a cheap look for an `rc` key first).
+    const result = p.lines.length > 0 && (p.status === 'failed' || p.status === 'unreachable' || p.lines.some((l) => /^\s*"?rc"?:/.test(l)))
+      ? readPayload(p.format, p.lines) : undefined;
+    if (result) this.command(p, result);
+    if (p.status === 'failed' || p.status === 'unreachable') this.fail(p, result);
   }
 
-  private fail(p: Pending): void {
-    const result = p.lines.length > 0 ? readPayload(p.format, p.lines) : undefined;
+  private command(p: Pending, payload: Record<string, unknown>): void {
+    let found = asCommand(payload);
+    let variable: string | undefined;
+    const keys = Object.keys(payload);
+    if (!found && keys.length === 1 && payload[keys[0]] && typeof payload[keys[0]] === 'object') {
+      found = asCommand(payload[keys[0]] as Record<string, unknown>);
+      variable = keys[0];
+    }
+    if (!found) return;
+    const result: CommandResult = { task: this.progress.task, role: this.progress.role, host: p.host, ...(variable ? { variable } : {}), format: p.format, ...found };
+    this.commands.push(result);
+    this.emit({ type: 'command', result });
+  }
+
+  private fail(p: Pending, parsed?: Record<string, unknown>): void {
+    const result = parsed ?? (p.lines.length > 0 ? readPayload(p.format, p.lines) : undefined);
     const failure = describeFailure({
       play: this.progress.play, task: this.progress.task, role: this.progress.role, host: p.host,
       ...(p.item !== undefined ? { item: p.item } : {}), unreachable: p.status === 'unreachable', result,
@@ -296,6 +345,24 @@ function readPayload(format: 'json' | 'yaml', lines: string[]): Record<string, u
   } catch { return undefined; }
 }
 
+/** The command-module fields of a result, or undefined when it is not a command result. */
+function asCommand(r: Record<string, unknown>): Pick<CommandResult, 'rc' | 'cmd' | 'stdout' | 'stderr' | 'failed'> | undefined {
+  if (typeof r.rc !== 'number' || !('stdout' in r || 'stderr' in r)) return undefined;
+  const text = (key: 'stdout' | 'stderr'): string => {
+    if (typeof r[key] === 'string') return r[key] as string;
+    // `*_lines` stand in only when the string is missing (forced YAML keeps the strings, omits the lists).
+    const lines = r[`${key}_lines`];
+    return Array.isArray(lines) ? lines.map(String).join('\n') : '';
+  };
+  const cmd = Array.isArray(r.cmd) ? r.cmd.map(String) : typeof r.cmd === 'string' ? r.cmd : null;
+  return { rc: r.rc, cmd, stdout: text('stdout'), stderr: text('stderr'), failed: r.failed === true || r.rc !== 0 };
+}
+
+/** Every registered command result a captured playbook output shows (both result formats). */
+export function commandResults(log: string): CommandResult[] {
+  return parseAnsibleOutput(log).commands;
+}
+
 function asText(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join('\n');
@@ -317,6 +384,7 @@ export function describeFailure(base: Omit<AnsibleFailure, 'message'> & { result
   const rc = typeof src.rc === 'number' ? src.rc : undefined;
   const stderr = asText(src.stderr);
   const stdout = asText(src.stdout);
+  const cmd = Array.isArray(src.cmd) ? src.cmd.map(String) : typeof src.cmd === 'string' ? src.cmd : undefined;
   let message: string;
   if (base.unreachable) message = `cannot reach the host ${base.host}: ${msg ?? 'unreachable'}`;
   else if (rc !== undefined && rc !== 0 && (!msg || msg === 'non-zero return code')) {
@@ -325,6 +393,7 @@ export function describeFailure(base: Omit<AnsibleFailure, 'message'> & { result
   const failure: AnsibleFailure = {
     ...base, message: message.trim(),
     ...(rc !== undefined ? { rc } : {}), ...(stdout !== undefined ? { stdout } : {}), ...(stderr !== undefined ? { stderr } : {}),
+    ...(cmd !== undefined ? { cmd } : {}),
   };
   if (r === undefined) delete failure.result;
   const explained = explainAnsibleFailure(failure);
@@ -355,7 +424,10 @@ const RECOGNISERS: Recogniser[] = [
     },
   },
   {
-    test: (f) => f.message.match(/matrix_synapse_ext_password_provider_(shared_secret_auth|rest_auth|ldap)_enabled|password provider/i),
+    // The real task loops over the three variables; the failing one is the loop item, and the
+    // message names it only after the words "password provider modules" (real validate_config.yml).
+    test: (f) => `${f.item ?? ''} ${f.message}`.match(/matrix_synapse_ext_password_provider_(shared_secret_auth|rest_auth|ldap)_enabled/)
+      ?? f.message.match(/does not make sense to enable password provider modules/),
     make: (_f, m) => {
       const which = m?.[1];
       return {
@@ -449,19 +521,47 @@ const RECOGNISERS: Recogniser[] = [
   },
 ];
 
+// Docker's own refusal (exit 125) when a container of that name is still there, e.g. after an
+// interrupted `docker run --rm --name=…`: "Conflict. The container name "/x" is already in use …".
+const NAME_CLASH = /Conflict\. The container name "\/?([^"]+)" is already in use/;
+
+/** The syn2mas subcommand a command ran: from its argv (`… syn2mas --synapse-config=… check`), else migrate. */
+function syn2masSubcommand(cmd: string[] | string | undefined): 'check' | 'migrate' {
+  const argv = Array.isArray(cmd) ? cmd : (cmd ?? '').split(/\s+/);
+  const at = argv.indexOf('syn2mas');
+  return at >= 0 && argv.slice(at + 1).includes('check') ? 'check' : 'migrate';
+}
+
 /** Known failures of the playbook → what it means and what to do. syn2mas failures also get their check items. */
 export function explainAnsibleFailure(f: AnsibleFailure): { explanation: Explanation; syn2masItems?: Syn2masItem[] } | undefined {
+  const clash = f.rc === 125 ? NAME_CLASH.exec(f.stderr ?? '') : null;
+  if (clash) {
+    return {
+      explanation: {
+        id: 'docker.container-name-in-use',
+        title: `A container named ${clash[1]} is still there`,
+        explanation: `docker refused to start ${clash[1]} (exit 125): a container of that name is left from an earlier run that was interrupted, so nothing ran this time.`,
+        todo: `remove the leftover container on the server: docker rm -f ${clash[1]}; then run the step again`,
+        leftoverContainer: clash[1],
+      },
+    };
+  }
   if (/syn2mas/i.test(`${f.task ?? ''} ${f.role ?? ''}`) && f.rc !== undefined && f.rc !== 0) {
-    const report = parseSyn2masOutput(`${f.stdout ?? ''}\n${f.stderr ?? ''}`);
+    const report = syn2masFromResult({ stdout: f.stdout ?? '', stderr: f.stderr ?? '' });
     const legacy = report.tool === 'legacy';
     const items = [...report.errors, ...report.warnings];
-    const meaning = syn2masExitMeaning(f.rc, /check/.test(`${f.stdout ?? ''}${f.task ?? ''}`) && report.stages.length === 0 ? 'check' : 'migrate', legacy);
+    const sub = syn2masSubcommand(f.cmd);
+    const meaning = syn2masExitMeaning(f.rc, sub, legacy);
     const first = report.fatal ?? report.errors[0];
+    const title = legacy ? `syn2mas exited with code ${f.rc}`
+      : f.rc === 10 ? `syn2mas ${sub} found errors (exit 10)`
+        : f.rc === 11 && sub === 'check' ? 'the syn2mas check found warnings (exit 11)'
+          : `syn2mas ${sub} exited with code ${f.rc}`;
     return {
       syn2masItems: items,
       explanation: {
         id: 'syn2mas.failed',
-        title: `syn2mas exited with code ${f.rc}`,
+        title,
         explanation: `${meaning.meaning}${first ? ` First problem: ${'message' in first ? first.message : first.text}` : ''}`,
         todo: first?.fix ?? (f.rc === 11 ? 'read each warning and acknowledge it; then continue' : 'fix the problems listed, then run the step again; a real run leaves Synapse and MAS stopped'),
       },
@@ -470,6 +570,20 @@ export function explainAnsibleFailure(f: AnsibleFailure): { explanation: Explana
   for (const r of RECOGNISERS) {
     const m = r.test(f);
     if (m) return { explanation: r.make(f, typeof m === 'boolean' ? null : m) };
+  }
+  return undefined;
+}
+
+/** Known `ERROR!` refusals of ansible-playbook itself → what it means and what to do. */
+export function explainAnsibleError(text: string): Explanation | undefined {
+  const module = /couldn't resolve module\/action '(ansible\.builtin\.deb822_repository)'/.exec(text);
+  if (module) {
+    return {
+      id: 'controller.ansible-too-old',
+      title: 'This Ansible is too old for the playbook',
+      explanation: `ansible-core has no ${module[1]} module (it came with ansible-core 2.15); the playbook's Docker role uses it, so the run stopped before changing anything.`,
+      todo: 'install ansible-core 2.15.1 or newer on this machine (e.g. pipx install ansible-core, or the playbook\'s container image), or set matrix_playbook_docker_installation_enabled: false in vars.yml if Docker is managed another way',
+    };
   }
   return undefined;
 }

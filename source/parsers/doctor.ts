@@ -141,14 +141,17 @@ function describe(status: DoctorStatus, text: string): Pick<DoctorItem, 'check' 
   return { check: 'doctor.other', meaning: generic[status], ...(status === 'fail' || status === 'warn' ? { todo: 'read the message and the lines after it; the MAS docs page for `mas-cli doctor` explains each check' } : {}) };
 }
 
-/** Strips the `<where>` column: `mas_cli::commands::doctor:123 ` (≥ v0.16) or `target: file.rs:NN: ` (older). */
+// Before v0.16, tracing's full format: span(s), target, file and line, each ending in `: `:
+// `cli.doctor: mas_cli::commands::doctor: crates/cli/src/commands/doctor.rs:32: <msg>`
+// (a span may carry fields: `cli.doctor{x=1}:`; nested spans are joined with `:`).
+const OLD_WHERE = /^(?:[\w.]+(?:\{[^}]*\})?(?::[\w.]+(?:\{[^}]*\})?)*: )?[\w:]+: (?:\S+\.rs:\d+: )?/;
+
+/** Strips the `<where>` column: `mas_cli::commands::doctor:123 ` (≥ v0.16) or the older span/target/file prefix. */
 function messageOf(rest: string): string {
-  const marker = MARKER.exec(rest);
-  if (marker) return rest.slice(marker.index);
-  const current = /^\S+:\d+\s(.*)$/.exec(rest);
+  const current = /^[\w:]+:\d+ (.*)$/.exec(rest);
   if (current) return current[1];
-  const old = /^(?:[\w{}=" -]*?:\s)?[\w:]+:\s(?:\S+\.rs:\d+:\s)?(.*)$/.exec(rest);
-  return old ? old[1] : rest;
+  const old = OLD_WHERE.exec(rest);
+  return old ? rest.slice(old[0].length) : rest;
 }
 
 export class DoctorParser {
@@ -197,6 +200,11 @@ export class DoctorParser {
     this.current = null;
     this.items.push({ status: c.status, text: c.text, detail: c.detail, ...describe(c.status, c.text) });
   }
+}
+
+/** The report of one registered `mas-cli doctor` command result (parsers/ansible.ts `commandResults`): all of it is on stderr. */
+export function doctorFromResult(result: { stdout: string; stderr: string }): DoctorReport {
+  return parseDoctorOutput(`${result.stderr}\n${result.stdout}`);
 }
 
 export function parseDoctorOutput(text: string): DoctorReport {

@@ -380,6 +380,15 @@ const REBUILT = /^(index|constraint) (\S+) rebuilt in ([\d.]+)s/;
 
 type Block = 'errors' | 'warnings' | null;
 
+// log4js's coloured layout with its ESC bytes gone, as forced-YAML Ansible output has it
+// (real-outputs.md §1): `[32m[2026-…] [INFO] migrate - [39mText`. ESC-prefixed codes are
+// stripped by the line splitter already.
+const BARE_LOG4JS = /^\[(?:3\d|9\d)m(\[\d{4}-\d\d-\d\dT[^\]]*\] \[[A-Z]+\] \S+ - )\[39m/;
+
+function withoutBareColours(line: string): string {
+  return line.startsWith('[') ? line.replace(BARE_LOG4JS, '$1') : line;
+}
+
 /** Feed lines (or chunks) as they arrive; read `report` at any time, `end()` when done. */
 export class Syn2masParser {
   readonly report: Syn2masReport = {
@@ -399,7 +408,8 @@ export class Syn2masParser {
 
   feed(chunk: string): void { this.splitter.feed(chunk); }
 
-  line(line: string): void {
+  line(raw: string): void {
+    const line = withoutBareColours(raw);
     const legacy = LEGACY_LOG.exec(line);
     if (legacy) { this.closeAll(); this.legacyLine(legacy[1], legacy[2], legacy[4]); return; }
     if (this.legacyEvent) {
@@ -456,7 +466,8 @@ export class Syn2masParser {
     if ((m = REBUILT.exec(message))) { this.report.rebuilds.push({ kind: m[1] as 'index' | 'constraint', name: m[2], seconds: Number(m[3]) }); return; }
     if (message.startsWith('Migration ran in dry-run mode')) { this.report.dryRunFinished = true; return; }
     if (message.startsWith('Partial syn2mas migration has already been done')) { this.report.partialReset = true; return; }
-    if (level === 'ERROR' && /Failed to acquire syn2mas lock|another syn2mas instance/.test(message)) {
+    // One problem in two ERROR lines ("Failed to acquire …" / "This likely means that another … is running!"): one item.
+    if (level === 'ERROR' && /Failed to acquire syn2mas lock/.test(message)) {
       this.addItem('error', message);
     }
   }
@@ -539,6 +550,19 @@ export class Syn2masParser {
 export function parseSyn2masOutput(text: string): Syn2masReport {
   const p = new Syn2masParser();
   p.feed(text);
+  return p.end();
+}
+
+/**
+ * The report of one registered syn2mas command result (parsers/ansible.ts `commandResults`):
+ * MAS 0.16+ writes its logs and report to stderr and only the clean-check line to stdout;
+ * the legacy tool writes everything to stdout. Both streams are read, stderr first.
+ */
+export function syn2masFromResult(result: { stdout: string; stderr: string }): Syn2masReport {
+  const p = new Syn2masParser();
+  p.feed(result.stderr);
+  if (result.stderr && !result.stderr.endsWith('\n')) p.feed('\n');
+  p.feed(result.stdout);
   return p.end();
 }
 

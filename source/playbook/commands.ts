@@ -169,6 +169,12 @@ export function catalogue(input: CatalogueInput) {
     },
 
     service: (action: 'is-active' | 'start' | 'stop', unit: string) => server([layout.systemctl, action, unit]),
+
+    /** Removes a container left by an interrupted `docker run --rm --name=…` (docker exit 125, "name … already in use"). */
+    removeContainer(name: string): PlannedCommand {
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new CommandUnavailable(`invalid container name ${JSON.stringify(name)}`);
+      return server(['docker', 'rm', '-f', name]);
+    },
   };
 }
 

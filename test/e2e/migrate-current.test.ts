@@ -64,6 +64,14 @@ describe('migrate, current generation, local lab', () => {
     ].sort());
   });
 
+  it('the dry run\'s outputs carry the counts syn2mas reported (users = Synapse\'s non-appservice users) and a downtime estimate', () => {
+    const plan = JSON.parse(readFileSync(planFile(e), 'utf8')) as { steps: { id: string; outputs?: { counts?: Record<string, number>; timings?: Record<string, number> } }[] };
+    const dry = plan.steps.find((s) => s.id === 'dry-run')!;
+    expect(dry.outputs?.counts?.users).toBe(labCount(e, 'synapse', 'SELECT count(*) FROM users WHERE appservice_id IS NULL'));
+    expect(Object.keys(dry.outputs?.counts ?? {})).toEqual(['users', 'threepids', 'external_ids', 'nonrefreshable_access_tokens', 'refreshable_tokens', 'devices']);
+    expect(dry.outputs?.timings?.downtime_estimate_seconds).toBeGreaterThanOrEqual(60);
+  });
+
   it('vars.yml ends with exactly the expected keys: MAS on, no migration flag, no Synapse OIDC, providers mapped', () => {
     const vars = readVars(e);
     const expected = [...initialKeys.filter((k) => !k.startsWith('matrix_synapse_oidc_')), 'matrix_synapse_max_upload_size_mb', ...MIGRATED_KEYS];
@@ -93,6 +101,9 @@ describe('migrate, current generation, local lab', () => {
     expect(t.code, t.stderr).toBe(0);
     const transcript = readFileSync(out, 'utf8');
     expect(transcript).toContain('just install-all');
+    // Task results as the real playbook's Ansible prints them: JSON (its ansible.cfg's result_format is ignored).
+    expect(transcript).toContain('TASK [custom/matrix-authentication-service : Print syn2mas migration command result]');
+    expect(transcript).toMatch(/ok: \[matrix\.example\.org\] => \{\n\s+"matrix_authentication_service_mas_cli_syn2mas_command_result": \{\n\s+"changed": true,/);
     const jobsDir = path.join(e.stateDir, 'jobs');
     const jobLogs = readdirSync(jobsDir).map((d) => readdirSync(path.join(jobsDir, d)).map((f) => readFileSync(path.join(jobsDir, d, f), 'utf8')).join('\n')).join('\n');
     const sinks = { transcript, plan: readFileSync(planFile(e), 'utf8'), printed: outputs.map((o) => o.stdout + o.stderr).join('\n'), jobLogs };

@@ -9,6 +9,7 @@ import { packageRoot } from '../../source/paths.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
 import { labOverSsh } from '../harness/lab-over-ssh.js';
 import { labParent, run } from './helpers.js';
+import { commandResults, parseAnsibleOutput } from '../../source/parsers/ansible.js';
 
 let parent: string;
 let lab: LabInfo;
@@ -62,5 +63,18 @@ describe('lab playbook (real just + ansible-playbook)', () => {
     expect(doctor.status).toBe(0);
     expect(doctor.stderr).toContain("doesn't look to be handled by MAS");
   });
-});
 
+  it('prints task results as JSON like the real ansible.cfg; a syn2mas check that exits 10/11 is one fatal line and the play stops there', () => {
+    const r = just('run-tags', 'matrix-authentication-service-mas-cli-syn2mas', '-e', 'matrix_authentication_service_syn2mas_subcommand=check', '-e', 'matrix_authentication_service_syn2mas_migrate_dry_run=true');
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toContain('TASK [custom/matrix-authentication-service : Perform syn2mas migration]');
+    expect(r.stdout).toMatch(/\nfatal: \[matrix\.example\.org\]: FAILED! => \{"changed": false, "cmd": \[/);
+    const after = r.stdout.slice(r.stdout.indexOf('fatal: [matrix.example.org]'));
+    expect(after).not.toContain('TASK [');
+    const [result] = commandResults(r.stdout);
+    expect([10, 11]).toContain(result.rc);
+    expect(result).toMatchObject({ task: 'Perform syn2mas migration', format: 'json', stdout: '' });
+    expect(result.stderr).toMatch(/^\n\n===== (Errors|Warnings) =====/);
+    expect(parseAnsibleOutput(r.stdout).failures[0].explanation?.title).toMatch(/^(syn2mas check found errors \(exit 10\)|the syn2mas check found warnings \(exit 11\))$/);
+  });
+});

@@ -104,6 +104,13 @@ describe('command catalogue', () => {
     expect(cur.backupOneOff().produces).toBe('/matrix/postgres.sql.gz');
   });
 
+  it('the remedy for a container left by an interrupted docker run (exit 125, name in use) removes it by name, nothing else', () => {
+    const rm = cur.removeContainer('matrix-authentication-service-syn2mas');
+    expect(rm).toMatchObject({ where: 'server', become: true, command: { argv: ['docker', 'rm', '-f', 'matrix-authentication-service-syn2mas'] } });
+    expect(rm.display).toBe('docker rm -f matrix-authentication-service-syn2mas');
+    expect(() => cur.removeContainer('x; rm -rf /')).toThrow(CommandUnavailable);
+  });
+
   it('SQL parameters become escaped literals; the display is shell-quoted', () => {
     expect(bindSql('SELECT $1, $2, $3', ["o'brien", 5, null])).toBe("SELECT 'o''brien', 5, NULL");
     expect(bindSql('SELECT $1', ['$2'])).toBe("SELECT '$2'");

@@ -2,7 +2,7 @@
 // the plan's step inputs BEFORE it starts, so a wizard killed at any moment finds it
 // again: a running job is followed, a finished one judged by its exit status and log.
 import type { PlannedCommand } from '../../playbook/commands.js';
-import { AnsibleParser, explainAnsibleFailure, type AnsibleSummary } from '../../parsers/ansible.js';
+import { AnsibleParser, explainAnsibleError, explainAnsibleFailure, type AnsibleSummary } from '../../parsers/ansible.js';
 import { probe } from '../../remote/detached.js';
 import type { Target } from '../../targets/target.js';
 import { quoteArg } from '../../targets/quote.js';
@@ -41,7 +41,7 @@ function progressLine(p: AnsibleSummary['progress']): string {
   return `task ${p.taskIndex}${total}: ${p.role ? `${p.role} : ` : ''}${p.task ?? ''} (ok ${p.ok}, changed ${p.changed}, failed ${p.failed})`;
 }
 
-function judge(ran: Ran, parser: AnsibleParser): PlaybookRun {
+function judge(ctx: FlowContext, ran: Ran, parser: AnsibleParser): PlaybookRun {
   const summary = parser.end();
   const ok = ran.code === 0 && !ran.lost && summary.succeeded;
   if (ok) return { ran, summary, ok };
@@ -50,10 +50,16 @@ function judge(ran: Ran, parser: AnsibleParser): PlaybookRun {
   if (failure) {
     const explained = explainAnsibleFailure(failure);
     problem = `task "${failure.task ?? '?'}" failed on ${failure.host}: ${failure.message}`;
-    if (explained) problem += `\n${explained.explanation.title}: ${explained.explanation.explanation}\nWhat to do: ${explained.explanation.todo}`;
+    if (explained) {
+      const leftover = explained.explanation.leftoverContainer;
+      const todo = leftover ? `remove the leftover container on the server: ${ctx.session.cat.removeContainer(leftover).display}; then run the step again` : explained.explanation.todo;
+      problem += `\n${explained.explanation.title}: ${explained.explanation.explanation}\nWhat to do: ${todo}`;
+    }
     for (const item of explained?.syn2masItems ?? []) problem += `\n  - [${item.severity}] ${item.text}${item.fix ? ` → ${item.fix}` : ''}`;
   } else if (summary.errors.length) {
     problem = `ansible-playbook refused to run: ${summary.errors.join(' ')}`;
+    const known = summary.errors.map(explainAnsibleError).find((e) => e !== undefined);
+    if (known) problem += `\n${known.title}: ${known.explanation}\nWhat to do: ${known.todo}`;
   } else if (ran.lost) {
     problem = 'the playbook run vanished without an exit status (killed, or the machine restarted): its outcome is unknown';
   } else {
@@ -66,14 +72,14 @@ function judge(ran: Ran, parser: AnsibleParser): PlaybookRun {
 export async function runPlaybook(ctx: FlowContext, step: StepId, pc: PlannedCommand): Promise<PlaybookRun> {
   const parser = new AnsibleParser({ onEvent: (e) => { if (e.type === 'task') ctx.io.progress(progressLine(parser.progress)); } });
   const ran = await runDetached(ctx, pc, currentJob(ctx, step), { step, onLine: (line) => parser.line(line) });
-  return judge(ran, parser);
+  return judge(ctx, ran, parser);
 }
 
 /** Follows (or re-reads) a job found after a restart: its whole log, then its exit status. */
 export async function resumePlaybook(ctx: FlowContext, step: StepId, job: JobRecord, display: string): Promise<PlaybookRun> {
   const parser = new AnsibleParser();
   const ran = await follow(ctx, job, display, { step, onLine: (line) => parser.line(line) });
-  return judge(ran, parser);
+  return judge(ctx, ran, parser);
 }
 
 /** What became of a step's job: 'absent' when it never started (safe to start again). */

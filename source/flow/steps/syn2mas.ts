@@ -1,8 +1,8 @@
 // syn2mas-check, dry-run and migrate: the playbook's syn2mas tag for the detected
 // generation. The dry run's counts and timings are kept (they estimate the downtime);
 // the real run is noted in the server's own record before and after it runs.
-import { parseSyn2masOutput, estimateDowntime, type Syn2masItem, type Syn2masReport } from '../../parsers/syn2mas.js';
-import { explainAnsibleFailure } from '../../parsers/ansible.js';
+import { estimateDowntime, parseSyn2masOutput, syn2masFromResult, type Syn2masItem, type Syn2masReport } from '../../parsers/syn2mas.js';
+import { commandResults, explainAnsibleFailure } from '../../parsers/ansible.js';
 import { probeServer } from '../../preflight/probes.js';
 import { ulidToUUID } from 'ulid';
 import { LEGACY_MAPPING_KEY } from '../../mas/oidc-convert.js';
@@ -22,16 +22,15 @@ import { MissingAnswer } from '../../../state/answers.js';
 import { Declined } from '../io.js';
 
 /**
- * syn2mas's own lines, out of the playbook log: the result is printed by a debug task
- * as YAML (stdout_lines/stderr_lines items, quoted), or inline in a failed task's message.
+ * What syn2mas reported, out of the playbook log: the registered result of "Perform syn2mas
+ * migration" as Ansible printed it (the task's own `fatal:` line when it failed, else the
+ * "Print syn2mas migration command result" task), in JSON or YAML; its stderr (MAS 0.16+)
+ * and stdout (legacy) are read. No result in the log (the play stopped before) → an empty report.
  */
 export function syn2masReport(log: string): Syn2masReport {
-  const lines = log.split('\n').map((l) => {
-    const item = /^\s+-\s+(['"]?)(.*)\1\s*$/.exec(l);
-    const text = item ? item[2] : l.trim();
-    return text.replace(/''/g, "'");
-  });
-  return parseSyn2masOutput(lines.join('\n'));
+  const results = commandResults(log).filter((r) => /syn2mas/i.test(`${r.task ?? ''} ${r.variable ?? ''}`));
+  const last = results[results.length - 1];
+  return last ? syn2masFromResult(last) : parseSyn2masOutput('');
 }
 
 function counts(report: Syn2masReport): Record<string, number> {

@@ -35,7 +35,7 @@ function checks(mas: MasConfig, syn: Synapse, ignoreMissing: boolean): { errors:
   const warnings: string[] = [];
   const hs = syn.raw;
   const v1 = mas.schemes.find((s) => s.version === 1);
-  if (!v1) errors.push("MAS config is missing a password hashing scheme with version '1'. This scheme is required to import Synapse's bcrypt password hashes.");
+  if (!v1) errors.push("MAS config is missing a password hashing scheme with version '1'");
   else if (v1.algorithm !== 'bcrypt') errors.push("Password scheme version '1' in the MAS config must use the Bcrypt algorithm, so that Synapse passwords can be imported and will be compatible.");
   else if ((v1.secret ?? '') !== String(hs.password_config?.pepper ?? '')) errors.push("Password scheme version '1' in the MAS config must have the same secret as the `pepper` value from Synapse, so that Synapse passwords can be imported and will be compatible.");
   if (hs.allow_guest_access === true) errors.push("Guest support is enabled in the Synapse configuration. Guests aren't supported by MAS, but if you don't have any then you could disable the option. See https://github.com/element-hq/matrix-authentication-service/issues/1445");
@@ -44,7 +44,10 @@ function checks(mas: MasConfig, syn: Synapse, ignoreMissing: boolean): { errors:
   if (mas.homeserver !== syn.serverName) errors.push(`MAS configuration has the wrong \`matrix.homeserver\` set ("${mas.homeserver}"), it should match Synapse's \`server_name\` ("${syn.serverName}")`);
   if (hs.enable_registration === true) warnings.push('Synapse config has registration enabled. This must be disabled after migration before bringing Synapse back online.');
   if (hs.user_consent) warnings.push('Synapse config has `user_consent` enabled. This should be disabled after migration.');
-  if (hs.cas_config?.enabled) warnings.push('Synapse config contains CAS auth configuration which will need to be manually mapped as an upstream OAuth 2.0 provider during migration.');
+  if (hs.user_consent && !mas.raw.branding?.tos_uri) warnings.push('Synapse config has `user_consent` enabled but MAS has not been configured with terms of service. You may wish to set up a `tos_uri` in your MAS branding configuration to replace the user consent.');
+  const external: Array<[boolean, string]> = [[hs.cas_config?.enabled, 'CAS'], [hs.saml2_config?.enabled, 'SAML2'], [hs.jwt_config?.enabled, 'JWT'],
+    [hs.password_config?.enabled !== false && hs.password_config?.localdb_enabled === false, 'non-standard password provider plugin']];
+  for (const [on, what] of external) if (on) warnings.push(`Synapse config contains ${what} auth configuration which will need to be manually mapped as an upstream OAuth 2.0 provider during migration.`);
   if (hs.enable_registration_captcha === true && !mas.raw.captcha?.service) warnings.push('Synapse config has a registration CAPTCHA enabled, but no CAPTCHA has been configured in MAS. You may wish to manually configure this.');
 
   const providers = synapseProviders(hs);
@@ -61,14 +64,16 @@ function checks(mas: MasConfig, syn: Synapse, ignoreMissing: boolean): { errors:
     }
   }
   const [counts] = syn.db.query<{ guests: number; other3pids: number }>("SELECT (SELECT count(*) FROM users WHERE is_guest <> 0)::int AS guests, (SELECT count(*) FROM user_threepids WHERE medium <> 'email')::int AS other3pids");
-  if (counts!.guests) warnings.push(`Synapse database contains ${counts!.guests} guests which will be migrated are not supported by MAS. The guests will be disabled in MAS. Guest support is not planned in MAS, see https://github.com/element-hq/matrix-authentication-service/issues/1445`);
+  if (counts!.guests) warnings.push(`Synapse database contains ${counts!.guests} guests which will be migrated are not supported by MAS. See https://github.com/element-hq/matrix-authentication-service/issues/1445`);
   if (counts!.other3pids) warnings.push(`Synapse database contains ${counts!.other3pids} non-email 3PIDs (probably phone numbers), which will be migrated but are not supported by MAS.`);
   return { errors, warnings };
 }
 
+/** The report on stderr, byte for byte as MAS prints it (real-outputs.md §2): Errors first, each item followed by a blank line. */
 function printSummary(errors: string[], warnings: string[]): void {
-  if (errors.length) process.stderr.write(`===== Errors =====\nThese issues prevent migrating from Synapse to MAS right now:\n\n${errors.map((e) => `• ${e}\n`).join('\n')}\n`);
-  if (warnings.length) process.stderr.write(`===== Warnings =====\nThese potential issues should be considered before migrating from Synapse to MAS right now:\n\n${warnings.map((w) => `• ${w}\n`).join('\n')}\n`);
+  const block = (title: string, intro: string, items: string[]) => `\n\n===== ${title} =====\n${intro}\n\n${items.map((i) => `• ${i}\n\n`).join('')}`;
+  if (errors.length) process.stderr.write(block('Errors', 'These issues prevent migrating from Synapse to MAS right now:', errors));
+  if (warnings.length) process.stderr.write(block('Warnings', 'These potential issues should be considered before migrating from Synapse to MAS right now:', warnings));
 }
 
 function assertMasEmpty(mas: MasConfig): void {
@@ -79,8 +84,8 @@ function assertMasEmpty(mas: MasConfig): void {
 
 /** `config sync` before migrate: upsert the configured upstream providers (no prune). */
 export function syncProviders(mas: MasConfig): void {
-  log('INFO', 'mas_cli::sync:94', 'Acquiring configuration lock');
-  log('INFO', 'mas_cli::sync:101', 'Syncing providers and clients defined in config to database prune=false dry_run=false');
+  log('INFO', 'mas_cli::sync:101', 'Acquiring configuration lock');
+  log('INFO', 'mas_cli::sync:108', 'Syncing providers and clients defined in config to database prune=false dry_run=false');
   for (const p of mas.providers) {
     const id = ulidToUUID(String(p.id)).toLowerCase();
     const exists = mas.db.query(`SELECT 1 FROM upstream_oauth_providers WHERE upstream_oauth_provider_id = ${lit(id)}`).length > 0;
@@ -206,8 +211,8 @@ export function syn2mas(mas: MasConfig, args: string[]): number {
   if (!sub) throw new CliError("'mas-cli syn2mas' requires a subcommand but one was not provided\n  [subcommands: check, migrate, help]", [], 2);
   const syn = loadSynapse(synapseConfigs);
   try { syn.db.query('SELECT 1'); } catch (error) { throw new CliError('could not connect to Synapse Postgres database', [(error as Error).message]); }
+  // `check` logs nothing of its own: only the report (stderr) or, when clean, one line on stdout.
   if (sub === 'migrate') syncProviders(mas);
-  log('INFO', 'syn2mas::mas_writer:837', sub === 'migrate' ? 'Starting new syn2mas migration' : 'Running syn2mas checks');
   assertMasEmpty(mas);
   const { errors, warnings } = checks(mas, syn, ignoreMissing);
   printSummary(errors, warnings);
@@ -221,6 +226,7 @@ export function syn2mas(mas: MasConfig, args: string[]): number {
   if (!dryRun && isActive('matrix-synapse')) {
     throw new CliError('database error whilst locking Synapse table `users`', ['error returned from database: could not obtain lock on relation "users"', 'could not obtain lock on relation "users"']);
   }
+  log('INFO', 'syn2mas::mas_writer:838', 'Starting new syn2mas migration');
   migrate(mas, syn, dryRun);
   return 0;
 }
