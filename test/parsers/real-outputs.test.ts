@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { commandResults, explainAnsibleError, parseAnsibleOutput } from '../../source/parsers/ansible.js';
+import { commandResults, parseAnsibleOutput } from '../../source/parsers/ansible.js';
+import { explainAnsibleError } from '../../source/parsers/ansible-advice.js';
 import { doctorFromResult, parseDoctorOutput } from '../../source/parsers/doctor.js';
 import { estimateDowntime } from '../../source/parsers/syn2mas.js';
 import { syn2masReport } from '../../source/flow/steps/syn2mas.js';

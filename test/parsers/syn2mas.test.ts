@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Syn2masParser, estimateDowntime, explainSyn2mas, parseSyn2masOutput, syn2masExitMeaning } from '../../source/parsers/syn2mas.js';
+import { Syn2masParser, estimateDowntime, parseSyn2masOutput, syn2masExitMeaning } from '../../source/parsers/syn2mas.js';
+import { explainSyn2mas } from '../../source/parsers/syn2mas-advice.js';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 /** The recorded files start with `#` header lines written by the recorder: not tool output. */

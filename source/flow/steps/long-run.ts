@@ -2,7 +2,8 @@
 // the plan's step inputs BEFORE it starts, so a wizard killed at any moment finds it
 // again: a running job is followed, a finished one judged by its exit status and log.
 import type { PlannedCommand } from '../../playbook/commands.js';
-import { AnsibleParser, explainAnsibleError, explainAnsibleFailure, type AnsibleSummary } from '../../parsers/ansible.js';
+import { AnsibleParser, type AnsibleSummary } from '../../parsers/ansible.js';
+import { explainAnsibleError, explainAnsibleFailure } from '../../parsers/ansible-advice.js';
 import { probe } from '../../remote/detached.js';
 import type { Target } from '../../targets/target.js';
 import { quoteArg } from '../../targets/quote.js';

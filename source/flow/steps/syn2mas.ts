@@ -2,7 +2,8 @@
 // generation. The dry run's counts and timings are kept (they estimate the downtime);
 // the real run is noted in the server's own record before and after it runs.
 import { estimateDowntime, parseSyn2masOutput, syn2masFromResult, type Syn2masItem, type Syn2masReport } from '../../parsers/syn2mas.js';
-import { commandResults, explainAnsibleFailure } from '../../parsers/ansible.js';
+import { commandResults } from '../../parsers/ansible.js';
+import { explainAnsibleFailure } from '../../parsers/ansible-advice.js';
 import { probeServer } from '../../preflight/probes.js';
 import { ulidToUUID } from 'ulid';
 import { LEGACY_MAPPING_KEY } from '../../mas/oidc-convert.js';
