@@ -74,6 +74,10 @@ Usage:
       scenarios (the default lab has none; a reset without --generation builds current):
         guests             Synapse users include guests, as on a server that once allowed guest access
         fresh              a new homeserver: no users and no Synapse OIDC
+  mas-wizard lab reset --playbook DIR [--vars FILE] [--scenario NAME[,NAME]] [--yes]
+      rehearsal: the lab around a copy of your checkout (its generation and MAS version), with
+      the lab's own vars.yml or yours (--vars); syn2mas, mas-cli and register-user run for real
+      e.g. mas-wizard lab reset --playbook ~/matrix-docker-ansible-deploy --vars ~/mdad/vars.yml --yes
   mas-wizard lab destroy [--yes]
       e.g. mas-wizard lab destroy --yes
   mas-wizard --version | --help

@@ -28,8 +28,16 @@ export default async function lab(cli: ParsedCli): Promise<number> {
     process.stderr.write(`mas-wizard lab: --generation must be current or legacy (got "${generation}")\n`);
     return 2;
   }
-  if (action === 'destroy' && (generation !== undefined || cli.flags.scenario !== undefined)) {
-    process.stderr.write('mas-wizard lab: --generation and --scenario only apply to "lab reset"\n');
+  if (action === 'destroy' && (generation !== undefined || cli.flags.scenario !== undefined || cli.flags.playbook !== undefined || cli.flags.vars !== undefined)) {
+    process.stderr.write('mas-wizard lab: --generation, --scenario, --playbook and --vars only apply to "lab reset"\n');
+    return 2;
+  }
+  if (cli.flags.playbook !== undefined && generation !== undefined) {
+    process.stderr.write('mas-wizard lab reset: --generation is taken from the --playbook checkout; leave it out\n');
+    return 2;
+  }
+  if (cli.flags.vars !== undefined && cli.flags.playbook === undefined) {
+    process.stderr.write('mas-wizard lab reset: --vars needs --playbook (the vars.yml goes with its checkout)\n');
     return 2;
   }
   let scenarios: string[];
@@ -53,9 +61,11 @@ export default async function lab(cli: ParsedCli): Promise<number> {
       process.stdout.write(`Practice lab removed from ${dir}\n`);
     } else {
       const started = Date.now();
-      const info = await resetLab({ dir, generation: generation as Generation | undefined, scenarios });
+      const info = await resetLab({ dir, generation: generation as Generation | undefined, scenarios, playbook: cli.flags.playbook, vars: cli.flags.vars });
       const scenarioText = info.scenarios.length ? `, scenario ${info.scenarios.join(', ')}` : '';
-      process.stdout.write(`Practice lab ready in ${info.dir} (${info.generation} generation, MAS ${MAS_VERSION[info.generation]}${scenarioText}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n  playbook: ${info.playbookDir}\n  server:   ${info.serverRoot}\n`);
+      const rehearsal = info.rehearsal ? `, rehearsal of ${info.rehearsal.source}${info.rehearsal.vars ? ` with ${info.rehearsal.vars}` : ''}` : '';
+      process.stdout.write(`Practice lab ready in ${info.dir} (${info.generation} generation, MAS ${info.rehearsal?.masVersion ?? MAS_VERSION[info.generation]}${scenarioText}${rehearsal}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n  playbook: ${info.playbookDir}\n  server:   ${info.serverRoot}\n`);
+      if (info.rehearsal) process.stdout.write('  install-all and setup-all are stood in for (see the README\'s lab section); syn2mas, mas-cli and register-user run the checkout\'s real tasks and scripts.\n');
     }
     return 0;
   } catch (error) {

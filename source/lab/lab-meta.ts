@@ -27,6 +27,8 @@ export const labMetaSchema = z.object({
   node: z.string(),
   /** `lab reset --scenario` names this lab was built with (see scenarios.ts). */
   scenarios: z.array(z.string()).default([]),
+  /** A rehearsal (`lab reset --playbook DIR`): the checkout copied, and its MAS version. */
+  rehearsal: z.object({ source: z.string(), masVersion: z.string(), vars: z.string().optional() }).optional(),
 });
 export type LabMeta = z.infer<typeof labMetaSchema>;
 

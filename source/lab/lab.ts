@@ -2,7 +2,7 @@
 // playbook checkout run by real ansible-playbook, a server root with the scripts the playbook
 // installs, and a private PostgreSQL holding a seeded Synapse DB and an empty MAS DB.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { freePortSync } from './free-port.js';
 import { writeFaults } from './faults.js';
@@ -12,6 +12,7 @@ import { LabPackagesMissing, missingPackages } from './system-packages.js';
 import { initCluster, isRunning, ownerCanUse, psql, startCluster, stopCluster } from './postgres.js';
 import { writeServer } from './server-files.js';
 import { writePlaybook } from './playbook-files.js';
+import { checkoutFacts, readOperatorVars, seedLinksFor, writeRehearsal, type RehearsalSource } from './rehearsal/index.js';
 import { packageRoot, stateDir } from '../paths.js';
 
 export type { Generation } from './lab-meta.js';
@@ -29,6 +30,7 @@ export interface LabInfo {
   psqlSocketDir: string;
   pgPort: number;
   scenarios: string[];
+  rehearsal?: LabMeta['rehearsal'];
 }
 
 export const LAB_DOMAIN = 'example.org';
@@ -41,7 +43,7 @@ function info(dir: string, meta: LabMeta): LabInfo {
   return {
     dir, generation: meta.generation, playbookDir: path.join(dir, 'playbook'), host: meta.host, domain: meta.domain,
     serverRoot: path.join(dir, 'server', 'matrix'), systemctl: path.join(dir, 'server', 'bin', 'systemctl'),
-    psqlSocketDir: meta.socketDir, pgPort: meta.pgPort, scenarios: meta.scenarios,
+    psqlSocketDir: meta.socketDir, pgPort: meta.pgPort, scenarios: meta.scenarios, rehearsal: meta.rehearsal,
   };
 }
 
@@ -69,7 +71,7 @@ function loadDatabases(meta: LabMeta, secrets: { postgresPassword: string; synap
     CREATE DATABASE matrix_authentication_service OWNER matrix_authentication_service ENCODING 'UTF8' TEMPLATE template0;` });
   // Each schema dump empties search_path for its session: one psql call per file.
   psql(c, 'synapse', { file: sql('synapse-schema.sql') }, 'synapse');
-  psql(c, 'synapse', { file: sql('synapse-seed.sql') }, 'synapse');
+  psql(c, 'synapse', { text: readFileSync(sql('synapse-seed.sql'), 'utf8').replaceAll(`:${LAB_DOMAIN}`, `:${meta.domain}`) }, 'synapse');
   for (const name of meta.scenarios) scenario(name).seedSynapse?.(c, meta);
   psql(c, 'matrix_authentication_service', { file: sql(`mas-schema-${meta.generation}.sql`) }, 'matrix_authentication_service');
   psql(c, 'matrix_authentication_service', { file: sql(`mas-sqlx-${meta.generation}.sql`) }, 'matrix_authentication_service');
@@ -80,12 +82,14 @@ function requirePackages(): void {
   if (missing.length) throw new LabPackagesMissing(missing);
 }
 
-async function create(dir: string, generation: Generation, scenarios: string[]): Promise<LabInfo> {
+async function create(dir: string, generation: Generation, scenarios: string[], rehearsal?: RehearsalSource): Promise<LabInfo> {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const pgDir = pgDirFor(dir);
+  const domain = rehearsal?.vars?.domain ?? LAB_DOMAIN;
   const meta: LabMeta = {
-    format: 1, generation, host: `matrix.${LAB_DOMAIN}`, domain: LAB_DOMAIN, pgDir, socketDir: pgDir,
+    format: 1, generation, host: `matrix.${domain}`, domain, pgDir, socketDir: pgDir,
     pgPort: freePortSync(), packageRoot: packageRoot(), node: process.execPath, scenarios,
+    ...(rehearsal ? { rehearsal: { source: rehearsal.playbook, masVersion: checkoutFacts(rehearsal.playbook).masVersion, ...(rehearsal.vars ? { vars: rehearsal.vars.file } : {}) } } : {}),
   };
   const secrets = {
     postgresPassword: randomBytes(32).toString('hex'), synapseDbPassword: randomBytes(16).toString('hex'),
@@ -95,9 +99,11 @@ async function create(dir: string, generation: Generation, scenarios: string[]):
   initCluster(clusterOf(meta));
   startCluster(clusterOf(meta));
   loadDatabases(meta, secrets);
+  seedLinksFor(meta, rehearsal?.vars);
   writeMeta(dir, meta);
   writeServer(dir, meta, secrets);
-  writePlaybook(dir, meta, secrets);
+  if (rehearsal) writeRehearsal(dir, meta, secrets, rehearsal);
+  else writePlaybook(dir, meta, secrets);
   writeFaults(dir, {});
   return info(dir, meta);
 }
@@ -123,13 +129,16 @@ export async function ensureLab(opts: { dir?: string; generation?: Generation; s
  * Throws the lab away and builds a fresh one: the current generation and no scenario unless they
  * are given (a reset is a clean start, not a copy of whatever the last lab was).
  */
-export async function resetLab(opts: { dir?: string; generation?: Generation; scenarios?: string[] }): Promise<LabInfo> {
+export async function resetLab(opts: { dir?: string; generation?: Generation; scenarios?: string[]; playbook?: string; vars?: string }): Promise<LabInfo> {
   const dir = path.resolve(opts.dir ?? defaultLabDir());
-  const generation = parseGeneration(opts.generation);
   for (const name of opts.scenarios ?? []) scenario(name);
+  // A rehearsal's generation is its checkout's, as for a real server.
+  const rehearsal = opts.playbook ? { playbook: path.resolve(opts.playbook), vars: opts.vars ? { ...readOperatorVars(opts.vars), file: path.resolve(opts.vars) } : undefined } : undefined;
+  if (!rehearsal && opts.vars) throw new Error('--vars needs --playbook (the operator\'s vars.yml goes with their checkout)');
+  const generation = rehearsal ? checkoutFacts(rehearsal.playbook).generation : parseGeneration(opts.generation);
   requirePackages();
   await destroyLab({ dir });
-  return create(dir, generation, opts.scenarios ?? []);
+  return create(dir, generation, opts.scenarios ?? [], rehearsal);
 }
 
 /** Stops the lab's PostgreSQL and removes everything the lab wrote. */

@@ -27,9 +27,16 @@ export function writePlaybook(dir: string, meta: LabMeta, secrets: { postgresPas
   const hostVars = path.join(playbook, 'inventory', 'host_vars', meta.host);
   mkdirSync(hostVars, { recursive: true, mode: 0o755 });
   writeFileSync(path.join(playbook, 'inventory', 'hosts'), `# Practice lab inventory (the "server" is this machine)\n[matrix_servers]\n${meta.host} ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n`);
+  writeFileSync(path.join(hostVars, 'vars.yml'), labVars(dir, meta, secrets));
+  // Practice lab plumbing kept out of vars.yml: where the lab's database socket is.
+  writeFileSync(path.join(hostVars, 'lab.yml'), `---\n# Practice lab only (not part of a real inventory): the lab's PostgreSQL socket.\nlab_pg_socket_dir: ${JSON.stringify(meta.socketDir)}\nlab_pg_port: ${meta.pgPort}\n`);
+}
+
+/** The lab's own vars.yml, as `just add-inventory-host` and an operator would leave it (also the rehearsal's default). */
+export function labVars(dir: string, meta: LabMeta, secrets: { postgresPassword: string; genericSecret: string }): string {
   const oidc = { ...OIDC_PROVIDER, user_mapping_provider: { config: {
     localpart_template: '{% raw %}{{ user.preferred_username }}{% endraw %}', display_name_template: '{% raw %}{{ user.name }}{% endraw %}' } } };
-  writeFileSync(path.join(hostVars, 'vars.yml'), `---
+  return `---
 # The bare domain name which represents your Matrix identity.
 # Matrix user IDs for your server will be of the form (\`@alice:${meta.domain}\`).
 matrix_domain: ${meta.domain}
@@ -58,7 +65,5 @@ ${hasSynapseOidc(meta) ? `
 # Users have been logging in through Keycloak.
 matrix_synapse_oidc_enabled: true
 ${stringify({ matrix_synapse_oidc_providers: [oidc] }).trimEnd()}
-` : ''}`);
-  // Practice lab plumbing kept out of vars.yml: where the lab's database socket is.
-  writeFileSync(path.join(hostVars, 'lab.yml'), `---\n# Practice lab only (not part of a real inventory): the lab's PostgreSQL socket.\nlab_pg_socket_dir: ${JSON.stringify(meta.socketDir)}\nlab_pg_port: ${meta.pgPort}\n`);
+` : ''}`;
 }

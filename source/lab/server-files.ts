@@ -26,7 +26,7 @@ args=()
 for a in "$@"; do
 	case "$a" in
 		-q|--quiet) quiet=1 ;;
-		--no-pager|--no-block|--system|--daemon-reload) ;;
+		--no-pager|--no-block|--system|--daemon-reload|--no-ask-password) ;;
 		*) args+=("$a") ;;
 	esac
 done
@@ -49,6 +49,11 @@ for u in "\${args[@]:1}"; do
 		stop)
 			if [ ! -f "$SERVER/systemd/$n" ]; then echo "Failed to stop $n: Unit $n not loaded." >&2; exit 5; fi
 			rm -f "$SERVER/run/$n" ;;
+		show)
+			# The properties Ansible's systemd module reads.
+			if [ -f "$SERVER/systemd/$n" ]; then load=loaded; else load=not-found; fi
+			if [ -f "$SERVER/run/$n" ]; then st=active; sub=running; else st=inactive; sub=dead; fi
+			printf 'Id=%s\nNames=%s\nLoadState=%s\nActiveState=%s\nSubState=%s\nUnitFileState=%s\n' "$n" "$n" "$load" "$st" "$sub" "$([ $load = loaded ] && echo enabled || echo '')" ;;
 		is-active)
 			if [ -f "$SERVER/run/$n" ]; then [ $quiet = 1 ] || echo active; else [ $quiet = 1 ] || echo inactive; rc=3; fi ;;
 		status)

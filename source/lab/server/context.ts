@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { pgEndpoint } from './container.js';
 
 export function labDir(): string {
   const dir = process.env.MAS_LAB_DIR;
@@ -25,7 +26,12 @@ export function readYaml(file: string): Record<string, any> {
 export interface Conn { host: string; port: number; user: string; database: string }
 
 export class Db {
-  constructor(readonly conn: Conn) {}
+  readonly conn: Conn;
+
+  /** Inside a rehearsal's container the connection goes where the container network sends it. */
+  constructor(conn: Conn) {
+    this.conn = { ...conn, ...pgEndpoint(conn.host, conn.port) };
+  }
 
   private run(sql: string): string {
     try {

@@ -1,6 +1,7 @@
 // The practice lab's `mas-cli` (what runs "inside the MAS container"): doctor, manage, syn2mas,
 // config check. Global `--config FILE` as in MAS; default is the lab's rendered config.yaml.
 import path from 'node:path';
+import { hostPath, containerSpec } from './container.js';
 import { CliError, reportError, serverDir } from './context.js';
 import { doctor } from './doctor.js';
 import { manage } from './manage.js';
@@ -22,7 +23,8 @@ Options:
 `;
 
 function main(argv: string[]): number {
-  let configFile = path.join(serverDir(), 'matrix', 'matrix-authentication-service', 'config', 'config.yaml');
+  // In a container MAS reads config.yaml from its working directory, /.
+  let configFile = containerSpec() ? hostPath('/config.yaml') : path.join(serverDir(), 'matrix', 'matrix-authentication-service', 'config', 'config.yaml');
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
