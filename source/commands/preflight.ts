@@ -10,6 +10,7 @@ import { isPlainObject, PROVIDERS_KEY } from '../mas/providers.js';
 import type { Finding } from '../preflight/finding.js';
 import { makeReport, exitCode, reportJson, reportText } from '../preflight/report.js';
 import { runRules } from '../preflight/rules.js';
+import { controllerFindings, installedAnsible } from '../preflight/controller.js';
 
 function readVars(file: string) {
   return parseVars(readFileSync(file, 'utf8'), file);
@@ -52,6 +53,8 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
     throw e;
   }
   const findings: Finding[] = runRules({ layers, checkout, generation: checkout?.generation });
+  // The playbook runs from this machine: a missing or too old ansible-core belongs in the list itself.
+  if (checkout) findings.unshift(...controllerFindings({ checkout, layers, installed: installedAnsible() }));
   if (checkout && host && !flags.offline) {
     // Same connection rules as every other command: inventory line, ~/.ssh/config, known_hosts.
     // Without a terminal to ask, an unknown host key or an encrypted key is refused, not guessed.
