@@ -47,6 +47,11 @@ export const DOCUMENTED_DEFAULTS: Record<string, unknown> = {
   matrix_bridge_hookshot_enabled: false,
   matrix_bridges_encryption_enabled: false,
   matrix_appservice_double_puppet_enabled: false,
+  matrix_playbook_reverse_proxy_type: '',
+  matrix_synapse_admin_enabled: false,
+  matrix_ketesa_enabled: false,
+  matrix_playbook_docker_installation_enabled: true,
+  postgres_enabled: true,
 };
 
 const ROLE_DEFAULTS = [

@@ -251,6 +251,45 @@ function bridges(input: RuleInput): Finding[] {
   return out;
 }
 
+/** Reverse proxies whose container labels carry MAS's routes (group_vars: matrix_*_container_labels_traefik_enabled). */
+const LABELLED_PROXIES = ['playbook-managed-traefik', 'other-traefik-container'];
+
+/** The operators' guide: MAS's compatibility layer is routed by Traefik labels; any other web server needs it by hand. */
+function ownWebserver(input: RuleInput): Finding[] {
+  const key = 'matrix_playbook_reverse_proxy_type';
+  const e = effective(input.layers, key);
+  if (e.kind === 'cannot-judge') return [cannotJudge('proxy.own-webserver', key, e.source)];
+  const value = e.kind === 'value' && e.value !== null ? String(e.value) : '';
+  // '' (unset) is refused by the playbook's own validation, so a running server has a value.
+  if (value === '' || LABELLED_PROXIES.includes(value)) return [];
+  const prefixE = effective(input.layers, PREFIX_KEY);
+  const prefix = prefixE.kind === 'value' && typeof prefixE.value === 'string' ? prefixE.value : '/auth';
+  const domain = effective(input.layers, 'matrix_domain');
+  const host = domain.kind === 'value' && typeof domain.value === 'string' ? `matrix.${domain.value}` : 'matrix.<your domain>';
+  return [F('proxy.own-webserver', 'warn', 'Your own web server must route MAS by hand',
+    `${key} is "${value}": only Traefik (playbook-managed-traefik or other-traefik-container) gets MAS's routes from the containers' labels. `
+      + 'With any other web server, logins keep going to Synapse unless you add the compatibility layer yourself.',
+    `On ${host}, route to the matrix-authentication-service container (port 8080): ${prefix === '/' ? 'everything' : `the path prefix ${prefix}`}, and `
+      + '`/_matrix/client/*/login`, `/_matrix/client/*/logout` and `/_matrix/client/*/refresh` (regex `^/_matrix/client/[^/]+/(login|logout|refresh)`), after the cut-over. '
+      + 'See the playbook\'s docs/configuring-playbook-own-webserver.md.', e.kind === 'value' ? e.source : input.layers[0].label)];
+}
+
+/**
+ * The operators' guide at the legacy generation: synapse-admin cannot edit users under MAS (that needs
+ * MAS's admin API). Its successor Ketesa (current generation, matrix_ketesa_enabled) has full MAS
+ * integration according to the current guide, so it is not flagged.
+ */
+function synapseAdmin(input: RuleInput): Finding[] {
+  const key = 'matrix_synapse_admin_enabled';
+  if (input.generation === 'current') return [];
+  const b = effectiveBool(input.layers, key);
+  if (b.value === 'cannot-judge') return [cannotJudge('service.synapse-admin-limited', key, b.source)];
+  if (b.value !== true) return [];
+  return [F('service.synapse-admin-limited', 'warn', 'synapse-admin can no longer edit users',
+    'With MAS, synapse-admin can still log in with an access token, browse users and change avatars, but editing users (passwords, etc.) has to go through the MAS admin API, which it cannot use.',
+    'Accept it and edit users with `mas-cli manage` or the MAS admin API; a newer playbook replaces synapse-admin with Ketesa, which supports MAS fully.', b.source)];
+}
+
 export function runRules(input: RuleInput): Finding[] {
   const findings: Finding[] = [...homeserver(input), ...validatedVersion(input), ...secret(input), ...pathPrefix(input), ...providers(input)];
   for (const [id, key, title, detail] of SYNAPSE_BLOCKERS) findings.push(...mustBeOff(input, id, key, 'block', title, detail));
@@ -261,6 +300,6 @@ export function runRules(input: RuleInput): Finding[] {
       'Remove the line (the wizard can do it).', varsSource(input, 'matrix_synapse_password_config_enabled'),
       [{ op: 'remove', key: 'matrix_synapse_password_config_enabled' }]));
   }
-  findings.push(...oidc(input), ...email(input), ...services(input), ...bridges(input));
+  findings.push(...oidc(input), ...email(input), ...services(input), ...synapseAdmin(input), ...bridges(input), ...ownWebserver(input));
   return findings;
 }

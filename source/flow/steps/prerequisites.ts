@@ -27,10 +27,18 @@ const LATER: Record<string, string> = {
   'mas.unknown-provider-keys': 'providers',
 };
 
+/** The operators' guide ("Expectations"): said once, in the prerequisites list. */
+export const DEPENDS_ON_MAS: Finding = {
+  id: 'mas.synapse-depends-on-mas', severity: 'info', title: 'Synapse will depend on one more service',
+  detail: 'Once logins are delegated, Synapse cannot log anyone in, refresh a session or check a token while matrix-authentication-service is down.',
+  fix: 'Nothing to change; watch matrix-authentication-service.service as you watch Synapse (systemctl status, journalctl -fu matrix-authentication-service).',
+  source: 'playbook docs: configuring-playbook-matrix-authentication-service.md, "Expectations"',
+};
+
 export async function collectFindings(ctx: FlowContext, options: { probe: boolean }): Promise<Finding[]> {
   const s = ctx.session;
   const layers = s.layers();
-  const findings = [...controllerFindings({ checkout: s.checkout, layers, installed: installedAnsible() }), ...runRules({ layers, checkout: s.checkout, generation: s.generation })];
+  const findings = [...controllerFindings({ checkout: s.checkout, layers, installed: installedAnsible() }), ...runRules({ layers, checkout: s.checkout, generation: s.generation }), DEPENDS_ON_MAS];
   if (!options.probe) return findings;
   const values = varsValues(ctx);
   const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
