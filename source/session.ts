@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Flags } from './cli-args.js';
 import { detectCheckout, pickHost, type Checkout, type CheckoutHost, type Generation } from './playbook/checkout.js';
-import { catalogue, type Catalogue, type Layout } from './playbook/commands.js';
+import { catalogue, DEFAULT_BASE, type Catalogue, type Layout } from './playbook/commands.js';
 import { effective, layersFor, type VarsLayer } from './playbook/effective.js';
 import { parseVars } from './playbook/vars-file.js';
 import { pickMatrixServer, readInventory, type InventoryHost } from './playbook/inventory.js';
@@ -100,7 +100,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const layers = () => layersFor(parseVars(readFileSync(host.varsFile, 'utf8'), varsLabel), varsLabel, checkout);
   const initial = layers();
   const serverName = literalString(initial, 'matrix_domain');
-  const base = literalString(initial, 'matrix_base_data_path', '/matrix');
+  const base = literalString(initial, 'matrix_base_data_path', DEFAULT_BASE);
   const layout: Layout = { base, systemctl: lab?.systemctl ?? 'systemctl' };
   const cat = catalogue({ checkout, host: host.name, layout });
   const controller = new LocalTarget({ become: null });

@@ -44,6 +44,8 @@ export class CommandUnavailable extends Error {
 export type ExtraVars = Record<string, string | boolean | string[]>;
 export type Syn2masMode = 'check' | 'dry-run' | 'migrate';
 
+/** matrix_base_data_path's default (roles/custom/matrix-base/defaults/main.yml). */
+export const DEFAULT_BASE = '/matrix';
 export const MASK = '••••••';
 export const UNITS = {
   synapse: 'matrix-synapse.service',
@@ -68,7 +70,7 @@ const JUST_SAFE = /^[A-Za-z0-9_.,:/@+=-]+$/;
 
 export function catalogue(input: CatalogueInput) {
   const { checkout, host } = input;
-  const layout: Layout = { base: input.layout?.base ?? '/matrix', systemctl: input.layout?.systemctl ?? 'systemctl' };
+  const layout: Layout = { base: input.layout?.base ?? DEFAULT_BASE, systemctl: input.layout?.systemctl ?? 'systemctl' };
   const base = layout.base.replace(/\/+$/, '');
   const masBin = `${base}/matrix-authentication-service/bin`;
   const pgBin = `${base}/postgres/bin`;
@@ -105,6 +107,27 @@ export function catalogue(input: CatalogueInput) {
 
   return {
     layout,
+    /** Server paths the wizard itself uses, beside the playbook's MAS files. */
+    paths: {
+      /** Detached server jobs (the backup): `<jobs>/<jobId>/`. */
+      jobs: `${base}/matrix-authentication-service/mas-wizard-jobs`,
+      masCli: `${masBin}/mas-cli`,
+      /** Default parent of the wizard's backup directories. */
+      backups: `${base}/postgres-backup`,
+    },
+    /** `just run-tags start|stop` (or the ansible-playbook equivalent): what an operator types to start or stop every service. */
+    services: (action: 'start' | 'stop') => playbook(action),
+    /** The playbook's documented import of a dump into an empty Postgres (docs/importing-postgres.md). */
+    importPostgres: (file: string) => playbook('import-postgres', { server_path_postgres_dump: file, postgres_default_import_database: 'matrix' }),
+    /** MAS writes the providers from its configuration to its database (mas-cli config sync). */
+    configSync: () => masCli(['config', 'sync']),
+    /** Checks a zstd dump on the server: present, non-empty, intact; prints size= and sha256=. */
+    verifyDump(file: string): PlannedCommand {
+      const script = `set -e; f=${quoteArg(file)}; test -s "$f" || { echo "missing or empty: $f" >&2; exit 3; }; `
+        + `command -v zstd >/dev/null || { echo "zstd is not installed on the server: cannot check the dump (apt install zstd)" >&2; exit 4; }; `
+        + `zstd -tq "$f"; printf 'size=%s\\n' "$(stat -c %s "$f")"; printf 'sha256=%s\\n' "$(sha256sum "$f" | cut -d' ' -f1)"`;
+      return { where: 'server', command: { script }, display: script, become: true, secrets: [] };
+    },
     install: (mode: 'install-all' | 'setup-all' = 'install-all') =>
       playbook(`${mode},ensure-matrix-users-created,start`, {}, [], mode),
 

@@ -54,7 +54,7 @@ export async function collectFindings(ctx: FlowContext, options: { probe: boolea
   for (const c of probed.commands) ctx.transcript.note(`probe: ${c}`);
   ctx.io.say(`Services: ${Object.entries(probed.services).map(([u, st]) => `${u} ${st}`).join(', ')}`);
   // Judged for this playbook generation: on legacy, phone numbers stop the real run (legacy-limits.ts).
-  return forGeneration([...findings, ...probed.findings], s.generation);
+  return forGeneration([...findings, ...probed.findings], s.generation, s.cat);
 }
 
 function line(f: Finding): string {
