@@ -97,7 +97,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const inventoryHost = pickMatrixServer(readInventory(checkout.dir), host.name);
   const spec = resolveHostSpec(inventoryHost);
   const varsLabel = path.relative(checkout.dir, host.varsFile);
-  const layers = () => layersFor(parseVars(readFileSync(host.varsFile, 'utf8'), varsLabel), varsLabel, checkout);
+  const layers = () => layersFor(parseVars(readFileSync(host.varsFile, 'utf8'), varsLabel), varsLabel, checkout, host.name);
   const initial = layers();
   const serverName = literalString(initial, 'matrix_domain');
   const base = literalString(initial, 'matrix_base_data_path', DEFAULT_BASE);

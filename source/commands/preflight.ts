@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ParsedCli } from '../cli-args.js';
 import { detectCheckout, pickHost, CheckoutError, type Checkout } from '../playbook/checkout.js';
-import { layersFor } from '../playbook/effective.js';
+import { layersFor, varsLayer } from '../playbook/effective.js';
 import { parseVars, VarsSyntaxError } from '../playbook/vars-file.js';
 import { isPlainObject, PROVIDERS_KEY } from '../mas/providers.js';
 import type { Finding } from '../preflight/finding.js';
@@ -43,7 +43,7 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
       host = pickHost(checkout, hostName);
       if (!host.varsExists) return bad(`${path.relative(checkout.dir, host.varsFile)} does not exist: create the host's vars.yml first (see the playbook's docs/configuring-playbook.md)`);
       const label = path.relative(checkout.dir, host.varsFile);
-      layers = layersFor(readVars(host.varsFile), label, checkout);
+      layers = layersFor(readVars(host.varsFile), label, checkout, host.name);
       subject = `${host.name} in ${checkout.dir} (${checkout.generation} playbook, MAS ${checkout.masVersion ?? 'version unknown'})`;
     }
   } catch (e) {
@@ -67,7 +67,7 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
         flags: { lab: flags.lab, 'lab-dir': flags['lab-dir'], playbook: flags.lab ? undefined : checkout.dir, host: host.name },
         connect: { confirmUnknownHost: async () => false, askPassphrase: async () => null, askBecomePassword: async () => null },
       });
-      const values = layers[0].parsed.values;
+      const values = varsLayer(layers).parsed.values;
       const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
       const probed = await probeServer(await session.server(), session.cat, { become: session.become,
         serverName: String(values.matrix_domain ?? ''),
