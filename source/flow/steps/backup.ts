@@ -2,7 +2,7 @@
 // script, then checked (exists, non-empty, zstd integrity) and recorded with its size and
 // sha256. The restore commands for exactly this file are shown.
 import { quoteArg } from '../../targets/quote.js';
-import { effectiveBool } from '../../playbook/effective.js';
+import { externalBackup, externalBackupCommands } from './backup-external.js';
 import type { Catalogue, PlannedCommand } from '../../playbook/commands.js';
 import type { Session } from '../../session.js';
 import type { FlowContext } from '../context.js';
@@ -48,7 +48,7 @@ function produced(step: StepState | undefined): string {
 
 export const backup: StepRunner = {
   id: 'backup',
-  commands: (s) => [dumpCommand(s, backupDir(s, '<plan>', 1)).display, s.cat.verifyDump(`${backupDir(s, '<plan>', 1)}/latest-dump.sql.zst`).display],
+  commands: (s) => s.layout.database ? externalBackupCommands(s) : [dumpCommand(s, backupDir(s, '<plan>', 1)).display, s.cat.verifyDump(`${backupDir(s, '<plan>', 1)}/latest-dump.sql.zst`).display],
   inputs(ctx) {
     const attempt = (ctx.plan().steps.find((st) => st.id === 'backup')?.attempt ?? 0) + 1;
     const dir = backupDir(ctx.session, ctx.plan().id, attempt, ctx.answers?.backup?.path);
@@ -58,9 +58,7 @@ export const backup: StepRunner = {
     if (ctx.answers?.backup?.enabled === false) {
       return { status: 'blocked', reasons: ['the answers file turns the backup off (backup.enabled: false); the real migration needs a verified backup: set it to true'] };
     }
-    if (effectiveBool(ctx.session.layers(), 'postgres_enabled').value === false) {
-      return { status: 'blocked', reasons: ['Postgres is not managed by the playbook (postgres_enabled: false): back up the synapse and matrix_authentication_service databases of your external Postgres yourself (pg_dump each, verify the files), then re-run; the wizard cannot reach it'] };
-    }
+    if (ctx.session.layout.database) return externalBackup(ctx);
     const step = ctx.plan().steps.find((st) => st.id === 'backup');
     const dir = String(step?.inputs.dir);
     const run = await runDetached(ctx, dumpCommand(ctx.session, dir), currentJob(ctx, 'backup'), { step: 'backup' });
