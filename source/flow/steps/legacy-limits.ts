@@ -12,7 +12,13 @@ export const LEGACY_WARNINGS_FATAL = 'the legacy syn2mas (MAS ≤ 0.15) turns ev
 function phonesFix(cat: Catalogue): string {
   return 'Either move the checkout to the current playbook generation (MAS ≥ 0.16: its syn2mas keeps phone numbers aside and goes on), '
     + 'or, after noting them (SELECT user_id, medium, address FROM user_threepids WHERE medium <> \'email\'), remove them from Synapse: '
-    + `${cat.sql(SYNAPSE_DB, 'DELETE FROM user_threepids WHERE medium <> $1', ['email']).display} — then run the wizard again.`;
+    + `DELETE FROM user_threepids WHERE medium <> 'email' on the Synapse database (${sqlClient(cat)} -c "…") — then run the wizard again.`;
+}
+
+/** The server's SQL client for the Synapse database as the catalogue runs it, without the query. */
+function sqlClient(cat: Catalogue): string {
+  const display = cat.sql(SYNAPSE_DB, 'SELECT 1').display;
+  return display.slice(0, display.lastIndexOf(' -c '));
 }
 
 /** Findings as they weigh on this generation: on legacy, phone numbers block (they cannot be accepted). */

@@ -1,7 +1,7 @@
 // `mas-cli doctor` as MAS 1.23 prints it (mas.md §4), computed from the lab's real state instead
 // of HTTP requests: Synapse's service state and its rendered homeserver.yaml. Always exits 0.
 import path from 'node:path';
-import { isActive, log, readYaml, serverDir } from './context.js';
+import { baseDir, isActive, log, readYaml } from './context.js';
 import type { MasConfig } from './mas-config.js';
 
 const T = 'mas_cli::commands::doctor';
@@ -11,7 +11,7 @@ export function doctor(config: MasConfig): number {
   if (!config.issuer.startsWith('https://')) log('WARN', `${T}:84`, '⚠️ The issuer in the config (`http.issuer`/`http.public_base`) is not an HTTPS URL.');
   const endpoint = config.endpoint.replace(/\/$/, '');
   const synapseUp = isActive('matrix-synapse');
-  const hs = readYaml(path.join(serverDir(), 'matrix', 'synapse', 'config', 'homeserver.yaml'));
+  const hs = readYaml(path.join(baseDir(), 'synapse', 'config', 'homeserver.yaml'));
   const baseUrl = `https://matrix.${config.homeserver}/`;
   if (!synapseUp) {
     log('ERROR', `${T}:208`, `❌ Can't reach the homeserver at "${endpoint}/_matrix/client/versions".`);

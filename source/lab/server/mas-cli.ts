@@ -1,7 +1,7 @@
 // The practice lab's `mas-cli` (what runs "inside the MAS container"): doctor, manage, syn2mas,
 // config check. Global `--config FILE` as in MAS; default is the lab's rendered config.yaml.
 import path from 'node:path';
-import { CliError, reportError, serverDir } from './context.js';
+import { baseDir, CliError, reportError } from './context.js';
 import { doctor } from './doctor.js';
 import { manage } from './manage.js';
 import { loadMasConfig } from './mas-config.js';
@@ -22,7 +22,7 @@ Options:
 `;
 
 function main(argv: string[]): number {
-  let configFile = path.join(serverDir(), 'matrix', 'matrix-authentication-service', 'config', 'config.yaml');
+  let configFile = path.join(baseDir(), 'matrix-authentication-service', 'config', 'config.yaml');
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
