@@ -74,6 +74,9 @@ Usage:
       scenarios (the default lab has none; a reset without --generation builds current):
         guests             Synapse users include guests, as on a server that once allowed guest access
         fresh              a new homeserver: no users and no Synapse OIDC
+        external-postgres  Synapse and MAS databases on a PostgreSQL the playbook does not manage (postgres_enabled: false)
+        custom-base-path   a non-default matrix_base_data_path (server files in matrix-data, not matrix)
+        vault              secrets in an ansible-vault encrypted host_vars vault.yml, matrix_domain in inventory group_vars
   mas-wizard lab reset --playbook DIR [--vars FILE] [--scenario NAME[,NAME]] [--yes]
       rehearsal: the lab around a copy of your checkout (its generation and MAS version), with
       the lab's own vars.yml or yours (--vars); syn2mas, mas-cli and register-user run for real

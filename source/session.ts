@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Flags } from './cli-args.js';
 import { detectCheckout, pickHost, type Checkout, type CheckoutHost, type Generation } from './playbook/checkout.js';
-import { catalogue, type Catalogue, type Layout } from './playbook/commands.js';
-import { effective, layersFor, type VarsLayer } from './playbook/effective.js';
+import { catalogue, DEFAULT_BASE, type Catalogue, type ExternalDatabases, type Layout } from './playbook/commands.js';
+import { effective, effectiveBool, layersFor, type VarsLayer } from './playbook/effective.js';
 import { parseVars } from './playbook/vars-file.js';
 import { pickMatrixServer, readInventory, type InventoryHost } from './playbook/inventory.js';
 import { resolveHostSpec, type HostSpec } from './targets/host-spec.js';
@@ -66,6 +66,30 @@ function literalString(layers: VarsLayer[], key: string, fallback?: string): str
   throw new SessionError(`${key} must be a string`);
 }
 
+/** A literal setting, else the fallback (a Jinja or vault value cannot be passed to psql). */
+function literalOr(layers: VarsLayer[], key: string, fallback: string): string {
+  const e = effective(layers, key);
+  return e.kind === 'value' && e.value !== null && e.value !== '' && typeof e.value !== 'object' ? String(e.value) : fallback;
+}
+
+/** postgres_enabled: false — the databases Synapse and MAS use, as vars.yml configures them (role defaults otherwise). */
+export function externalDatabases(layers: VarsLayer[]): ExternalDatabases | undefined {
+  if (effectiveBool(layers, 'postgres_enabled').value !== false) return undefined;
+  const synapse = {
+    host: literalOr(layers, 'matrix_synapse_database_host', ''), port: literalOr(layers, 'matrix_synapse_database_port', '5432'),
+    user: literalOr(layers, 'matrix_synapse_database_user', 'synapse'), password: literalOr(layers, 'matrix_synapse_database_password', ''),
+    database: literalOr(layers, 'matrix_synapse_database_database', 'synapse'),
+  };
+  const mas = {
+    host: literalOr(layers, 'matrix_authentication_service_config_database_host', synapse.host), port: literalOr(layers, 'matrix_authentication_service_config_database_port', '5432'),
+    user: literalOr(layers, 'matrix_authentication_service_config_database_username', 'matrix_authentication_service'),
+    password: literalOr(layers, 'matrix_authentication_service_config_database_password', ''),
+    database: literalOr(layers, 'matrix_authentication_service_config_database_database', 'matrix_authentication_service'),
+  };
+  if (!synapse.host) throw new SessionError('postgres_enabled is false but matrix_synapse_database_host is not a literal value: set the external PostgreSQL host in vars.yml');
+  return { synapse, mas };
+}
+
 export interface SessionOptions {
   flags: Flags;
   /** Prompts for host keys, passphrases and sudo passwords (TUI), or none (non-interactive: refuse). */
@@ -93,11 +117,11 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const inventoryHost = pickMatrixServer(readInventory(checkout.dir), host.name);
   const spec = resolveHostSpec(inventoryHost);
   const varsLabel = path.relative(checkout.dir, host.varsFile);
-  const layers = () => layersFor(parseVars(readFileSync(host.varsFile, 'utf8'), varsLabel), varsLabel, checkout);
+  const layers = () => layersFor(parseVars(readFileSync(host.varsFile, 'utf8'), varsLabel), varsLabel, checkout, host.name);
   const initial = layers();
   const serverName = literalString(initial, 'matrix_domain');
-  const base = literalString(initial, 'matrix_base_data_path', '/matrix');
-  const layout: Layout = { base, systemctl: lab?.systemctl ?? 'systemctl' };
+  const base = literalString(initial, 'matrix_base_data_path', DEFAULT_BASE);
+  const layout: Layout = { base, systemctl: lab?.systemctl ?? 'systemctl', database: externalDatabases(initial) };
   const cat = catalogue({ checkout, host: host.name, layout });
   const controller = new LocalTarget({ become: null });
 

@@ -111,6 +111,8 @@ export const answersSchema = z.strictObject({
     enabled: z.boolean().default(true),
     /** Absolute directory on the server for the dump (default: the playbook's postgres backup dir). */
     path: z.string().startsWith('/', 'must be an absolute path on the server').optional(),
+    /** postgres_enabled: false — where on the server the operator's own backup of both databases is. */
+    external_location: z.string().startsWith('/', 'must be an absolute path on the server').optional(),
   }).optional(),
   first_admin: z.strictObject({
     username: z.string().regex(LOCALPART, 'a Matrix localpart: lower-case letters, digits and . _ = / + -'),

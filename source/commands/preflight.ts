@@ -4,12 +4,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, type ParsedCli } from '../cli-args.js';
 import { detectCheckout, pickHost, type Checkout } from '../playbook/checkout.js';
-import { layersFor } from '../playbook/effective.js';
+import { layersFor, varsLayer } from '../playbook/effective.js';
 import { parseVars } from '../playbook/vars-file.js';
 import { isPlainObject, PROVIDERS_KEY } from '../mas/providers.js';
 import type { Finding } from '../preflight/finding.js';
 import { makeReport, exitCode, reportJson, reportText } from '../preflight/report.js';
 import { runRules } from '../preflight/rules.js';
+import { controllerFindings, installedAnsible } from '../preflight/controller.js';
 
 function readVars(file: string) {
   return parseVars(readFileSync(file, 'utf8'), file);
@@ -42,7 +43,7 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
       host = pickHost(checkout, hostName);
       if (!host.varsExists) return bad(`${path.relative(checkout.dir, host.varsFile)} does not exist: create the host's vars.yml first (see the playbook's docs/configuring-playbook.md)`);
       const label = path.relative(checkout.dir, host.varsFile);
-      layers = layersFor(readVars(host.varsFile), label, checkout);
+      layers = layersFor(readVars(host.varsFile), label, checkout, host.name);
       subject = `${host.name} in ${checkout.dir} (${checkout.generation} playbook, MAS ${checkout.masVersion ?? 'version unknown'})`;
     }
   } catch (e) {
@@ -50,6 +51,8 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
     throw e;
   }
   const findings: Finding[] = runRules({ layers, checkout, generation: checkout?.generation });
+  // The playbook runs from this machine: a missing or too old ansible-core belongs in the list itself.
+  if (checkout) findings.unshift(...controllerFindings({ checkout, layers, installed: installedAnsible() }));
   if (checkout && host && !flags.offline) {
     // Same connection rules as every other command: inventory line, ~/.ssh/config, known_hosts.
     // Without a terminal to ask, an unknown host key or an encrypted key is refused, not guessed.
@@ -62,7 +65,7 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
         flags: { lab: flags.lab, 'lab-dir': flags['lab-dir'], playbook: flags.lab ? undefined : checkout.dir, host: host.name },
         connect: { confirmUnknownHost: async () => false, askPassphrase: async () => null, askBecomePassword: async () => null },
       });
-      const values = layers[0].parsed.values;
+      const values = varsLayer(layers).parsed.values;
       const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
       const probed = await probeServer(await session.server(), session.cat, { become: session.become,
         serverName: String(values.matrix_domain ?? ''),

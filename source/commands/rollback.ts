@@ -20,7 +20,7 @@ export default async function rollback(cli: ParsedCli): Promise<number> {
   const write = (t: string) => process.stdout.write(t);
   const ctx = createContext({ session: opened.session, io: answersIO({ answers: {}, yes: true, write }), plan: opened.plan, transcript: opened.transcript, log: opened.log, yes: true });
   try {
-    write(`${rollbackOptions(ctx.plan()).join('\n')}\n\n`);
+    write(`${rollbackOptions(ctx.plan(), ctx.session.cat).join('\n')}\n\n`);
     if (stageOf(ctx.plan()) === 'nothing-to-undo') return 0;
     if (!flags.yes) {
       if (!process.stdin.isTTY) { err('add --yes to switch MAS off (nothing was changed)'); return 3; }

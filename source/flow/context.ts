@@ -14,7 +14,6 @@ import type { Transcript } from '../logs/transcript.js';
 import type { LogSink } from '../logs/log-sink.js';
 import { redactor } from '../logs/redact.js';
 import { stateDir } from '../paths.js';
-import { jobsRoot } from '../remote/detached.js';
 
 export interface FlowContext {
   session: Session;
@@ -83,7 +82,7 @@ export function createContext(init: ContextInit): FlowContext {
     now: () => (init.now?.() ?? new Date()).toISOString(),
     jobsDir: {
       controller: path.join(stateDir(), 'jobs'),
-      server: jobsRoot(session.layout.base),
+      server: session.cat.paths.jobs,
     },
     varsHash: () => hashFile(session.varsFile),
   };

@@ -47,7 +47,7 @@ export async function runPlanned(ctx: FlowContext, pc: PlannedCommand, options: 
   const result = await target.run(pc.command, {
     cwd: pc.cwd,
     become: pc.become && ctx.session.become,
-    stdin: options.stdin,
+    stdin: options.stdin ?? pc.stdin,
     collect: false,
     onStdout: (chunk) => { ctx.log.push('stdout', chunk); lines.feed(chunk); },
     onStderr: (chunk) => { ctx.log.push('stderr', chunk); lines.feed(chunk); },

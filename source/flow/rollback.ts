@@ -10,6 +10,7 @@ import { restoreInstructions } from './steps/backup.js';
 import { MIGRATION_FLAG } from './steps/flags.js';
 import { varsValues } from './steps/vars-change.js';
 import type { FlowContext } from './context.js';
+import type { Catalogue } from '../playbook/commands.js';
 
 export type Stage = 'before-migration' | 'after-migration' | 'nothing-to-undo';
 
@@ -21,7 +22,7 @@ export function stageOf(plan: Plan): Stage {
 }
 
 /** What going back costs, in plain words, for the plan as it stands. */
-export function rollbackOptions(plan: Plan): string[] {
+export function rollbackOptions(plan: Plan, cat: Catalogue): string[] {
   const stage = stageOf(plan);
   if (stage === 'nothing-to-undo') return ['Nothing on the server has changed yet: there is nothing to roll back.'];
   const out: string[] = [];
@@ -42,7 +43,7 @@ export function rollbackOptions(plan: Plan): string[] {
   if (plan.backup) {
     out.push('', 'Restore the database backup (by hand; the wizard never runs this)',
       `  Cost: every change to ANY database since ${plan.backup.verifiedAt} is lost (messages, rooms, users).`,
-      ...restoreInstructions(plan.backup.path).split('\n').map((l) => `  ${l}`));
+      ...restoreInstructions(cat, plan.backup.path).split('\n').map((l) => `  ${l}`));
   }
   return out;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { freePortSync } from './free-port.js';
 import { writeFaults } from './faults.js';
 import { assetsDir, clusterOf, metaFile, readMeta, writeMeta, type Generation, type LabMeta } from './lab-meta.js';
-import { scenario } from './scenarios.js';
+import { scenario, serverRootOf } from './scenarios.js';
 import { LabPackagesMissing, missingPackages } from './system-packages.js';
 import { initCluster, isRunning, ownerCanUse, psql, startCluster, stopCluster } from './postgres.js';
 import { writeServer } from './server-files.js';
@@ -42,7 +42,7 @@ export function defaultLabDir(): string {
 function info(dir: string, meta: LabMeta): LabInfo {
   return {
     dir, generation: meta.generation, playbookDir: path.join(dir, 'playbook'), host: meta.host, domain: meta.domain,
-    serverRoot: path.join(dir, 'server', 'matrix'), systemctl: path.join(dir, 'server', 'bin', 'systemctl'),
+    serverRoot: serverRootOf(dir, meta), systemctl: path.join(dir, 'server', 'bin', 'systemctl'),
     psqlSocketDir: meta.socketDir, pgPort: meta.pgPort, scenarios: meta.scenarios, rehearsal: meta.rehearsal,
   };
 }
@@ -104,6 +104,7 @@ async function create(dir: string, generation: Generation, scenarios: string[], 
   writeServer(dir, meta, secrets);
   if (rehearsal) writeRehearsal(dir, meta, secrets, rehearsal);
   else writePlaybook(dir, meta, secrets);
+  for (const name of scenarios) scenario(name).playbook?.({ dir, playbookDir: path.join(dir, 'playbook'), hostVars: path.join(dir, 'playbook', 'inventory', 'host_vars', meta.host), meta, secrets });
   writeFaults(dir, {});
   return info(dir, meta);
 }

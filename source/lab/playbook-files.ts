@@ -6,7 +6,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { assetsDir, MAS_VERSION, type LabMeta } from './lab-meta.js';
 import { OIDC_PROVIDER } from './server-files.js';
-import { hasSynapseOidc } from './scenarios.js';
+import { hasSynapseOidc, serverRootOf } from './scenarios.js';
 
 function substitute(dir: string, version: string): void {
   for (const name of readdirSync(dir)) {
@@ -59,7 +59,7 @@ devture_systemd_docker_base_ipv6_enabled: true
 postgres_connection_password: '${secrets.postgresPassword}'
 
 # Practice lab: the server's /matrix directory lives here.
-matrix_base_data_path: ${JSON.stringify(path.join(dir, 'server', 'matrix'))}
+matrix_base_data_path: ${JSON.stringify(serverRootOf(dir, meta))}
 
 ${hasSynapseOidc(meta) ? `
 # Users have been logging in through Keycloak.

@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { LabMeta } from './lab-meta.js';
-import { hasSynapseOidc } from './scenarios.js';
+import { hasExternalPostgres, hasSynapseOidc, serverRootOf } from './scenarios.js';
 
 function write(file: string, text: string, mode = 0o644): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
@@ -69,7 +69,7 @@ export interface ServerSecrets { postgresPassword: string; synapseDbPassword: st
 
 export function writeServer(dir: string, meta: LabMeta, secrets: ServerSecrets): void {
   const server = path.join(dir, 'server');
-  const root = path.join(server, 'matrix');
+  const root = serverRootOf(dir, meta);
   const bin = path.join(server, 'bin');
   const node = q(meta.node);
   const dist = path.join(meta.packageRoot, 'dist', 'source', 'lab', 'server');
@@ -92,10 +92,25 @@ exec ${node} ${q(path.join(dist, 'mas-cli.js'))} "$@"
 ${env}
 exec ${node} ${q(path.join(dist, 'long-run.js'))} ${node} ${q(path.join(meta.packageRoot, 'node_modules', '@vector-im', 'syn2mas', 'dist', 'index.js'))} "$@"
 `, 0o755);
-  for (const unit of ['matrix-postgres', 'matrix-synapse']) {
+  for (const unit of [...(hasExternalPostgres(meta) ? [] : ['matrix-postgres']), 'matrix-synapse']) {
     write(path.join(server, 'systemd', `${unit}.service`), `[Unit]\nDescription=${unit} (practice lab)\n`);
     write(path.join(server, 'run', `${unit}.service`), '');
   }
+  if (!hasExternalPostgres(meta)) writePostgresScripts(root, bin, meta, secrets, node, dist, env);
+  write(path.join(root, 'synapse', 'config', 'homeserver.yaml'), `# Rendered by the practice lab's matrix-synapse role (the lab writes the same file at creation).\n${stringify({
+    server_name: meta.domain,
+    public_baseurl: `https://matrix.${meta.domain}/`,
+    database: { name: 'psycopg2', args: { user: 'synapse', password: secrets.synapseDbPassword, database: 'synapse', host: meta.socketDir, port: meta.pgPort } },
+    enable_registration: false,
+    enable_registration_captcha: false,
+    allow_guest_access: false,
+    password_config: { enabled: true, pepper: '' },
+    ...(hasSynapseOidc(meta) ? { oidc_providers: [OIDC_PROVIDER] } : {}),
+  })}`);
+}
+
+/** What the playbook's postgres role installs: psql wrappers and dump-all (not there when Postgres is external). */
+function writePostgresScripts(root: string, bin: string, meta: LabMeta, secrets: ServerSecrets, node: string, dist: string, env: string): void {
   const pg = path.join(root, 'postgres');
   mkdirSync(path.join(pg, 'run'), { recursive: true, mode: 0o755 });
   write(path.join(pg, 'env-postgres-psql'), `PGUSER=matrix\nPGPASSWORD=${secrets.postgresPassword}\nPGDATABASE=matrix\n`, 0o640);
@@ -122,16 +137,6 @@ ${env}
 set -o pipefail
 exec ${node} ${q(path.join(dist, 'long-run.js'))} /bin/bash -c 'set -o pipefail; pg_dumpall -h "$0" -p "$1" | zstd -q -f -o "$2/latest-dump.sql.zst" && echo "Dumped to $2/latest-dump.sql.zst"' ${q(meta.socketDir)} ${meta.pgPort} "$1"
 `, 0o750);
-  write(path.join(root, 'synapse', 'config', 'homeserver.yaml'), `# Rendered by the practice lab's matrix-synapse role (the lab writes the same file at creation).\n${stringify({
-    server_name: meta.domain,
-    public_baseurl: `https://matrix.${meta.domain}/`,
-    database: { name: 'psycopg2', args: { user: 'synapse', password: secrets.synapseDbPassword, database: 'synapse', host: meta.socketDir, port: meta.pgPort } },
-    enable_registration: false,
-    enable_registration_captcha: false,
-    allow_guest_access: false,
-    password_config: { enabled: true, pepper: '' },
-    ...(hasSynapseOidc(meta) ? { oidc_providers: [OIDC_PROVIDER] } : {}),
-  })}`);
 }
 
 /** The lab's Synapse OIDC provider (as Synapse sees it). */

@@ -11,7 +11,16 @@ export interface Layout {
   base: string;
   /** 'systemctl', or the lab's stand-in path. */
   systemctl: string;
+  /**
+   * Set when the playbook does not manage PostgreSQL (`postgres_enabled: false`): the databases
+   * Synapse and MAS are configured to use, reached with the server's own psql.
+   */
+  database?: ExternalDatabases;
 }
+
+/** A PostgreSQL connection as vars.yml configures it (matrix_synapse_database_*, matrix_authentication_service_config_database_*). */
+export interface DbConn { host: string; port: string; user: string; password: string; database: string }
+export interface ExternalDatabases { synapse: DbConn; mas: DbConn }
 
 export interface CatalogueInput {
   checkout: Pick<Checkout, 'dir' | 'generation' | 'runner' | 'justPath'>;
@@ -31,6 +40,8 @@ export interface PlannedCommand {
   secrets: string[];
   /** A file the command leaves behind (backups). */
   produces?: string;
+  /** Bytes for the command's stdin (a password, so it is never on a command line). */
+  stdin?: string;
   note?: string;
 }
 
@@ -45,6 +56,8 @@ export class CommandUnavailable extends AbortError {
 export type ExtraVars = Record<string, string | boolean | string[]>;
 export type Syn2masMode = 'check' | 'dry-run' | 'migrate';
 
+/** matrix_base_data_path's default (roles/custom/matrix-base/defaults/main.yml). */
+export const DEFAULT_BASE = '/matrix';
 export const MASK = '••••••';
 export const UNITS = {
   synapse: 'matrix-synapse.service',
@@ -69,7 +82,7 @@ const JUST_SAFE = /^[A-Za-z0-9_.,:/@+=-]+$/;
 
 export function catalogue(input: CatalogueInput) {
   const { checkout, host } = input;
-  const layout: Layout = { base: input.layout?.base ?? '/matrix', systemctl: input.layout?.systemctl ?? 'systemctl' };
+  const layout: Layout = { base: input.layout?.base ?? DEFAULT_BASE, systemctl: input.layout?.systemctl ?? 'systemctl', database: input.layout?.database };
   const base = layout.base.replace(/\/+$/, '');
   const masBin = `${base}/matrix-authentication-service/bin`;
   const pgBin = `${base}/postgres/bin`;
@@ -106,6 +119,33 @@ export function catalogue(input: CatalogueInput) {
 
   return {
     layout,
+    /** Server paths the wizard itself uses, beside the playbook's MAS files. */
+    paths: {
+      /** Detached server jobs (the backup): `<jobs>/<jobId>/`. */
+      jobs: `${base}/matrix-authentication-service/mas-wizard-jobs`,
+      masCli: `${masBin}/mas-cli`,
+      /** Default parent of the wizard's backup directories. */
+      backups: `${base}/postgres-backup`,
+    },
+    /** `just run-tags start|stop` (or the ansible-playbook equivalent): what an operator types to start or stop every service. */
+    services: (action: 'start' | 'stop') => playbook(action),
+    /** The playbook's documented import of a dump into an empty Postgres (docs/importing-postgres.md). */
+    importPostgres: (file: string) => playbook('import-postgres', { server_path_postgres_dump: file, postgres_default_import_database: 'matrix' }),
+    /** MAS writes the providers from its configuration to its database (mas-cli config sync). */
+    configSync: () => masCli(['config', 'sync']),
+    /** Size and sha256 of a file on the server (a backup the operator made themselves), or exit 3 when it is missing or empty. */
+    fileFacts(file: string): PlannedCommand {
+      const script = `set -e; f=${quoteArg(file)}; test -f "$f" && test -s "$f" || { echo "missing or empty: $f" >&2; exit 3; }; `
+        + `printf 'size=%s\\n' "$(stat -c %s "$f")"; printf 'sha256=%s\\n' "$(sha256sum "$f" | cut -d' ' -f1)"`;
+      return { where: 'server', command: { script }, display: script, become: true, secrets: [] };
+    },
+    /** Checks a zstd dump on the server: present, non-empty, intact; prints size= and sha256=. */
+    verifyDump(file: string): PlannedCommand {
+      const script = `set -e; f=${quoteArg(file)}; test -s "$f" || { echo "missing or empty: $f" >&2; exit 3; }; `
+        + `command -v zstd >/dev/null || { echo "zstd is not installed on the server: cannot check the dump (apt install zstd)" >&2; exit 4; }; `
+        + `zstd -tq "$f"; printf 'size=%s\\n' "$(stat -c %s "$f")"; printf 'sha256=%s\\n' "$(sha256sum "$f" | cut -d' ' -f1)"`;
+      return { where: 'server', command: { script }, display: script, become: true, secrets: [] };
+    },
     install: (mode: 'install-all' | 'setup-all' = 'install-all') =>
       playbook(`${mode},ensure-matrix-users-created,start`, {}, [], mode),
 
@@ -165,6 +205,15 @@ export function catalogue(input: CatalogueInput) {
     sql(database: string, sql: string, params: ReadonlyArray<string | number | boolean | null> = []): PlannedCommand {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new CommandUnavailable(`invalid database name ${JSON.stringify(database)}`);
       const text = bindSql(sql, params);
+      const external = layout.database;
+      if (external) {
+        // No playbook-managed Postgres, so no cli-non-interactive: the server's psql against the
+        // configured database; the password arrives on stdin, never on a command line.
+        const conn = database === MAS_DB ? external.mas : { ...external.synapse, database: database === SYNAPSE_DB ? external.synapse.database : database };
+        const psql = commandLine(['psql', '-h', conn.host, '-p', conn.port, '-U', conn.user, '-d', conn.database, '-v', 'ON_ERROR_STOP=1', '-X', '-A', '-t', '-F', '\t', '-c', text]);
+        const script = `command -v psql >/dev/null || { echo "psql is not installed on this server: the wizard reaches your external PostgreSQL with it (apt install postgresql-client)" >&2; exit 127; }; IFS= read -r PGPASSWORD; export PGPASSWORD; exec ${psql}`;
+        return { where: 'server', command: { script }, display: script, become: true, secrets: conn.password ? [conn.password] : [], stdin: `${conn.password}\n` };
+      }
       return server([`${pgBin}/cli-non-interactive`, '-d', database, '-v', 'ON_ERROR_STOP=1', '-X', '-A', '-t', '-F', '\t', '-c', text]);
     },
 

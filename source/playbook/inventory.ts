@@ -119,7 +119,7 @@ export function parseInventory(text: string, file = 'inventory/hosts'): Inventor
 }
 
 /** Direct groups plus every parent group through `:children`. */
-function allGroupsOf(inventory: Inventory, host: InventoryHost): string[] {
+export function allGroupsOf(inventory: Inventory, host: InventoryHost): string[] {
   const found = new Set(host.groups);
   let grew = true;
   while (grew) {

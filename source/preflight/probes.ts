@@ -30,7 +30,7 @@ export class ProbeError extends Error {}
 
 async function query(target: Target, planned: PlannedCommand, log: string[], become: boolean): Promise<string[][]> {
   log.push(planned.display);
-  const result = await target.run(planned.command, { become: Boolean(planned.become && become) });
+  const result = await target.run(planned.command, { become: Boolean(planned.become && become), stdin: planned.stdin });
   if (!ok(result)) {
     const why = result.lost ? 'connection lost' : `exit ${result.code}: ${result.stderr.trim().split('\n').slice(-3).join(' / ')}`;
     throw new ProbeError(`${planned.display} failed (${why})`);

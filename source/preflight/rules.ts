@@ -4,7 +4,7 @@
 // enabled, because that is what the wizard is about to do. A Jinja/vault value is reported as
 // "cannot judge", never guessed.
 import type { Checkout, Generation } from '../playbook/checkout.js';
-import { effective, effectiveBool, type VarsLayer } from '../playbook/effective.js';
+import { effective, effectiveBool, fromOperator, varsLayer, type VarsLayer } from '../playbook/effective.js';
 import { locateKey } from '../playbook/vars-file.js';
 import type { VarsEdit } from '../playbook/vars-edit.js';
 import { PROVIDERS_KEY, validateProviders, isPlainObject } from '../mas/providers.js';
@@ -38,11 +38,11 @@ function mustBeOff(input: RuleInput, id: string, key: string, severity: Severity
 const isOn = (input: RuleInput, key: string) => effectiveBool(input.layers, key).value === true;
 
 function varsKeys(input: RuleInput): string[] {
-  return Object.keys(input.layers[0].parsed.values);
+  return Object.keys(varsLayer(input.layers).parsed.values);
 }
 function varsSource(input: RuleInput, key: string): string {
-  const loc = locateKey(input.layers[0].parsed, key);
-  return loc ? `${input.layers[0].label}:${loc.line}` : input.layers[0].label;
+  const loc = locateKey(varsLayer(input.layers).parsed, key);
+  return loc ? `${varsLayer(input.layers).label}:${loc.line}` : varsLayer(input.layers).label;
 }
 
 /** Compare playbook versions such as v2026.05.18.0; null when either cannot be read. */
@@ -102,14 +102,14 @@ function validatedVersion(input: RuleInput): Finding[] {
   if (value === '') {
     return [F('playbook.validated-version-missing', 'block', 'The playbook\'s validated-version line is missing',
       `${key} is not set. Every playbook run (any tag, including syn2mas) fails until it is.`,
-      `Read the CHANGELOG's breaking changes, then add ${fixLine} to vars.yml.`, e.kind === 'value' ? e.source : input.layers[0].label,
+      `Read the CHANGELOG's breaking changes, then add ${fixLine} to vars.yml.`, e.kind === 'value' ? e.source : varsLayer(input.layers).label,
       expected ? [{ op: 'set', key, value: expected }] : undefined)];
   }
   const cmp = expected ? compareVersions(value, expected) : null;
   if (expected && cmp !== null && cmp < 0) {
     return [F('playbook.validated-version-missing', 'block', 'The playbook\'s validated version is older than this checkout expects',
       `${key} is ${value}; this checkout expects ${expected}. Every playbook run fails until you confirm the breaking changes in between.`,
-      `Read the CHANGELOG entries after ${value}, then set ${fixLine}.`, e.kind === 'value' ? e.source : input.layers[0].label,
+      `Read the CHANGELOG entries after ${value}, then set ${fixLine}.`, e.kind === 'value' ? e.source : varsLayer(input.layers).label,
       [{ op: 'set', key, value: expected }])];
   }
   return [];
@@ -118,10 +118,10 @@ function validatedVersion(input: RuleInput): Finding[] {
 function secret(input: RuleInput): Finding[] {
   const e = effective(input.layers, SECRET_KEY);
   if (e.kind === 'cannot-judge') return []; // a vault value or {{ reference }} is a valid way to give it
-  const loc = locateKey(input.layers[0].parsed, SECRET_KEY);
-  const state = existingSecretState(loc ? { tag: loc.tag, value: input.layers[0].parsed.values[SECRET_KEY] } : undefined);
+  const loc = locateKey(varsLayer(input.layers).parsed, SECRET_KEY);
+  const state = existingSecretState(loc ? { tag: loc.tag, value: varsLayer(input.layers).parsed.values[SECRET_KEY] } : undefined);
   if (state === 'invalid') {
-    const value = input.layers[0].parsed.values[SECRET_KEY];
+    const value = varsLayer(input.layers).parsed.values[SECRET_KEY];
     const check = checkSecret(typeof value === 'string' ? value : String(value));
     return [secretFinding(check.ok ? 'not a string' : check.problem, varsSource(input, SECRET_KEY))];
   }
@@ -135,7 +135,7 @@ function secret(input: RuleInput): Finding[] {
 
 function pathPrefix(input: RuleInput): Finding[] {
   const e = effective(input.layers, PREFIX_KEY);
-  if (e.kind !== 'value' || e.from !== 'vars') return [];
+  if (e.kind !== 'value' || !fromOperator(e)) return [];
   const prefix = typeof e.value === 'string' ? e.value : String(e.value);
   const problem = checkPathPrefix(prefix);
   if (!problem) return [];
@@ -147,7 +147,7 @@ function pathPrefix(input: RuleInput): Finding[] {
 
 function providers(input: RuleInput): Finding[] {
   const e = effective(input.layers, PROVIDERS_KEY);
-  if (e.kind !== 'value' || e.from !== 'vars') return [];
+  if (e.kind !== 'value' || !fromOperator(e)) return [];
   return validateProviders(e.value, e.source).findings;
 }
 
@@ -179,7 +179,7 @@ function email(input: RuleInput): Finding[] {
   if (exim.value !== false) return [];
   const transport = effective(input.layers, 'matrix_authentication_service_config_email_transport');
   if (transport.kind === 'cannot-judge') return [];
-  if (transport.kind === 'value' && transport.from === 'vars' && transport.value !== 'blackhole') return [];
+  if (transport.kind === 'value' && fromOperator(transport) && transport.value !== 'blackhole') return [];
   return [F('email.not-configured', 'warn', 'MAS will not send email',
     'exim_relay_enabled is false and no matrix_authentication_service_config_email_* transport is set, so MAS uses the `blackhole` transport: verification and recovery mails are silently dropped.',
     'Enable the playbook\'s exim relay, or set matrix_authentication_service_config_email_transport: smtp with _hostname/_port/_mode/_username/_password. Meanwhile `mas-cli manage add-email` adds addresses without mail.', exim.source)];
@@ -251,16 +251,62 @@ function bridges(input: RuleInput): Finding[] {
   return out;
 }
 
+/** Reverse proxies whose container labels carry MAS's routes (group_vars: matrix_*_container_labels_traefik_enabled). */
+const LABELLED_PROXIES = ['playbook-managed-traefik', 'other-traefik-container'];
+
+/** The operators' guide: MAS's compatibility layer is routed by Traefik labels; any other web server needs it by hand. */
+function ownWebserver(input: RuleInput): Finding[] {
+  const key = 'matrix_playbook_reverse_proxy_type';
+  const e = effective(input.layers, key);
+  if (e.kind === 'cannot-judge') return [cannotJudge('proxy.own-webserver', key, e.source)];
+  const value = e.kind === 'value' && e.value !== null ? String(e.value) : '';
+  // '' (unset) is refused by the playbook's own validation, so a running server has a value.
+  if (value === '' || LABELLED_PROXIES.includes(value)) return [];
+  const prefixE = effective(input.layers, PREFIX_KEY);
+  const prefix = prefixE.kind === 'value' && typeof prefixE.value === 'string' ? prefixE.value : '/auth';
+  const domain = effective(input.layers, 'matrix_domain');
+  const host = domain.kind === 'value' && typeof domain.value === 'string' ? `matrix.${domain.value}` : 'matrix.<your domain>';
+  return [F('proxy.own-webserver', 'warn', 'Your own web server must route MAS by hand',
+    `${key} is "${value}": only Traefik (playbook-managed-traefik or other-traefik-container) gets MAS's routes from the containers' labels. `
+      + 'With any other web server, logins keep going to Synapse unless you add the compatibility layer yourself.',
+    `On ${host}, route to the matrix-authentication-service container (port 8080): ${prefix === '/' ? 'everything' : `the path prefix ${prefix}`}, and `
+      + '`/_matrix/client/*/login`, `/_matrix/client/*/logout` and `/_matrix/client/*/refresh` (regex `^/_matrix/client/[^/]+/(login|logout|refresh)`), after the cut-over. '
+      + 'See the playbook\'s docs/configuring-playbook-own-webserver.md.', e.kind === 'value' ? e.source : varsLayer(input.layers).label)];
+}
+
+/**
+ * The operators' guide at the legacy generation: synapse-admin cannot edit users under MAS (that needs
+ * MAS's admin API). Its successor Ketesa (current generation, matrix_ketesa_enabled) has full MAS
+ * integration according to the current guide, so it is not flagged.
+ */
+function synapseAdmin(input: RuleInput): Finding[] {
+  const key = 'matrix_synapse_admin_enabled';
+  if (input.generation === 'current') return [];
+  const b = effectiveBool(input.layers, key);
+  if (b.value === 'cannot-judge') return [cannotJudge('service.synapse-admin-limited', key, b.source)];
+  if (b.value !== true) return [];
+  return [F('service.synapse-admin-limited', 'warn', 'synapse-admin can no longer edit users',
+    'With MAS, synapse-admin can still log in with an access token, browse users and change avatars, but editing users (passwords, etc.) has to go through the MAS admin API, which it cannot use.',
+    'Accept it and edit users with `mas-cli manage` or the MAS admin API; a newer playbook replaces synapse-admin with Ketesa, which supports MAS fully.', b.source)];
+}
+
+/** An inventory file that could not be read (ansible-vault without a password): said, never blocking. */
+function opaqueFiles(input: RuleInput): Finding[] {
+  return input.layers.filter((l) => l.opaque).map((l) => F('inventory.file-unreadable', 'info', `${l.label} could not be read`,
+    `${l.label} is ${l.opaque}. Variables it sets are not seen here; everything else is judged from the other files, and the playbook itself will read it when it runs.`,
+    'To have it judged too, point Ansible at the vault password (vault_password_file in ansible.cfg, or ANSIBLE_VAULT_PASSWORD_FILE) and run again.', l.label));
+}
+
 export function runRules(input: RuleInput): Finding[] {
-  const findings: Finding[] = [...homeserver(input), ...validatedVersion(input), ...secret(input), ...pathPrefix(input), ...providers(input)];
+  const findings: Finding[] = [...opaqueFiles(input), ...homeserver(input), ...validatedVersion(input), ...secret(input), ...pathPrefix(input), ...providers(input)];
   for (const [id, key, title, detail] of SYNAPSE_BLOCKERS) findings.push(...mustBeOff(input, id, key, 'block', title, detail));
-  const forced = locateKey(input.layers[0].parsed, 'matrix_synapse_password_config_enabled');
+  const forced = locateKey(varsLayer(input.layers).parsed, 'matrix_synapse_password_config_enabled');
   if (forced && effectiveBool(input.layers.slice(0, 1), 'matrix_synapse_password_config_enabled').value === true) {
     findings.push(F('synapse.password-config-forced', 'block', 'Synapse password login is forced on',
       'vars.yml sets matrix_synapse_password_config_enabled: true; the playbook turns it off for MAS by default and its validation fails when it is forced on.',
       'Remove the line (the wizard can do it).', varsSource(input, 'matrix_synapse_password_config_enabled'),
       [{ op: 'remove', key: 'matrix_synapse_password_config_enabled' }]));
   }
-  findings.push(...oidc(input), ...email(input), ...services(input), ...bridges(input));
+  findings.push(...oidc(input), ...email(input), ...services(input), ...synapseAdmin(input), ...bridges(input), ...ownWebserver(input));
   return findings;
 }

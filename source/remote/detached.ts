@@ -43,7 +43,7 @@ export interface JobHandle {
 export interface StartOptions {
   /** Unique, e.g. a ULID: letters, digits, `.`, `_`, `-`. */
   jobId: string;
-  /** The jobs root, e.g. jobsRoot('/matrix'); the job gets `<dir>/<jobId>/`. */
+  /** The jobs root, from the catalogue (`cat.paths.jobs`); the job gets `<dir>/<jobId>/`. */
   dir: string;
   command: Command;
   /** Secrets and settings for the command: passed through a 0600 file, never the command line. */
@@ -96,10 +96,6 @@ export class DetachedJobError extends Error {
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Where the playbook's MAS files live on the server; jobs sit beside them. */
-export function jobsRoot(base = '/matrix'): string {
-  return `${base.replace(/\/+$/, '')}/matrix-authentication-service/mas-wizard-jobs`;
-}
 
 // Shell helper shared by the scripts: the start-time identity of a live pid. A zombie
 // (state Z: dead, not yet reaped, common when the server's pid 1 does not reap) has none.

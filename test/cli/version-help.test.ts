@@ -44,6 +44,6 @@ describe('mas-wizard --help: lab scenarios', () => {
   it('refuses an unknown scenario with exit 2, naming the known ones, and builds nothing', () => {
     const r = spawnSync('node', [cli, 'lab', 'reset', '--scenario', 'nope', '--yes', '--lab-dir', '/nonexistent/lab'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('unknown lab scenario "nope" (known: guests, fresh');
+    expect(r.stderr).toContain('unknown lab scenario "nope" (known: guests, fresh, external-postgres, custom-base-path, vault)');
   });
 });

@@ -8,7 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFaults } from '../../source/lab/faults.js';
-import { jobsRoot } from '../../source/remote/detached.js';
+import { catalogue } from '../../source/playbook/commands.js';
+import { detectCheckout } from '../../source/playbook/checkout.js';
 import { labOverSsh } from '../harness/lab-over-ssh.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
 import { blackHole, newLab, outcome, pickSeed, readPlan, seededRng, sleep, startCli, stepOf, waitFor, writeAnswers, type TestLab } from '../harness/faults.js';
@@ -50,7 +51,7 @@ async function runToBackup(name: string, extraEnv: NodeJS.ProcessEnv = {}) {
     const step = stepOf(stateDir, 'backup');
     const id = (step?.inputs.job as { jobId?: string } | undefined)?.jobId;
     if (step?.status !== 'running' || !id) return null;
-    const dir = path.join(jobsRoot(t.lab.serverRoot), id);
+    const dir = path.join(catalogue({ checkout: detectCheckout(t.lab.playbookDir), host: t.lab.host, layout: { base: t.lab.serverRoot } }).paths.jobs, id);
     return existsSync(path.join(dir, 'started')) ? { id, dir } : null;
   }, 90_000);
   return { cli, stateDir, job };

@@ -22,10 +22,10 @@ export interface E2E {
 export interface CliRun { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
 
 /** A fresh lab under a world-traversable temp state dir (the SSH test user must reach it). */
-export async function newLab(generation: Generation = 'current'): Promise<E2E> {
+export async function newLab(generation: Generation = 'current', scenarios: string[] = []): Promise<E2E> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-e2e-'));
   chmodSync(stateDir, 0o755);
-  const lab = await ensureLab({ dir: path.join(stateDir, 'lab'), generation });
+  const lab = await ensureLab({ dir: path.join(stateDir, 'lab'), generation, scenarios });
   // No CI: nothing here draws; NO_COLOR keeps narration plain for the assertions.
   const env: NodeJS.ProcessEnv = { ...process.env, MAS_WIZARD_STATE_DIR: stateDir, NO_COLOR: '1' };
   const varsFile = path.join(lab.playbookDir, 'inventory', 'host_vars', lab.host, 'vars.yml');
@@ -95,10 +95,11 @@ export function readPlan(e: E2E): { steps: { id: string; status: string; attempt
   return JSON.parse(readFileSync(planFile(e), 'utf8'));
 }
 
-/** Rows of a query through the lab server's cli-non-interactive (tab-separated, no header). */
+/** Rows of a query through the lab server's cli-non-interactive (tab-separated, no header), or psql when Postgres is external. */
 export function labSql(e: E2E, db: string, query: string): string[][] {
   const cli = path.join(e.lab.serverRoot, 'postgres', 'bin', 'cli-non-interactive');
-  const r = spawnSync(cli, ['-d', db, '-X', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', query], { encoding: 'utf8' });
+  const external = !existsSync(cli);
+  const r = spawnSync(external ? 'psql' : cli, [...(external ? ['-h', e.lab.psqlSocketDir, '-p', String(e.lab.pgPort), '-U', 'postgres'] : []), '-d', db, '-X', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', query], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${query}: ${r.stderr}`);
   return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
 }

@@ -111,6 +111,32 @@ describe('command catalogue', () => {
     expect(() => cur.removeContainer('x; rm -rf /')).toThrow(CommandUnavailable);
   });
 
+  it('a custom matrix_base_data_path reaches every server path: jobs, backups, mas-cli, psql (issue 14 point 3)', () => {
+    const srv = catalogue({ checkout: current, host: 'matrix.example.com', layout: { base: '/srv/matrix-data/' } });
+    expect(srv.paths).toEqual({ jobs: '/srv/matrix-data/matrix-authentication-service/mas-wizard-jobs', masCli: '/srv/matrix-data/matrix-authentication-service/bin/mas-cli', backups: '/srv/matrix-data/postgres-backup' });
+    expect(srv.configSync().display).toBe('/srv/matrix-data/matrix-authentication-service/bin/mas-cli config sync');
+    expect(srv.sql('synapse', 'SELECT 1').display).toMatch(/^\/srv\/matrix-data\/postgres\/bin\/cli-non-interactive /);
+    expect(srv.services('start').display).toBe('just run-tags start --limit=matrix.example.com');
+    expect(srv.importPostgres('/srv/b/latest-dump.sql.zst').display).toBe('just run-tags import-postgres -e server_path_postgres_dump=/srv/b/latest-dump.sql.zst -e postgres_default_import_database=matrix --limit=matrix.example.com');
+    expect(srv.verifyDump("/srv/b/it's.zst").display).toContain(`f='/srv/b/it'\\''s.zst'`);
+    const all = JSON.stringify([srv.paths, srv.configSync(), srv.sql('synapse', 'SELECT 1'), srv.backupDumpAll(`${srv.paths.backups}/x`), srv.doctorScript(), srv.registerUserScript('a', 'b', false)]);
+    expect(all).not.toMatch(/(^|[^-])\/matrix\//);
+  });
+
+  it('postgres_enabled: false — SQL goes through the server\'s psql to the configured database, the password on stdin only', () => {
+    const conn = (database: string, user: string) => ({ host: 'db.internal', port: '5433', user, password: 'pg-Secret-9', database });
+    const ext = catalogue({ checkout: current, host: 'matrix.example.com', layout: { database: { synapse: conn('synapse_prod', 'syn'), mas: conn('mas_prod', 'mas') } } });
+    const q = ext.sql('synapse', 'SELECT count(*) FROM users');
+    expect(q.display).toContain("psql -h db.internal -p 5433 -U syn -d synapse_prod");
+    expect(q.display).not.toContain('cli-non-interactive');
+    expect(JSON.stringify(q.command)).not.toContain('pg-Secret-9');
+    expect(q.stdin).toBe('pg-Secret-9\n');
+    expect(q.secrets).toEqual(['pg-Secret-9']);
+    expect(ext.sql('matrix_authentication_service', 'SELECT 1').display).toContain('-U mas -d mas_prod');
+    // pg_database is shared: the existence check runs over the Synapse connection
+    expect(ext.sql('postgres', 'SELECT 1').display).toContain('-U syn -d postgres');
+  });
+
   it('SQL parameters become escaped literals; the display is shell-quoted', () => {
     expect(bindSql('SELECT $1, $2, $3', ["o'brien", 5, null])).toBe("SELECT 'o''brien', 5, NULL");
     expect(bindSql('SELECT $1', ['$2'])).toBe("SELECT '$2'");

@@ -117,3 +117,28 @@ describe('mas-wizard preflight (compiled CLI)', () => {
     expect(r.stdout).toContain('Result: NOT READY — 1 blocker.');
   });
 });
+
+describe('what the operators\' guide says (configuring-playbook-matrix-authentication-service.md)', () => {
+  const base = 'matrix_playbook_migration_validated_version: v2026.05.18.0\nmatrix_domain: example.org\n';
+  const ofId = (text: string, id: string, generation?: 'current' | 'legacy') =>
+    runRules({ layers: layersFor(parseVars(text, 'vars.yml'), 'vars.yml'), generation }).filter((f) => f.id === id);
+
+  it('proxy.own-webserver: reverse proxy "none" gets no Traefik labels, so the compatibility layer routes are listed for the operator', () => {
+    const [f] = ofId(`${base}matrix_playbook_reverse_proxy_type: none\n`, 'proxy.own-webserver');
+    expect(f).toMatchObject({ severity: 'warn', source: 'vars.yml:3' });
+    for (const route of ['/_matrix/client/*/login', '/_matrix/client/*/logout', '/_matrix/client/*/refresh', '/auth', 'matrix.example.org']) expect(f.fix).toContain(route);
+    expect(ofId(`${base}matrix_playbook_reverse_proxy_type: none\nmatrix_authentication_service_path_prefix: /mas\n`, 'proxy.own-webserver')[0].fix).toContain('/mas');
+  });
+
+  it('proxy.own-webserver: the two Traefik types carry the routes in container labels, no finding', () => {
+    for (const type of ['playbook-managed-traefik', 'other-traefik-container']) {
+      expect(ofId(`${base}matrix_playbook_reverse_proxy_type: ${type}\n`, 'proxy.own-webserver')).toEqual([]);
+    }
+  });
+
+  it('service.synapse-admin-limited: synapse-admin (legacy playbook) cannot edit users under MAS; Ketesa (current) has full MAS integration', () => {
+    expect(ofId(`${base}matrix_synapse_admin_enabled: true\n`, 'service.synapse-admin-limited', 'legacy')).toMatchObject([{ severity: 'warn', source: 'vars.yml:3' }]);
+    expect(ofId(`${base}matrix_synapse_admin_enabled: false\n`, 'service.synapse-admin-limited', 'legacy')).toEqual([]);
+    expect(ofId(`${base}matrix_ketesa_enabled: true\n`, 'service.synapse-admin-limited', 'current')).toEqual([]);
+  });
+});

@@ -1,9 +1,9 @@
 // backup: all Postgres databases dumped on the server with the Postgres role's dump-all
 // script, then checked (exists, non-empty, zstd integrity) and recorded with its size and
 // sha256. The restore commands for exactly this file are shown.
-import { commandLine, quoteArg } from '../../targets/quote.js';
-import { effectiveBool } from '../../playbook/effective.js';
-import type { PlannedCommand } from '../../playbook/commands.js';
+import { quoteArg } from '../../targets/quote.js';
+import { externalBackup, externalBackupCommands } from './backup-external.js';
+import type { Catalogue, PlannedCommand } from '../../playbook/commands.js';
 import type { Session } from '../../session.js';
 import type { FlowContext } from '../context.js';
 import type { Reconciled, StepOutcome, StepRunner } from './step.js';
@@ -12,7 +12,7 @@ import { follow, runDetached, runPlanned } from '../exec.js';
 import type { StepState } from '../../../state/plan.js';
 
 function backupDir(s: Session, planId: string, attempt: number, answerPath?: string): string {
-  const root = (answerPath ?? `${s.layout.base}/postgres-backup`).replace(/\/+$/, '');
+  const root = (answerPath ?? s.cat.paths.backups).replace(/\/+$/, '');
   return `${root}/mas-wizard-${planId}-${attempt}`;
 }
 
@@ -23,30 +23,22 @@ function dumpCommand(s: Session, dir: string): PlannedCommand {
   return { ...dumpAll, command: { script }, display: script };
 }
 
-function verifyCommand(file: string): PlannedCommand {
-  const f = quoteArg(file);
-  const script = `set -e; f=${f}; test -s "$f" || { echo "missing or empty: $f" >&2; exit 3; }; `
-    + `command -v zstd >/dev/null || { echo "zstd is not installed on the server: cannot check the dump (apt install zstd)" >&2; exit 4; }; `
-    + `zstd -tq "$f"; printf 'size=%s\\n' "$(stat -c %s "$f")"; printf 'sha256=%s\\n' "$(sha256sum "$f" | cut -d' ' -f1)"`;
-  return { where: 'server', command: { script }, display: script, become: true, secrets: [] };
-}
-
-export function restoreInstructions(file: string): string {
+export function restoreInstructions(cat: Catalogue, file: string): string {
   return [
     `To restore this backup (${file}):`,
-    `  1. stop the services:    just run-tags stop`,
-    `  2. import the dump:      ${commandLine(['just', 'run-tags', 'import-postgres', `--extra-vars=server_path_postgres_dump=${file}`, '--extra-vars=postgres_default_import_database=matrix'])}`,
+    `  1. stop the services:    ${cat.services('stop').display}`,
+    `  2. import the dump:      ${cat.importPostgres(file).display}`,
     '     (import into an empty Postgres only; Synapse also needs: TRUNCATE e2e_one_time_keys_json;)',
-    `  3. start again:          just run-tags start`,
+    `  3. start again:          ${cat.services('start').display}`,
   ].join('\n');
 }
 
 async function verify(ctx: FlowContext, file: string): Promise<StepOutcome> {
-  const r = await runPlanned(ctx, verifyCommand(file), { step: 'backup' });
+  const r = await runPlanned(ctx, ctx.session.cat.verifyDump(file), { step: 'backup' });
   const size = Number(/size=(\d+)/.exec(r.output)?.[1]);
   const sha256 = /sha256=([0-9a-f]{64})/.exec(r.output)?.[1];
   if (r.code !== 0 || !sha256 || !(size > 0)) return { status: 'failed', error: `the backup ${file} could not be verified: ${r.output.trim().split('\n').slice(-2).join(' ') || `exit ${r.code}`}` };
-  ctx.io.say(`Backup verified: ${file}, ${(size / 1024).toFixed(1)} KiB, sha256 ${sha256}.\n${restoreInstructions(file)}`, 'ok');
+  ctx.io.say(`Backup verified: ${file}, ${(size / 1024).toFixed(1)} KiB, sha256 ${sha256}.\n${restoreInstructions(ctx.session.cat, file)}`, 'ok');
   return { status: 'succeeded', outputs: { path: file, size_bytes: size, sha256 }, backup: { path: file, sizeBytes: size, sha256, verifiedAt: ctx.now() } };
 }
 
@@ -56,7 +48,7 @@ function produced(step: StepState | undefined): string {
 
 export const backup: StepRunner = {
   id: 'backup',
-  commands: (s) => [dumpCommand(s, backupDir(s, '<plan>', 1)).display, verifyCommand(`${backupDir(s, '<plan>', 1)}/latest-dump.sql.zst`).display],
+  commands: (s) => s.layout.database ? externalBackupCommands(s) : [dumpCommand(s, backupDir(s, '<plan>', 1)).display, s.cat.verifyDump(`${backupDir(s, '<plan>', 1)}/latest-dump.sql.zst`).display],
   inputs(ctx) {
     const attempt = (ctx.plan().steps.find((st) => st.id === 'backup')?.attempt ?? 0) + 1;
     const dir = backupDir(ctx.session, ctx.plan().id, attempt, ctx.answers?.backup?.path);
@@ -66,9 +58,7 @@ export const backup: StepRunner = {
     if (ctx.answers?.backup?.enabled === false) {
       return { status: 'blocked', reasons: ['the answers file turns the backup off (backup.enabled: false); the real migration needs a verified backup: set it to true'] };
     }
-    if (effectiveBool(ctx.session.layers(), 'postgres_enabled').value === false) {
-      return { status: 'blocked', reasons: ['Postgres is not managed by the playbook (postgres_enabled: false): back up the synapse and matrix_authentication_service databases of your external Postgres yourself (pg_dump each, verify the files), then re-run; the wizard cannot reach it'] };
-    }
+    if (ctx.session.layout.database) return externalBackup(ctx);
     const step = ctx.plan().steps.find((st) => st.id === 'backup');
     const dir = String(step?.inputs.dir);
     const run = await runDetached(ctx, dumpCommand(ctx.session, dir), currentJob(ctx, 'backup'), { step: 'backup' });

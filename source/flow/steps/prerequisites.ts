@@ -3,7 +3,7 @@
 // one (answers `accept:`); anything left blocks the plan before a single change is made.
 import type { Finding } from '../../preflight/finding.js';
 import { runRules } from '../../preflight/rules.js';
-import { findOnPath } from '../../playbook/checkout.js';
+import { controllerFindings, installedAnsible } from '../../preflight/controller.js';
 import { probeServer } from '../../preflight/probes.js';
 import { isPlainObject, PROVIDERS_KEY } from '../../mas/providers.js';
 import type { FlowContext } from '../context.js';
@@ -27,19 +27,18 @@ const LATER: Record<string, string> = {
   'mas.unknown-provider-keys': 'providers',
 };
 
-/** The playbook runs on this machine: without ansible-playbook every playbook step would fail. */
-function controllerFindings(): Finding[] {
-  if (findOnPath('ansible-playbook')) return [];
-  return [{
-    id: 'controller.ansible-missing', severity: 'block', title: 'ansible-playbook is not installed on this machine',
-    detail: 'The wizard runs the playbook (install, syn2mas, re-install) from this machine, like `just` would; without ansible-playbook on PATH every one of those steps fails.',
-    fix: 'Install Ansible (Debian/Ubuntu: apt install ansible-core; or pipx install ansible-core), then run the wizard again.', source: 'this machine: PATH',
-  }];
-}
+/** The operators' guide ("Expectations"): said once, in the prerequisites list. */
+export const DEPENDS_ON_MAS: Finding = {
+  id: 'mas.synapse-depends-on-mas', severity: 'info', title: 'Synapse will depend on one more service',
+  detail: 'Once logins are delegated, Synapse cannot log anyone in, refresh a session or check a token while matrix-authentication-service is down.',
+  fix: 'Nothing to change; watch matrix-authentication-service.service as you watch Synapse (systemctl status, journalctl -fu matrix-authentication-service).',
+  source: 'playbook docs: configuring-playbook-matrix-authentication-service.md, "Expectations"',
+};
 
 export async function collectFindings(ctx: FlowContext, options: { probe: boolean }): Promise<Finding[]> {
   const s = ctx.session;
-  const findings = [...controllerFindings(), ...runRules({ layers: s.layers(), checkout: s.checkout, generation: s.generation })];
+  const layers = s.layers();
+  const findings = [...controllerFindings({ checkout: s.checkout, layers, installed: installedAnsible() }), ...runRules({ layers, checkout: s.checkout, generation: s.generation }), DEPENDS_ON_MAS];
   if (!options.probe) return findings;
   const values = varsValues(ctx);
   const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
@@ -55,7 +54,7 @@ export async function collectFindings(ctx: FlowContext, options: { probe: boolea
   for (const c of probed.commands) ctx.transcript.note(`probe: ${c}`);
   ctx.io.say(`Services: ${Object.entries(probed.services).map(([u, st]) => `${u} ${st}`).join(', ')}`);
   // Judged for this playbook generation: on legacy, phone numbers stop the real run (legacy-limits.ts).
-  return forGeneration([...findings, ...probed.findings], s.generation);
+  return forGeneration([...findings, ...probed.findings], s.generation, s.cat);
 }
 
 function line(f: Finding): string {

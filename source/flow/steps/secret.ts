@@ -2,12 +2,13 @@
 // reference. The value is registered with the redactor before anything is written.
 import { existingSecretState, planSecret, SECRET_KEY } from '../../mas/secret.js';
 import { locateKey } from '../../playbook/vars-file.js';
+import { varsLayer } from '../../playbook/effective.js';
 import type { StepOutcome, StepRunner } from './step.js';
 import { changeVars } from './vars-change.js';
 import type { FlowContext } from '../context.js';
 
 function existing(ctx: FlowContext) {
-  const parsed = ctx.session.layers()[0].parsed;
+  const parsed = varsLayer(ctx.session.layers()).parsed;
   const loc = locateKey(parsed, SECRET_KEY);
   return existingSecretState(loc ? { tag: loc.tag, value: parsed.values[SECRET_KEY] } : undefined);
 }

@@ -66,7 +66,7 @@ async function legacyCheck(ctx: FlowContext): Promise<StepOutcome> {
   const mapping = legacyMapping(varsValues(ctx));
   const probed = await probeServer(await s.server(), s.cat, { become: s.become, serverName: s.serverName, mappedIdps: mapping.map((m) => m.synapseIdp) });
   for (const c of probed.commands) ctx.transcript.note(`probe: ${c}`);
-  const findings = forGeneration(probed.findings, s.generation);
+  const findings = forGeneration(probed.findings, s.generation, s.cat);
   const blockers = findings.filter((f) => f.severity === 'block').map((f) => `${f.id}: ${f.title} — ${f.detail} ${f.fix}`);
   for (const f of findings) ctx.io.say(`[${f.severity}] ${f.id}: ${f.title}`, f.severity === 'block' ? 'error' : 'info');
   for (const m of mapping) {
@@ -74,7 +74,7 @@ async function legacyCheck(ctx: FlowContext): Promise<StepOutcome> {
     const r = await runPlanned(ctx, s.cat.sql(MAS_DB, 'SELECT count(*) FROM upstream_oauth_providers WHERE upstream_oauth_provider_id = $1::uuid', [uuid]), { step: 'syn2mas-check' });
     const n = Number(r.output.trim().split('\n').pop());
     if (r.code !== 0 || !Number.isInteger(n)) return { status: 'failed', error: `cannot look up provider ${m.ulid} in the MAS database: ${r.output.trim() || `exit ${r.code}`}` };
-    if (n === 0) blockers.push(`provider ${m.ulid} (for Synapse's ${m.synapseIdp}) is not in the MAS database yet; the legacy syn2mas only looks providers up and stops with "Could not find upstream provider". MAS writes its configured providers to its database when it starts: start it (just run-tags start), or run ${s.layout.base}/matrix-authentication-service/bin/mas-cli config sync, then run the wizard again.`);
+    if (n === 0) blockers.push(`provider ${m.ulid} (for Synapse's ${m.synapseIdp}) is not in the MAS database yet; the legacy syn2mas only looks providers up and stops with "Could not find upstream provider". MAS writes its configured providers to its database when it starts: start it (${s.cat.services('start').display}), or run ${s.cat.configSync().display}, then run the wizard again.`);
   }
   if (blockers.length) return { status: 'failed', error: blockers.join('\n') };
   return { status: 'succeeded', outputs: { checks: findings.map((f) => f.id), mapped_providers: mapping.map((m) => `${m.synapseIdp}:${m.ulid}`), tool: 'wizard probes (legacy playbook)' } };

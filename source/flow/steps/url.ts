@@ -1,7 +1,7 @@
 // url: hostname and path prefix MAS is served on (playbook defaults: matrix.<domain>, /auth).
 import { promises as dnsPromises } from 'node:dns';
 import { checkDns, defaultHostname, DEFAULT_PREFIX, dnsFinding, HOSTNAME_KEY, PREFIX_KEY, urlEdits } from '../../mas/url.js';
-import { effective } from '../../playbook/effective.js';
+import { effective, fromOperator } from '../../playbook/effective.js';
 import type { StepOutcome, StepRunner } from './step.js';
 import { changeVars, varsValues } from './vars-change.js';
 
@@ -13,7 +13,7 @@ export const url: StepRunner = {
     const domain = ctx.session.serverName;
     const current = (key: string, fallback: string) => {
       const e = effective(layers, key);
-      return e.kind === 'value' && e.from === 'vars' && typeof e.value === 'string' && e.value !== '' ? e.value : fallback;
+      return e.kind === 'value' && fromOperator(e) && typeof e.value === 'string' && e.value !== '' ? e.value : fallback;
     };
     const chosen = await ctx.io.url({ domain, hostname: current(HOSTNAME_KEY, defaultHostname(domain)), prefix: current(PREFIX_KEY, DEFAULT_PREFIX) });
     const values = varsValues(ctx);

@@ -1,6 +1,7 @@
 // The one way a step changes vars.yml: compute the edit, show the diff, ask, keep a
 // backup, write atomically, and tell the plan (a change after a passed dry run voids it).
 import type { VarsEdit } from '../../playbook/vars-edit.js';
+import { varsLayer } from '../../playbook/effective.js';
 import { commitVarsChange, planVarsChange } from '../../playbook/vars-file.js';
 import type { FlowContext } from '../context.js';
 import { Declined } from '../io.js';
@@ -30,5 +31,5 @@ export async function changeVars(ctx: FlowContext, key: string, title: string, e
 
 /** Top-level values of vars.yml as Ansible would load them. */
 export function varsValues(ctx: FlowContext): Record<string, unknown> {
-  return ctx.session.layers()[0].parsed.values;
+  return varsLayer(ctx.session.layers()).parsed.values;
 }

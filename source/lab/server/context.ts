@@ -5,6 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { pgEndpoint } from './container.js';
+import { readMeta } from '../lab-meta.js';
+import { serverRootOf } from '../scenarios.js';
 
 export function labDir(): string {
   const dir = process.env.MAS_LAB_DIR;
@@ -13,6 +15,9 @@ export function labDir(): string {
 }
 
 export function serverDir(): string { return path.join(labDir(), 'server'); }
+
+/** The lab server's matrix_base_data_path (custom-base-path moves it). */
+export function baseDir(): string { return serverRootOf(labDir(), readMeta(labDir())); }
 
 export function isActive(unit: string): boolean {
   return existsSync(path.join(serverDir(), 'run', `${unit}.service`));

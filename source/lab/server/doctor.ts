@@ -5,7 +5,7 @@
 // mas_cli::commands::doctor: crates/cli/src/commands/doctor.rs:<n>: <msg>`, the well-known and
 // Synapse admin API checks of that version. Always exits 0; all of it on stderr.
 import path from 'node:path';
-import { isActive, log, readYaml, serverDir, labDir } from './context.js';
+import { baseDir, isActive, log, readYaml, labDir } from './context.js';
 import { readMeta } from '../lab-meta.js';
 import type { MasConfig } from './mas-config.js';
 
@@ -19,7 +19,7 @@ export function doctor(config: MasConfig): number {
   if (!config.issuer.startsWith('https://')) log('WARN', at(84, 58), '⚠️ The issuer in the config (`http.issuer`/`http.public_base`) is not an HTTPS URL.');
   const endpoint = config.endpoint.replace(/\/$/, '');
   const synapseUp = isActive('matrix-synapse');
-  const hs = readYaml(path.join(serverDir(), 'matrix', 'synapse', 'config', 'homeserver.yaml'));
+  const hs = readYaml(path.join(baseDir(), 'synapse', 'config', 'homeserver.yaml'));
   const integrated = hs.matrix_authentication_service?.enabled === true;
   const baseUrl = `https://matrix.${config.homeserver}/`;
   if (legacy) {

@@ -2,7 +2,7 @@
 // config check. Global `--config FILE` as in MAS; default is the lab's rendered config.yaml.
 import path from 'node:path';
 import { hostPath, containerSpec } from './container.js';
-import { CliError, reportError, serverDir } from './context.js';
+import { baseDir, CliError, reportError } from './context.js';
 import { doctor } from './doctor.js';
 import { manage } from './manage.js';
 import { loadMasConfig } from './mas-config.js';
@@ -24,7 +24,7 @@ Options:
 
 function main(argv: string[]): number {
   // In a container MAS reads config.yaml from its working directory, /.
-  let configFile = containerSpec() ? hostPath('/config.yaml') : path.join(serverDir(), 'matrix', 'matrix-authentication-service', 'config', 'config.yaml');
+  let configFile = containerSpec() ? hostPath('/config.yaml') : path.join(baseDir(), 'matrix-authentication-service', 'config', 'config.yaml');
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
