@@ -121,7 +121,10 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const initial = layers();
   const serverName = literalString(initial, 'matrix_domain');
   const base = literalString(initial, 'matrix_base_data_path', DEFAULT_BASE);
-  const layout: Layout = { base, systemctl: lab?.systemctl ?? 'systemctl', database: externalDatabases(initial) };
+  const layout: Layout = {
+    base, systemctl: lab?.systemctl ?? 'systemctl', journalctl: lab ? path.join(path.dirname(lab.systemctl), 'journalctl') : 'journalctl',
+    database: externalDatabases(initial),
+  };
   const cat = catalogue({ checkout, host: host.name, layout });
   const controller = new LocalTarget({ become: null });
 

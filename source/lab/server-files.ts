@@ -30,6 +30,8 @@ for a in "$@"; do
 		*) args+=("$a") ;;
 	esac
 done
+# What the unit printed, for the lab's journalctl (one file per unit, journalctl's short format).
+journal() { mkdir -p "$SERVER/journal"; printf '%s %s %s[%s]: %s\n' "$(date '+%b %d %H:%M:%S')" "$(hostname -s)" "\${1%.service}" "$$" "$2" >> "$SERVER/journal/$1"; }
 verb="\${args[0]:-}"
 [ "$verb" = daemon-reload ] && exit 0
 if [ \${#args[@]} -lt 2 ]; then echo "Too few arguments." >&2; exit 1; fi
@@ -39,15 +41,20 @@ for u in "\${args[@]:1}"; do
 	case "$verb" in
 		start|restart)
 			if [ ! -f "$SERVER/systemd/$n" ]; then echo "Failed to $verb $n: Unit $n not found." >&2; exit 5; fi
+			journal "$n" "Started $n."
 			if [ "$n" = matrix-synapse.service ] && grep -q '"synapseRefusesStart": true' "$FAULTS" 2>/dev/null; then
+				# Like a docker-run unit: the start itself succeeds, the process dies a moment later.
 				rm -f "$SERVER/run/$n"
-				echo "Job for $n failed because the control process exited with error code." >&2
-				echo "See \\"systemctl status $n\\" and \\"journalctl -xeu $n\\" for details." >&2
-				exit 1
+				journal "$n" "synapse.config._base.ConfigError: Error in configuration at 'matrix_authentication_service.endpoint':"
+				journal "$n" "  Could not connect to MAS at http://matrix-authentication-service:8080/: Connection refused (practice lab fault synapseRefusesStart)"
+				journal "$n" "$n: Main process exited, code=exited, status=1/FAILURE"
+				journal "$n" "$n: Failed with result 'exit-code'."
+				continue
 			fi
 			touch "$SERVER/run/$n" ;;
 		stop)
 			if [ ! -f "$SERVER/systemd/$n" ]; then echo "Failed to stop $n: Unit $n not loaded." >&2; exit 5; fi
+			[ -f "$SERVER/run/$n" ] && journal "$n" "Stopped $n."
 			rm -f "$SERVER/run/$n" ;;
 		show)
 			# The properties Ansible's systemd module reads.
@@ -65,6 +72,26 @@ done
 exit $rc
 `;
 
+/** The lab's journalctl: `-u UNIT [-n N] [--no-pager]` prints the unit's last lines the lab's systemctl recorded. */
+const JOURNALCTL = `#!/bin/bash
+# Practice lab stand-in for journalctl -u UNIT [-n N] [--no-pager].
+SERVER="$(cd "$(dirname "$0")/.." && pwd)"
+unit=""; n=10
+while [ $# -gt 0 ]; do
+	case "$1" in
+		-u) unit="$2"; shift ;;
+		-n) n="$2"; shift ;;
+		--no-pager|-q) ;;
+		*) echo "journalctl (practice lab): unsupported argument $1" >&2; exit 1 ;;
+	esac
+	shift
+done
+case "$unit" in *.service) ;; *) unit="$unit.service" ;; esac
+f="$SERVER/journal/$unit"
+if [ ! -s "$f" ]; then echo "-- No entries --"; exit 0; fi
+tail -n "$n" "$f"
+`;
+
 export interface ServerSecrets { postgresPassword: string; synapseDbPassword: string }
 
 export function writeServer(dir: string, meta: LabMeta, secrets: ServerSecrets): void {
@@ -76,6 +103,7 @@ export function writeServer(dir: string, meta: LabMeta, secrets: ServerSecrets):
   const env = `export MAS_LAB_DIR=${q(dir)}`;
   mkdirSync(path.join(server, 'run'), { recursive: true, mode: 0o755 });
   write(path.join(bin, 'systemctl'), SYSTEMCTL, 0o755);
+  write(path.join(bin, 'journalctl'), JOURNALCTL, 0o755);
   write(path.join(bin, 'mas-cli-in-container'), `#!/bin/bash
 # Practice lab: what runs inside the MAS container (the lab's mas-cli, source/lab/server/mas-cli.ts).
 ${env}

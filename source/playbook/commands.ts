@@ -11,6 +11,8 @@ export interface Layout {
   base: string;
   /** 'systemctl', or the lab's stand-in path. */
   systemctl: string;
+  /** 'journalctl', or the lab's stand-in path. */
+  journalctl?: string;
   /**
    * Set when the playbook does not manage PostgreSQL (`postgres_enabled: false`): the databases
    * Synapse and MAS are configured to use, reached with the server's own psql.
@@ -218,6 +220,8 @@ export function catalogue(input: CatalogueInput) {
     },
 
     service: (action: 'is-active' | 'start' | 'stop', unit: string) => server([layout.systemctl, action, unit]),
+    /** A unit's recent log, for the diagnosis beside a failure (read-only). */
+    journal: (unit: string, lines = 80) => server([input.layout?.journalctl ?? 'journalctl', '-u', unit, '-n', String(lines), '--no-pager']),
 
     /** Removes a container left by an interrupted `docker run --rm --name=…` (docker exit 125, "name … already in use"). */
     removeContainer(name: string): PlannedCommand {

@@ -7,6 +7,7 @@ import { jobOf, jobState, nextJob, resumePlaybook, runPlaybook, type PlaybookRun
 import { changeVars, varsValues } from './vars-change.js';
 import { oidcRemovalEdits } from '../../mas/oidc-convert.js';
 import { runPlanned } from '../exec.js';
+import { serviceDiagnosis } from './service-log.js';
 import type { Session } from '../../session.js';
 
 async function synapseActive(ctx: FlowContext, step: StepId): Promise<boolean> {
@@ -39,7 +40,8 @@ function installRunner(id: 'install' | 'reinstall'): StepRunner {
       const result = outcome(run);
       if (result.status !== 'succeeded' || id !== 'reinstall') return result;
       if (!(await synapseActive(ctx, id))) {
-        return { status: 'failed', error: 'the playbook finished but matrix-synapse is not running; look at its log (journalctl -u matrix-synapse) and run the reinstall again' };
+        const diagnosis = await serviceDiagnosis(ctx, id, 'matrix-synapse.service was not detected to be running');
+        return { status: 'failed', error: `the playbook finished but matrix-synapse is not running; fix what its log shows, then run the reinstall again${diagnosis}` };
       }
       ctx.io.say('Synapse is running again and delegates logins to MAS.', 'ok');
       return result;

@@ -11,6 +11,7 @@ import type { StepId } from '../../../state/steps.js';
 import type { StepState } from '../../../state/plan.js';
 import type { FlowContext } from '../context.js';
 import { follow, runDetached, type JobRecord, type Ran } from '../exec.js';
+import { serviceDiagnosis } from './service-log.js';
 
 /** The job this attempt of the step will use (called before step-started, so attempt + 1). */
 export function nextJob(ctx: FlowContext, step: StepId, where: 'controller' | 'server', become: boolean): JobRecord {
@@ -73,14 +74,22 @@ function judge(ctx: FlowContext, ran: Ran, parser: AnsibleParser): PlaybookRun {
 export async function runPlaybook(ctx: FlowContext, step: StepId, pc: PlannedCommand): Promise<PlaybookRun> {
   const parser = new AnsibleParser({ onEvent: (e) => { if (e.type === 'task') ctx.io.progress(progressLine(parser.progress)); } });
   const ran = await runDetached(ctx, pc, currentJob(ctx, step), { step, onLine: (line) => parser.line(line) });
-  return judge(ctx, ran, parser);
+  return withDiagnosis(ctx, step, judge(ctx, ran, parser));
+}
+
+/** A run that failed because a service did not come up gets that service's log and likely cause. */
+async function withDiagnosis(ctx: FlowContext, step: StepId, run: PlaybookRun): Promise<PlaybookRun> {
+  if (run.ok || !run.problem) return run;
+  const failures = run.summary.failures.map((f) => f.message).join('\n');
+  const diagnosis = await serviceDiagnosis(ctx, step, `${run.problem}\n${failures}`);
+  return diagnosis ? { ...run, problem: run.problem + diagnosis } : run;
 }
 
 /** Follows (or re-reads) a job found after a restart: its whole log, then its exit status. */
 export async function resumePlaybook(ctx: FlowContext, step: StepId, job: JobRecord, display: string): Promise<PlaybookRun> {
   const parser = new AnsibleParser();
   const ran = await follow(ctx, job, display, { step, onLine: (line) => parser.line(line) });
-  return judge(ctx, ran, parser);
+  return withDiagnosis(ctx, step, judge(ctx, ran, parser));
 }
 
 /** What became of a step's job: 'absent' when it never started (safe to start again). */
