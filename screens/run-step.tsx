@@ -3,12 +3,13 @@
 // log while it runs, then the outcome and the keys for what comes next. Props and callbacks
 // only: the step runner in source/ runs the command and feeds the LogSink.
 import React, { useState } from 'react';
-import { Box, Text, useInput, useStdout } from 'ink';
-import { ConfirmInput } from '@inkjs/ui';
+import { Box, Text, useStdout } from 'ink';
 import type { LogSource } from '../source/logs/log-sink.js';
 import { redact } from '../source/logs/redact.js';
 import type { RunResult } from '../source/targets/target.js';
+import { Confirm } from './components/confirm.js';
 import { KeyHints, type KeyHint } from './components/key-hints.js';
+import { useKeys } from './components/keys.js';
 import { LineInput } from './components/line-input.js';
 import { LogPane, wrapLine } from './components/log-pane.js';
 import { StatusBadge } from './components/status-badge.js';
@@ -95,7 +96,7 @@ export function RunStepScreen(props: RunStepProps): React.JSX.Element {
   const [phraseMisses, setPhraseMisses] = useState(0);
   const shown = props.commands.map((c) => redact(c));
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (phase.kind === 'running') {
       if (askCancel) {
         if (input === 'y') { setAskCancel(false); props.onCancel(); } else if (input === 'n' || key.escape) setAskCancel(false);
@@ -148,7 +149,7 @@ export function RunStepScreen(props: RunStepProps): React.JSX.Element {
         ) : (
           <Box>
             <Text>Run it now? </Text>
-            <ConfirmInput defaultChoice={irreversible ? 'cancel' : 'confirm'} onConfirm={props.onStart} onCancel={props.onBack} />
+            <Confirm defaultChoice={irreversible ? 'cancel' : 'confirm'} onConfirm={props.onStart} onCancel={props.onBack} />
           </Box>
         )}
         <KeyHints hints={confirmPhrase ? [['Enter', 'start'], ['Esc', 'back']] : [['y', 'start'], ['n/Esc', 'back']]} />

@@ -63,10 +63,7 @@ async function upToProviders(t: Tmux): Promise<void> {
   await key(t, 'Enter', 'MAS encryption secret');
   await key(t, 'Enter', 'Write this change to vars.yml?');
   await key(t, 'y', 'Where MAS is served');
-  // The URL screen's @inkjs/ui TextInput attaches after its render: an Enter sent before the
-  // prefix field shows its marker is lost (screens/setup/url.tsx; see the report).
   await key(t, 'Enter', '❯ Path prefix');
-  await new Promise((r) => setTimeout(r, 150));
   await key(t, 'Enter', 'Upstream login providers (optional)');
 }
 
