@@ -77,7 +77,7 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
       <Text bold>Prerequisites — {blockers.length} blocking, {warnings.length} warning{warnings.length === 1 ? '' : 's'}, {infos.length} info</Text>
       <Box flexDirection="column" marginTop={1}>
         {ordered.slice(start, start + LIST_ROWS).map((f) => (
-          <Text key={f.id} wrap="truncate-end">
+          <Text key={f.id} wrap="wrap">
             {f === current ? '❯ ' : '  '}{status(f)} {f.title}
           </Text>
         ))}
@@ -86,11 +86,11 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
       </Box>
       {current ? (
         <Box flexDirection="column" marginTop={1} borderStyle="single" paddingX={1}>
-          <Text bold wrap="truncate-end">{current.title} <Text dimColor>[{current.id}]</Text></Text>
+          <Text bold wrap="wrap">{current.title} <Text dimColor>[{current.id}]</Text></Text>
           <Text wrap="wrap">{clip(current.detail, 4)}</Text>
           <Text wrap="wrap"><Text bold>Fix: </Text>{clip(current.fix, 2)}</Text>
           <Text dimColor wrap="truncate-end">From {current.source}</Text>
-          {current === fixable ? <Text wrap="truncate-end">The wizard will change: {current.edits!.map((e) => `${e.op} ${e.key}`).join(', ')}</Text> : null}
+          {current === fixable ? <Text wrap="wrap">The wizard will change: {current.edits!.map((e) => `${e.op} ${e.key}`).join(', ')}</Text> : null}
         </Box>
       ) : null}
       {ready ? <Text><StatusBadge kind="ok" label="ready: nothing blocks, every warning accepted" /></Text> : null}

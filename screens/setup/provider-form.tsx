@@ -72,7 +72,7 @@ export function ProviderFormScreen({ initial, title, onSave, onCancel }: Provide
         {current ? <Editor key={current.path} field={current} value={form[current.path] ?? ''} onChange={(v) => set(current.path, v)} onNext={() => move(1)} /> : (
           <Text>{result.ok ? 'Enter saves this provider.' : 'Enter jumps to the first problem.'}</Text>
         )}
-        {current && errors.has(current.path) ? <Text wrap="truncate-end"><StatusBadge kind="fail" label={`${current.path}: ${errors.get(current.path)}`} /></Text> : null}
+        {current && errors.has(current.path) ? <Text wrap="wrap"><StatusBadge kind="fail" label={`${current.path}: ${errors.get(current.path)}`} /></Text> : null}
         {current ? <Text dimColor wrap="truncate-end">{current.help}</Text> : null}
       </Box>
       <KeyHints hints={[['Tab/⇧Tab', 'next/previous field'], ['Enter', current?.kind === 'choice' || current?.kind === 'bool' ? 'pick (↑↓)' : current ? 'next' : 'save'], ['Esc', 'cancel']]} />

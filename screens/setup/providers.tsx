@@ -116,7 +116,7 @@ function List(p: ListProps): React.JSX.Element {
       ))}
       {p.list.length > 5 ? <Text dimColor>… and {p.list.length - 5} more</Text> : null}
       {p.failures.map((f) => (
-        <Text key={f.synapseIdpId} wrap="truncate-end"><StatusBadge kind="fail" label={`Synapse ${f.synapseIdpId} cannot convert:`} /> {f.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}</Text>
+        <Text key={f.synapseIdpId} wrap="wrap"><StatusBadge kind="fail" label={`Synapse ${f.synapseIdpId} cannot convert:`} /> {f.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}</Text>
       ))}
       <Box marginTop={1}>
         <SelectList
@@ -164,7 +164,7 @@ function Review({ result, at, onAccept, onEdit, onSkip, onBack }: { result: Conv
       <Text bold>Converted from Synapse {synapseIdpId} ({at + 1} of {result.converted.length})</Text>
       {rows.map(([k, v]) => <Text key={k} wrap="truncate-end">  {k.padEnd(14)} {v}</Text>)}
       {warnings.length === 0 ? <Text><StatusBadge kind="ok" label="everything carried over" /></Text> : null}
-      {warnings.slice(0, 4).map((w) => <Text key={w} wrap="truncate-end"><StatusBadge kind="warn" label="" />{w.slice(synapseIdpId.length + 2)}</Text>)}
+      {warnings.slice(0, 4).map((w) => <Text key={w} wrap="wrap"><StatusBadge kind="warn" label="" />{w.slice(synapseIdpId.length + 2)}</Text>)}
       {warnings.length > 4 ? <Text dimColor>… {warnings.length - 4} more notes</Text> : null}
       <KeyHints hints={[['a', 'accept'], ['e', 'edit'], ['s', 'skip'], ['Esc', 'back to list']]} />
     </Box>
