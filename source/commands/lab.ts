@@ -2,7 +2,7 @@
 // Both throw work away, so without --yes they need a TTY to ask (and refuse otherwise).
 import { createInterface } from 'node:readline/promises';
 import type { ParsedCli } from '../cli-args.js';
-import { defaultLabDir, destroyLab, resetLab, type Generation } from '../lab/lab.js';
+import { assertLabFree, defaultLabDir, destroyLab, LabBusyError, resetLab, type Generation } from '../lab/lab.js';
 import { MAS_VERSION } from '../lab/lab-meta.js';
 import { parseScenarios } from '../lab/scenarios.js';
 
@@ -38,6 +38,13 @@ export default async function lab(cli: ParsedCli): Promise<number> {
     process.stderr.write(`mas-wizard lab: ${(error as Error).message}\n`);
     return 2;
   }
+  // Before asking: a wizard at work on the lab keeps it (its checkout and plan stay).
+  try {
+    assertLabFree({ dir });
+  } catch (error) {
+    process.stderr.write(`mas-wizard lab ${action}: ${(error as Error).message}\n`);
+    return error instanceof LabBusyError ? 3 : 1;
+  }
   const what = action === 'reset' ? `Reset the practice lab in ${dir}? Everything done in it is lost.` : `Delete the practice lab in ${dir}?`;
   if (!cli.flags.yes) {
     if (!process.stdin.isTTY) {
@@ -59,6 +66,6 @@ export default async function lab(cli: ParsedCli): Promise<number> {
     return 0;
   } catch (error) {
     process.stderr.write(`mas-wizard lab ${action}: ${(error as Error).message}\n`);
-    return 1;
+    return error instanceof LabBusyError ? 3 : 1;
   }
 }
