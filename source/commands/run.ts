@@ -11,6 +11,7 @@ import { drive } from '../flow/driver.js';
 import { openRun } from '../flow/open-run.js';
 import { planText, planView } from '../flow/plan-view.js';
 import { describeStartError } from '../flow/errors.js';
+import { releaseOnSignals } from '../flow/release-on-signal.js';
 
 export default async function run(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
@@ -39,6 +40,7 @@ export default async function run(cli: ParsedCli): Promise<number> {
     err(describeStartError(error));
     return 2;
   }
+  const stopHandling = releaseOnSignals(() => opened.close());
   const io = answersIO({ answers, yes: Boolean(flags.yes), write });
   const ctx = createContext({ session: opened.session, io, plan: opened.plan, transcript: opened.transcript, log: opened.log, answers, yes: Boolean(flags.yes), secrets: loaded.secrets });
   let printed = opened.log.total;
@@ -56,6 +58,7 @@ export default async function run(cli: ParsedCli): Promise<number> {
     code = result.code;
   } finally {
     unsubscribe();
+    stopHandling();
     await opened.close();
   }
   const view = planView(ctx.plan(), opened.session, { withOutputs: true });

@@ -10,18 +10,19 @@ import type { FlowContext } from '../flow/context.js';
 import type { OpenedRun } from '../flow/open-run.js';
 import type { Session } from '../session.js';
 import { PromptIO } from '../flow/prompt-io.js';
+import { releaseOnSignals } from '../flow/release-on-signal.js';
 
 // The engine (session, ssh2, execa, steps) is imported after the first frame is on screen:
 // time to first frame is node + Ink, not node + Ink + everything.
 async function loadEngine() {
-  const [session, run, context, driver, view, steps, reducer, catalogue, prerequisites] = await Promise.all([
+  const [session, run, context, driver, view, steps, reducer, catalogue, prerequisites, lock] = await Promise.all([
     import('../session.js'), import('../flow/open-run.js'), import('../flow/context.js'), import('../flow/driver.js'),
     import('../flow/plan-view.js'), import('../flow/steps/index.js'), import('../../state/reducer.js'), import('../../state/steps.js'),
-    import('../flow/steps/prerequisites.js'),
+    import('../flow/steps/prerequisites.js'), import('../../state/lock.js'),
   ]);
   return {
     openSession: session.openSession, openRun: run.openRun, createContext: context.createContext, drive: driver.drive,
-    synapseUserCount: prerequisites.synapseUserCount,
+    synapseUserCount: prerequisites.synapseUserCount, LockHeldError: lock.LockHeldError,
     summary: view.summary, RUNNERS: steps.RUNNERS, nextStep: reducer.nextStep, stepDefinition: catalogue.stepDefinition,
   };
 }
@@ -122,10 +123,25 @@ export class WizardEngine implements WizardActions {
         initial = 'migrate';
       }
     };
-    const opened = await openRun(hostFlags, {
-      chooseFlow, command: 'mas-wizard', secrets: this.loaded?.secrets, takeOver: flags['take-over'],
+    const openWith = (takeOver: boolean | undefined) => openRun(hostFlags, {
+      chooseFlow, command: 'mas-wizard', secrets: this.loaded?.secrets, takeOver,
       connect: { confirmUnknownHost: io.confirmUnknownHost, askPassphrase: io.askPassphrase, askBecomePassword: io.askBecomePassword },
     });
+    let opened: OpenedRun;
+    try {
+      opened = await openWith(flags['take-over']);
+    } catch (error) {
+      // A killed terminal leaves the lock of a wizard that is gone (same host, dead pid): ask
+      // once, then take over every such lock and resume. A live owner is never displaced.
+      if (!(error instanceof this.engine.LockHeldError) || !error.stale) throw error;
+      const o = error.owner;
+      const who = o ? `pid ${o.pid} on ${o.host}, started ${o.startedAt}` : 'its owner';
+      io.setPhase('starting', 'An earlier wizard left its lock');
+      const take = await io.confirm({ key: 'take-over', question: `The mas-wizard that held this server's lock is gone (${who}): it was probably in a terminal that closed. Take over its lock and resume where it stopped?`, defaultYes: true });
+      if (!take) throw error;
+      io.setPhase('starting', `Connecting to ${probe.host.name}…`);
+      opened = await openWith(true);
+    }
     this.opened = opened;
     this.ctx = createContext({
       session: opened.session, io, plan: opened.plan, transcript: opened.transcript, log: opened.log,
@@ -187,6 +203,8 @@ export default async function wizard(cli: ParsedCli): Promise<number> {
     }
   }
   const engine = new WizardEngine(cli.flags, loaded);
+  // The terminal gone (SIGHUP) or a SIGTERM: release the locks, leave the screen alone.
+  const stopHandling = releaseOnSignals(() => engine.close());
   const { startApp } = await import('../../screens/start.js');
   const app = await startApp(engine);
   void engine.start();
@@ -196,6 +214,7 @@ export default async function wizard(cli: ParsedCli): Promise<number> {
     return 1;
   })]);
   const leftRunning = code === 130 ? engine.runningLongStep() : null;
+  stopHandling();
   app.unmount();
   await engine.close();
   if (code === 130) {
