@@ -39,7 +39,7 @@ describe('lab reset discards what the wizard kept about the lab', () => {
     expect(view.flow).toBeNull();
     expect(view.steps).toEqual([]);
     expect(labCount(e, 'matrix_authentication_service', 'SELECT count(*) FROM users')).toBe(0);
-  }, 180_000);
+  }, 300_000);
 
   it('a reset while a run holds the lab exits 3, names the lock, and that run still finishes', async () => {
     const run = startWizard(e, ['run', '--answers', answers(e, MIGRATE_ANSWERS, 'busy.yml'), '--yes']);
@@ -56,5 +56,5 @@ describe('lab reset discards what the wizard kept about the lab', () => {
     const finished = await run.done;
     expect(finished.code, finished.stderr).toBe(0);
     expect(labCount(e, 'matrix_authentication_service', 'SELECT count(*) FROM users')).toBeGreaterThan(0);
-  }, 180_000);
+  }, 300_000);
 });
