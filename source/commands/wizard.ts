@@ -204,7 +204,7 @@ export default async function wizard(cli: ParsedCli): Promise<number> {
   }
   const engine = new WizardEngine(cli.flags, loaded);
   // The terminal gone (SIGHUP) or a SIGTERM: release the locks, leave the screen alone.
-  const stopHandling = releaseOnSignals(() => engine.close());
+  const stopHandling = releaseOnSignals(() => engine.close(), { terminal: true });
   const { startApp } = await import('../../screens/start.js');
   const app = await startApp(engine);
   void engine.start();
