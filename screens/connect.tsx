@@ -2,10 +2,11 @@
 // It renders the engine's connection state and reports the operator's answers through
 // callbacks; the engine (source/targets) does the connecting and the host-key checks.
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
-import { Select } from '@inkjs/ui';
+import { Box, Text } from 'ink';
 import { KeyHints, type KeyHint } from './components/key-hints.js';
+import { useKeys } from './components/keys.js';
 import { LineInput } from './components/line-input.js';
+import { SelectList } from './components/select-list.js';
 import { StatusBadge } from './components/status-badge.js';
 import { tint } from './components/theme.js';
 import type { SshErrorKind } from '../source/targets/ssh-error.js';
@@ -76,10 +77,10 @@ function ChooseHost({ hosts, onChooseHost }: { hosts: HostChoice[]; onChooseHost
   return (
     <Box flexDirection="column">
       <Text>The inventory lists {hosts.length} servers. Which one runs Synapse?</Text>
-      <Select
-        visibleOptionCount={Math.min(hosts.length, 10)}
-        options={hosts.map((h) => ({ label: `${h.name}  (${h.address})`, value: h.name }))}
-        onChange={onChooseHost}
+      <SelectList
+        visible={10}
+        items={hosts.map((h) => ({ label: `${h.name}  (${h.address})`, value: h.name }))}
+        onSelect={onChooseHost}
       />
     </Box>
   );
@@ -128,7 +129,7 @@ function ChangedKey({ state }: { state: Extract<ConnectState, { kind: 'changed-h
 export function ConnectScreen({ state, onChooseHost, onTrustHostKey, onPassphrase, onBecomePassword, onRetry, onContinue, onQuit }: ConnectProps): React.JSX.Element {
   // While a text field has focus, letters belong to it: only Esc quits there.
   const typing = state.kind === 'unknown-host-key' || state.kind === 'passphrase' || state.kind === 'become-password';
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (key.escape || (!typing && input === 'q')) onQuit();
     else if (state.kind === 'failed' && input === 'r') onRetry();
     else if (state.kind === 'connected' && key.return) onContinue();

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Where plans, transcripts, locks and the practice lab live (XDG state dir). */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -10,6 +11,7 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The repository root (this file is at source/paths.ts, compiled to dist/source/paths.js). */
 export function packageRoot(): string {
-  const here = path.dirname(new URL(import.meta.url).pathname);
+  // fileURLToPath, not URL.pathname: the pathname keeps %20 for a space (and %xx for others).
+  const here = path.dirname(fileURLToPath(import.meta.url));
   return here.includes(`${path.sep}dist${path.sep}`) ? path.resolve(here, '..', '..') : path.resolve(here, '..');
 }

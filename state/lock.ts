@@ -93,6 +93,22 @@ function isStale(owner: LockOwner | null, now: Date, staleMs: number | null): bo
   return Number.isFinite(started) && now.getTime() - started > staleMs;
 }
 
+/**
+ * Who holds the lock in this local file, and whether that owner is provably gone (dead pid on
+ * this host); null when there is no lock file. A file whose owner cannot be read is held.
+ */
+export function readLockFile(file: string): { owner: LockOwner | null; gone: boolean } | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const owner = parseOwner(text);
+  return { owner, gone: isStale(owner, new Date(), null) };
+}
+
 // ---------- local lock ----------
 
 export function localLockPath(key: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -2,9 +2,10 @@
 // question of the moment, or the running step's log, or the stop / summary), and the keys.
 // Narration goes above it through <Static>. The live frame is kept shorter than the terminal.
 import React, { useState } from 'react';
-import { Box, useInput, useStdout } from 'ink';
+import { Box, useStdout } from 'ink';
 import { stepDefinition } from '../../state/steps.js';
 import { KeyHints, type KeyHint } from '../components/key-hints.js';
+import { useKeys } from '../components/keys.js';
 import { useActions, useView, WizardProvider, type AppEngine } from './contexts.js';
 import { Header } from './header.js';
 import { Narration } from './narration.js';
@@ -29,7 +30,7 @@ function Shell(): React.JSX.Element {
   const running = view.plan?.steps.find((s) => s.status === 'running');
   const longStep = running && stepDefinition(running.id).long && !view.prompt ? stepDefinition(running.id).title : null;
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (overlay === 'quit') {
       if (input === 'y' || input === 'Y') actions.quit();
       else if (input === 'n' || input === 'N' || key.escape || key.return) setOverlay('none');

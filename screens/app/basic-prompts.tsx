@@ -1,17 +1,18 @@
 // The plain questions a step can ask: yes/no, one of a list, a line of text.
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
-import SelectInput from 'ink-select-input';
+import { Box, Text } from 'ink';
 import type { PromptOf } from '../../source/flow/prompt-io.js';
 import { KeyHints } from '../components/key-hints.js';
+import { useKeys } from '../components/keys.js';
 import { LineInput } from '../components/line-input.js';
+import { SelectList } from '../components/select-list.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useActions } from './contexts.js';
 
 export function ConfirmPrompt({ prompt }: { prompt: PromptOf<'confirm'> }): React.JSX.Element {
   const { answer } = useActions();
   const yesDefault = prompt.prefill ?? prompt.defaultYes;
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (input === 'y' || input === 'Y') answer<'confirm'>(prompt.id, true);
     else if (input === 'n' || input === 'N') answer<'confirm'>(prompt.id, false);
     else if (key.return) answer<'confirm'>(prompt.id, yesDefault);
@@ -36,12 +37,10 @@ export function SelectPrompt({ prompt }: { prompt: PromptOf<'select'> }): React.
           {prompt.choices.map((c) => <Text key={c.value} wrap="wrap">• <Text bold>{c.label}</Text>: {c.hint ?? ''}</Text>)}
         </Box>
       ) : null}
-      {/* ink-select-input, not @inkjs/ui Select: that one reports only a *changed* value, so
-          Enter on the preselected choice did nothing. */}
-      <SelectInput
-        items={prompt.choices.map((c) => ({ key: c.value, label: c.label, value: c.value }))}
-        initialIndex={Math.max(0, prompt.choices.findIndex((c) => c.value === (prompt.prefill ?? prompt.initial)))}
-        onSelect={(item) => answer<'select'>(prompt.id, item.value)}
+      <SelectList
+        items={prompt.choices.map((c) => ({ label: c.label, value: c.value }))}
+        initial={prompt.prefill ?? prompt.initial}
+        onSelect={(value) => answer<'select'>(prompt.id, value)}
       />
       <KeyHints hints={[['↑↓', 'choose'], ['Enter', 'select']]} />
     </Box>
@@ -52,7 +51,7 @@ export function TextPrompt({ prompt }: { prompt: PromptOf<'text'> }): React.JSX.
   const { answer, cancel } = useActions();
   const [problem, setProblem] = useState<string | null>(null);
   const fallback = prompt.prefill ?? prompt.initial;
-  useInput((_input, key) => { if (key.escape) cancel(prompt.id, `no answer to "${prompt.question}"`); });
+  useKeys((_input, key) => { if (key.escape) cancel(prompt.id, `no answer to "${prompt.question}"`); });
   const submit = (typed: string) => {
     const value = typed === '' && fallback !== undefined ? fallback : typed;
     const bad = value === '' ? 'an answer is needed' : prompt.validate?.(value) ?? null;

@@ -1,7 +1,8 @@
 // A vars.yml change, shown as a unified diff before anything is written: + and - lines carry
 // their sign (not only colour); long diffs scroll inside a height the terminal can hold.
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from '../components/keys.js';
 import type { PromptOf } from '../../source/flow/prompt-io.js';
 import { KeyHints } from '../components/key-hints.js';
 import { tint } from '../components/theme.js';
@@ -21,7 +22,7 @@ export function DiffReview({ prompt, height }: { prompt: PromptOf<'diff'>; heigh
   const rows = Math.max(3, height - 4);
   const [top, setTop] = useState(0);
   const maxTop = Math.max(0, lines.length - rows);
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (input === 'y' || input === 'Y') answer<'diff'>(prompt.id, true);
     else if (input === 'n' || input === 'N') answer<'diff'>(prompt.id, false);
     else if (key.upArrow) setTop((t) => Math.max(0, t - 1));

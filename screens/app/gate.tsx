@@ -1,9 +1,10 @@
 // The gate before the irreversible step: a red box with the warning, exactly what will run,
 // and the server name to type. Anything but an exact match starts nothing.
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import type { PromptOf } from '../../source/flow/prompt-io.js';
 import { KeyHints } from '../components/key-hints.js';
+import { useKeys } from '../components/keys.js';
 import { LineInput } from '../components/line-input.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { tint } from '../components/theme.js';
@@ -12,7 +13,7 @@ import { useActions } from './contexts.js';
 export function Gate({ prompt }: { prompt: PromptOf<'type-to-confirm'> }): React.JSX.Element {
   const { answer } = useActions();
   const [wrong, setWrong] = useState<string | null>(null);
-  useInput((_input, key) => { if (key.escape) answer<'type-to-confirm'>(prompt.id, false); });
+  useKeys((_input, key) => { if (key.escape) answer<'type-to-confirm'>(prompt.id, false); });
   return (
     <Box flexDirection="column">
       <Box flexDirection="column" borderStyle="double" borderColor={tint('red')} paddingX={1}>

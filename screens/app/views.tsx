@@ -2,7 +2,7 @@
 // log), a stop (what happened, what to do next, the failing output kept), the final summary.
 import React from 'react';
 import { Box, Text } from 'ink';
-import { Spinner } from '@inkjs/ui';
+import { Spinner } from '../components/spinner.js';
 import type { WizardView } from '../../source/flow/prompt-io.js';
 import { LogPane } from '../components/log-pane.js';
 import { StatusBadge } from '../components/status-badge.js';

@@ -1,57 +1,46 @@
-// A one-line text field (plain or masked) that loses no keystroke.
-// Why not @inkjs/ui TextInput/PasswordInput: measured here, "yes" followed at once by Enter
-// submitted '' (its submit reads the value of the last render), and "yes\r" written as one
-// chunk never submitted. This field keeps the value in a ref updated inside the key handler,
-// so bursts and pastes (including a trailing newline) act on what was really typed.
+// A one-line text field (plain or masked) on the input layer (keys.ts), so it loses no key:
+// a pasted secret with its Enter in the same chunk submits the secret, without the Enter.
+// The value lives in a ref updated inside the key handler, so what is submitted is what was
+// typed, whatever the last render showed. A bracketed paste is inserted as text, line breaks
+// dropped: only a typed Enter submits.
 import React, { useRef, useState } from 'react';
-import { Text, useInput } from 'ink';
+import { Text } from 'ink';
+import { useKeys } from './keys.js';
 
 export interface LineInputProps {
   onSubmit: (value: string) => void;
   /** Show one '*' per character instead of the text (passwords, passphrases, secrets). */
   mask?: boolean;
+  /** Only the active field of a screen takes keys and shows the cursor. */
   isActive?: boolean;
   placeholder?: string;
   /** Form fields: the value the field starts with, reported on every edit, kept after Enter. */
   defaultValue?: string;
   onChange?: (value: string) => void;
   clearOnSubmit?: boolean;
-  /**
-   * Several fields on one screen: keys go to this field while `takesKeys()` is true, read at
-   * key time. (Toggling isActive re-subscribes after a render, so an Enter typed right
-   * after a field switch would be lost.) `isActive` then only draws the cursor.
-   */
-  takesKeys?: () => boolean;
 }
 
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
-export function LineInput({ onSubmit, mask = false, isActive = true, placeholder = '', defaultValue = '', onChange, clearOnSubmit = true, takesKeys }: LineInputProps): React.JSX.Element {
+export function LineInput({ onSubmit, mask = false, isActive = true, placeholder = '', defaultValue = '', onChange, clearOnSubmit = true }: LineInputProps): React.JSX.Element {
   const value = useRef(defaultValue);
   const [shown, setShown] = useState(defaultValue);
 
-  useInput((input, key) => {
-    if (takesKeys && !takesKeys()) return;
+  useKeys((input, key) => {
     if (key.return) {
       submit();
       return;
     }
-    if (key.backspace || key.delete) {
-      value.current = Array.from(value.current).slice(0, -1).join('');
-    } else if (key.ctrl && input === 'u') {
-      value.current = '';
-    } else if (!key.ctrl && !key.meta && !key.escape && !key.tab && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow && input) {
-      // A pasted chunk may carry its own newline: type what comes before it, then submit.
-      const parts = input.split(/\r\n|\r|\n/);
-      for (let i = 0; i < parts.length; i++) {
-        value.current += parts[i].replace(CONTROL, '');
-        if (i < parts.length - 1) submit();
-      }
-    }
+    const before = value.current;
+    if (key.backspace || key.delete) value.current = Array.from(value.current).slice(0, -1).join('');
+    else if (key.ctrl && input === 'u') value.current = '';
+    else if (key.paste) value.current += input.replace(CONTROL, '');
+    else if (!key.ctrl && !key.meta && input) value.current += input.replace(CONTROL, '');
+    if (value.current === before) return;
     setShown(value.current);
     onChange?.(value.current);
-  }, { isActive: takesKeys ? true : isActive });
+  }, { isActive });
 
   function submit(): void {
     const v = value.current;

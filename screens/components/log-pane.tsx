@@ -9,9 +9,10 @@
 //   of the rows Ink already has, instead of replacing all of them (a redraw while lines stream in
 //   shifts every row), and an unchanged row is not rendered again. Keys stay fast under load.
 import React, { memo, useEffect, useReducer, useRef, useState } from 'react';
-import { Box, Text, useInput, useStdout } from 'ink';
+import { Box, Text, useStdout } from 'ink';
 import type { LogLine, LogSource } from '../../source/logs/log-sink.js';
 import { KeyHints } from './key-hints.js';
+import { useKeys } from './keys.js';
 import { tint } from './theme.js';
 
 export interface LogPaneProps {
@@ -92,7 +93,7 @@ export function LogPane({ source, height, width, isActive = true, showHints = tr
   const shownEnd = end === null ? total : clamp(end);
   const scrollTo = (n: number) => setEnd(n >= total ? null : clamp(n));
 
-  useInput((_input, key) => {
+  useKeys((_input, key) => {
     if (total === 0) return;
     if (key.upArrow) scrollTo(shownEnd - 1);
     else if (key.downArrow) scrollTo(shownEnd + 1);

@@ -18,5 +18,5 @@ const LOOK: Record<BadgeKind, { symbol: string; word: string; color: string }> =
 
 export function StatusBadge({ kind, label }: { kind: BadgeKind; label?: string }): React.JSX.Element {
   const look = LOOK[kind];
-  return <Text color={tint(look.color)} bold wrap="truncate-end">{look.symbol} {label ?? look.word}</Text>;
+  return <Text color={tint(look.color)} bold wrap="wrap">{look.symbol} {label ?? look.word}</Text>;
 }

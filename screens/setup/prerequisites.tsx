@@ -2,10 +2,11 @@
 // asks "apply this fix?"; each warning must be accepted one by one before Continue.
 // The screen only reports choices; the parent applies fixes and re-runs the checks.
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
-import { ConfirmInput } from '@inkjs/ui';
+import { Box, Text } from 'ink';
 import type { Finding } from '../../source/preflight/finding.js';
+import { Confirm } from '../components/confirm.js';
 import { KeyHints, type KeyHint } from '../components/key-hints.js';
+import { useKeys } from '../components/keys.js';
 import { StatusBadge } from '../components/status-badge.js';
 
 export interface PrerequisitesProps {
@@ -35,7 +36,7 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
   const current = fixable ?? (blockers.length === 0 ? pendingWarning : undefined) ?? blockers[0];
   const ready = blockers.length === 0 && warnings.every((w) => acked.includes(w.id));
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (key.escape) props.onBack();
     else if (input === 'r') props.onRecheck();
     else if (key.return && ready) props.onContinue(acked);
@@ -55,7 +56,7 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
     question = (
       <Box>
         <Text bold>Apply this fix to vars.yml? </Text>
-        <ConfirmInput key={current.id} defaultChoice="cancel" submitOnEnter={false} onConfirm={() => props.onApplyFix(current)} onCancel={() => setDeclined((d) => [...d, current.id])} />
+        <Confirm key={current.id} defaultChoice="cancel" submitOnEnter={false} onConfirm={() => props.onApplyFix(current)} onCancel={() => setDeclined((d) => [...d, current.id])} />
       </Box>
     );
     hints = [['y', 'apply fix'], ['n', 'not now'], ...hints];
@@ -63,7 +64,7 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
     question = (
       <Box>
         <Text bold>Accept this warning and go on? </Text>
-        <ConfirmInput key={current.id} defaultChoice="cancel" submitOnEnter={false} onConfirm={() => setAcked((a) => [...a, current.id])} onCancel={() => setDeclined((d) => [...d, current.id])} />
+        <Confirm key={current.id} defaultChoice="cancel" submitOnEnter={false} onConfirm={() => setAcked((a) => [...a, current.id])} onCancel={() => setDeclined((d) => [...d, current.id])} />
       </Box>
     );
     hints = [['y', 'accept'], ['n', 'fix it first'], ...hints];
@@ -76,7 +77,7 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
       <Text bold>Prerequisites — {blockers.length} blocking, {warnings.length} warning{warnings.length === 1 ? '' : 's'}, {infos.length} info</Text>
       <Box flexDirection="column" marginTop={1}>
         {ordered.slice(start, start + LIST_ROWS).map((f) => (
-          <Text key={f.id} wrap="truncate-end">
+          <Text key={f.id} wrap="wrap">
             {f === current ? '❯ ' : '  '}{status(f)} {f.title}
           </Text>
         ))}
@@ -85,11 +86,11 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
       </Box>
       {current ? (
         <Box flexDirection="column" marginTop={1} borderStyle="single" paddingX={1}>
-          <Text bold wrap="truncate-end">{current.title} <Text dimColor>[{current.id}]</Text></Text>
+          <Text bold wrap="wrap">{current.title} <Text dimColor>[{current.id}]</Text></Text>
           <Text wrap="wrap">{clip(current.detail, 4)}</Text>
           <Text wrap="wrap"><Text bold>Fix: </Text>{clip(current.fix, 2)}</Text>
           <Text dimColor wrap="truncate-end">From {current.source}</Text>
-          {current === fixable ? <Text wrap="truncate-end">The wizard will change: {current.edits!.map((e) => `${e.op} ${e.key}`).join(', ')}</Text> : null}
+          {current === fixable ? <Text wrap="wrap">The wizard will change: {current.edits!.map((e) => `${e.op} ${e.key}`).join(', ')}</Text> : null}
         </Box>
       ) : null}
       {ready ? <Text><StatusBadge kind="ok" label="ready: nothing blocks, every warning accepted" /></Text> : null}

@@ -1,11 +1,13 @@
 // One upstream provider, every field. Errors appear beside the field as you type (the same
 // checks MAS runs at load); the provider can only be saved when there are none.
 import React, { useMemo, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
-import { PasswordInput, Select, TextInput } from '@inkjs/ui';
+import { Box, Text } from 'ink';
 import { formToProvider, visibleFields, type FieldSpec, type ProviderForm } from '../../source/mas/provider-form.js';
 import type { Provider } from '../../source/mas/providers.js';
 import { KeyHints } from '../components/key-hints.js';
+import { useKeys } from '../components/keys.js';
+import { LineInput } from '../components/line-input.js';
+import { SelectList } from '../components/select-list.js';
 import { StatusBadge } from '../components/status-badge.js';
 
 export interface ProviderFormProps {
@@ -30,11 +32,11 @@ export function ProviderFormScreen({ initial, title, onSave, onCancel }: Provide
   const errors = new Map<string, string>();
   if (!result.ok) for (const e of result.errors) if (!errors.has(e.path)) errors.set(e.path, e.message);
 
-  // Same-value updates keep the object: @inkjs/ui inputs re-call onChange on every render.
+  // Same-value updates keep the object (no re-render for an edit that changes nothing).
   const set = (path: string, value: string) => setForm((f) => (f[path] === value ? f : { ...f, [path]: value }));
   const move = (by: number) => setFocus((i) => (Math.min(i, rows.length - 1) + by + rows.length) % rows.length);
 
-  useInput((_input, key) => {
+  useKeys((_input, key) => {
     if (key.escape) onCancel();
     else if (key.tab) move(key.shift ? -1 : 1);
     else if (key.return && rows[index] === SAVE) {
@@ -70,7 +72,7 @@ export function ProviderFormScreen({ initial, title, onSave, onCancel }: Provide
         {current ? <Editor key={current.path} field={current} value={form[current.path] ?? ''} onChange={(v) => set(current.path, v)} onNext={() => move(1)} /> : (
           <Text>{result.ok ? 'Enter saves this provider.' : 'Enter jumps to the first problem.'}</Text>
         )}
-        {current && errors.has(current.path) ? <Text wrap="truncate-end"><StatusBadge kind="fail" label={`${current.path}: ${errors.get(current.path)}`} /></Text> : null}
+        {current && errors.has(current.path) ? <Text wrap="wrap"><StatusBadge kind="fail" label={`${current.path}: ${errors.get(current.path)}`} /></Text> : null}
         {current ? <Text dimColor wrap="truncate-end">{current.help}</Text> : null}
       </Box>
       <KeyHints hints={[['Tab/⇧Tab', 'next/previous field'], ['Enter', current?.kind === 'choice' || current?.kind === 'bool' ? 'pick (↑↓)' : current ? 'next' : 'save'], ['Esc', 'cancel']]} />
@@ -79,22 +81,19 @@ export function ProviderFormScreen({ initial, title, onSave, onCancel }: Provide
 }
 
 function Editor({ field, value, onChange, onNext }: { field: FieldSpec; value: string; onChange: (v: string) => void; onNext: () => void }): React.JSX.Element {
-  // @inkjs/ui Select focuses its first option: start the list (cyclically) at the current
-  // value, once per field, so ↑↓ move from what is chosen now.
-  const [options] = useState(() => {
-    const values = (field.kind === 'bool' ? ['', 'true', 'false'] : [...(field.options ?? [])]).map((v) => (v === '' ? DEFAULT_OPTION : v));
-    const at = Math.max(0, values.indexOf(value === '' ? DEFAULT_OPTION : value));
-    return [...values.slice(at), ...values.slice(0, at)].map((v) => ({ label: v, value: v }));
-  });
   if (field.kind === 'choice' || field.kind === 'bool') {
+    // The highlight is the value (↑↓ change it); Enter keeps it and goes to the next field.
+    const options = (field.kind === 'bool' ? ['', 'true', 'false'] : [...(field.options ?? [])]).map((v) => (v === '' ? DEFAULT_OPTION : v));
+    const pick = (v: string) => onChange(v === DEFAULT_OPTION ? '' : v);
     return (
       <Box>
         <Text>{field.label}: </Text>
-        <Select
-          visibleOptionCount={3}
-          defaultValue={value === '' ? DEFAULT_OPTION : value}
-          options={options}
-          onChange={(v) => onChange(v === DEFAULT_OPTION ? '' : v)}
+        <SelectList
+          visible={3}
+          initial={value === '' ? DEFAULT_OPTION : value}
+          items={options.map((v) => ({ label: v, value: v }))}
+          onHighlight={pick}
+          onSelect={(v) => { pick(v); onNext(); }}
         />
       </Box>
     );
@@ -103,14 +102,14 @@ function Editor({ field, value, onChange, onNext }: { field: FieldSpec; value: s
     return (
       <Box>
         <Text>{field.label}{value ? ' (set; typing replaces it)' : ''}: </Text>
-        <PasswordInput onChange={(v) => { if (v !== '') onChange(v); }} onSubmit={onNext} />
+        <LineInput mask clearOnSubmit={false} onChange={(v) => { if (v !== '') onChange(v); }} onSubmit={onNext} />
       </Box>
     );
   }
   return (
     <Box>
       <Text>{field.label}: </Text>
-      <TextInput defaultValue={value} onChange={onChange} onSubmit={onNext} />
+      <LineInput defaultValue={value} clearOnSubmit={false} onChange={onChange} onSubmit={onNext} />
     </Box>
   );
 }

@@ -2,12 +2,13 @@
 // "convert from Synapse OIDC" path, where each converted provider is reviewed (accept,
 // edit or skip) before it joins the list. Nothing is written until "Done".
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
-import { Select } from '@inkjs/ui';
+import { Box, Text } from 'ink';
 import type { ConvertResult } from '../../source/mas/oidc-convert.js';
 import { emptyForm, providerToForm, type ProviderForm } from '../../source/mas/provider-form.js';
 import { callbackUrl, type Provider } from '../../source/mas/providers.js';
 import { KeyHints } from '../components/key-hints.js';
+import { useKeys } from '../components/keys.js';
+import { SelectList } from '../components/select-list.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { ProviderFormScreen } from './provider-form.js';
 
@@ -94,7 +95,7 @@ interface ListProps {
 }
 
 function List(p: ListProps): React.JSX.Element {
-  useInput((_input, key) => { if (key.escape) p.onBack(); });
+  useKeys((_input, key) => { if (key.escape) p.onBack(); });
   const name = (x: Provider) => x.human_name ?? x.client_id;
   const options = [
     ...(p.canConvert ? [{ label: `Convert from Synapse OIDC (${p.convertCount} found) and review`, value: 'convert' }] : []),
@@ -115,13 +116,13 @@ function List(p: ListProps): React.JSX.Element {
       ))}
       {p.list.length > 5 ? <Text dimColor>… and {p.list.length - 5} more</Text> : null}
       {p.failures.map((f) => (
-        <Text key={f.synapseIdpId} wrap="truncate-end"><StatusBadge kind="fail" label={`Synapse ${f.synapseIdpId} cannot convert:`} /> {f.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}</Text>
+        <Text key={f.synapseIdpId} wrap="wrap"><StatusBadge kind="fail" label={`Synapse ${f.synapseIdpId} cannot convert:`} /> {f.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}</Text>
       ))}
       <Box marginTop={1}>
-        <Select
-          visibleOptionCount={6}
-          options={options}
-          onChange={(v) => {
+        <SelectList
+          visible={6}
+          items={options}
+          onSelect={(v) => {
             if (v === 'add') p.onAdd();
             else if (v === 'convert') p.onConvert();
             else if (v === 'done') p.onDone();
@@ -136,7 +137,7 @@ function List(p: ListProps): React.JSX.Element {
 }
 
 function Review({ result, at, onAccept, onEdit, onSkip, onBack }: { result: ConvertResult; at: number; onAccept: () => void; onEdit: () => void; onSkip: () => void; onBack: () => void }): React.JSX.Element {
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (key.escape) onBack();
     else if (input === 'a') onAccept();
     else if (input === 'e') onEdit();
@@ -163,7 +164,7 @@ function Review({ result, at, onAccept, onEdit, onSkip, onBack }: { result: Conv
       <Text bold>Converted from Synapse {synapseIdpId} ({at + 1} of {result.converted.length})</Text>
       {rows.map(([k, v]) => <Text key={k} wrap="truncate-end">  {k.padEnd(14)} {v}</Text>)}
       {warnings.length === 0 ? <Text><StatusBadge kind="ok" label="everything carried over" /></Text> : null}
-      {warnings.slice(0, 4).map((w) => <Text key={w} wrap="truncate-end"><StatusBadge kind="warn" label="" />{w.slice(synapseIdpId.length + 2)}</Text>)}
+      {warnings.slice(0, 4).map((w) => <Text key={w} wrap="wrap"><StatusBadge kind="warn" label="" />{w.slice(synapseIdpId.length + 2)}</Text>)}
       {warnings.length > 4 ? <Text dimColor>… {warnings.length - 4} more notes</Text> : null}
       <KeyHints hints={[['a', 'accept'], ['e', 'edit'], ['s', 'skip'], ['Esc', 'back to list']]} />
     </Box>

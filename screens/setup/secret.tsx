@@ -1,10 +1,12 @@
 // The MAS encryption secret: generate (recommended), paste, or point at a vaulted variable.
 // A pasted value is masked while typed and never shown again; only its problems are.
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
-import { PasswordInput, Select, TextInput } from '@inkjs/ui';
+import { Box, Text } from 'ink';
 import { checkSecret, type ExistingSecretState, type SecretChoice } from '../../source/mas/secret.js';
 import { KeyHints } from '../components/key-hints.js';
+import { useKeys } from '../components/keys.js';
+import { LineInput } from '../components/line-input.js';
+import { SelectList } from '../components/select-list.js';
 import { StatusBadge } from '../components/status-badge.js';
 
 export interface SecretProps {
@@ -26,13 +28,11 @@ const EXISTING_WORDS: Record<ExistingSecretState, string> = {
 export function SecretScreen({ existing, onSubmit, onBack }: SecretProps): React.JSX.Element {
   const [mode, setMode] = useState<Mode>('choose');
   const [typed, setTyped] = useState('');
-  // The error belongs to the value it was found in; typing on hides it. (@inkjs/ui inputs
-  // re-call onChange on every render, so onChange must not clear state.)
+  // The error belongs to the value it was found in; typing on hides it.
   const [failed, setFailed] = useState<{ value: string; problem: string } | null>(null);
   const error = failed && failed.value === typed ? failed.problem : null;
-  const setError = (problem: string) => setFailed({ value: typed, problem });
 
-  useInput((_input, key) => {
+  useKeys((_input, key) => {
     if (!key.escape) return;
     if (mode === 'choose') onBack();
     else { setMode('choose'); setTyped(''); setFailed(null); }
@@ -49,9 +49,9 @@ export function SecretScreen({ existing, onSubmit, onBack }: SecretProps): React
   const live = typed.trim() === '' ? null : checkSecret(typed);
   const submit = (kind: 'paste' | 'reference') => (value: string) => {
     const check = checkSecret(value);
-    if (!check.ok) return setError(check.problem);
-    if (kind === 'paste' && check.kind !== 'hex') return setError('that is a variable reference: choose "Use a variable reference"');
-    if (kind === 'reference' && check.kind !== 'reference') return setError('expected a whole {{ variable }} reference');
+    if (!check.ok) return setFailed({ value, problem: check.problem });
+    if (kind === 'paste' && check.kind !== 'hex') return setFailed({ value, problem: 'that is a variable reference: choose "Use a variable reference"' });
+    if (kind === 'reference' && check.kind !== 'reference') return setFailed({ value, problem: 'expected a whole {{ variable }} reference' });
     onSubmit({ kind, value: value.trim() });
   };
 
@@ -62,9 +62,9 @@ export function SecretScreen({ existing, onSubmit, onBack }: SecretProps): React
       <Text>{EXISTING_WORDS[existing]}</Text>
       <Box marginTop={1} flexDirection="column">
         {mode === 'choose' ? (
-          <Select
-            options={options}
-            onChange={(v) => {
+          <SelectList
+            items={options}
+            onSelect={(v) => {
               if (v === 'keep') onSubmit({ kind: 'keep-existing' });
               else if (v === 'generate') onSubmit({ kind: 'generate' });
               else setMode(v as Mode);
@@ -73,7 +73,7 @@ export function SecretScreen({ existing, onSubmit, onBack }: SecretProps): React
         ) : null}
         {mode === 'paste' ? (
           <Box flexDirection="column">
-            <Box><Text>Secret (hidden): </Text><PasswordInput placeholder="paste 64 hex characters" onChange={setTyped} onSubmit={submit('paste')} /></Box>
+            <Box><Text>Secret (hidden): </Text><LineInput mask clearOnSubmit={false} placeholder="paste 64 hex characters" onChange={setTyped} onSubmit={submit('paste')} /></Box>
             <Text>
               {typed.trim().length}/64 characters{' '}
               {live && live.ok && live.kind === 'hex' ? <StatusBadge kind="ok" label="valid" /> : null}
@@ -83,7 +83,7 @@ export function SecretScreen({ existing, onSubmit, onBack }: SecretProps): React
         ) : null}
         {mode === 'reference' ? (
           <Box flexDirection="column">
-            <Box><Text>Reference: </Text><TextInput placeholder="{{ vault_mas_secret }}" onChange={setTyped} onSubmit={submit('reference')} /></Box>
+            <Box><Text>Reference: </Text><LineInput clearOnSubmit={false} placeholder="{{ vault_mas_secret }}" onChange={setTyped} onSubmit={submit('reference')} /></Box>
             <Text dimColor>The variable must hold 64 hex characters; the playbook checks its length.</Text>
           </Box>
         ) : null}

@@ -1,9 +1,9 @@
 // Where MAS will answer: hostname and path prefix, prefilled with the playbook's defaults,
 // checked as typed. For a custom hostname the parent runs the DNS check (onCheckDns) and
 // passes the result back in `dns`.
-import React, { useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
-// LineInput, not @inkjs/ui TextInput: an Enter right after the field switch must not be lost.
+import React, { useState } from 'react';
+import { Box, Text } from 'ink';
+import { useKeys } from '../components/keys.js';
 import { LineInput } from '../components/line-input.js';
 import { checkUrl, DEFAULT_PREFIX, defaultHostname, publicBase, type DnsCheck, type MasUrl } from '../../source/mas/url.js';
 import { KeyHints } from '../components/key-hints.js';
@@ -24,19 +24,13 @@ type Field = 'hostname' | 'prefix';
 export function UrlScreen(props: UrlProps): React.JSX.Element {
   const start = props.initial ?? { hostname: defaultHostname(props.domain), prefix: DEFAULT_PREFIX };
   const [url, setUrl] = useState<MasUrl>(start);
-  const [field, setFieldState] = useState<Field>('hostname');
-  // Which field takes keys, read at key time (see LineInput.takesKeys). Switched after the
-  // current key event, so the Enter that leaves one field does not also act on the next.
-  const keysTo = useRef<Field>('hostname');
-  const setField = (next: Field | ((f: Field) => Field)) => {
-    const f = typeof next === 'function' ? next(keysTo.current) : next;
-    setFieldState(f);
-    queueMicrotask(() => { keysTo.current = f; });
-  };
+  // Only the field in focus takes keys; the input layer hands the Enter that leaves one field
+  // to the handlers present when it arrived, so it does not also act on the next field.
+  const [field, setField] = useState<Field>('hostname');
   const problems = checkUrl(url);
   const custom = url.hostname.toLowerCase() !== defaultHostname(props.domain);
 
-  useInput((_input, key) => {
+  useKeys((_input, key) => {
     if (key.escape) props.onBack();
     else if (key.tab || key.upArrow || key.downArrow) setField((f) => (f === 'hostname' ? 'prefix' : 'hostname'));
   });
@@ -64,12 +58,12 @@ export function UrlScreen(props: UrlProps): React.JSX.Element {
       <Text wrap="wrap">The default needs no DNS change: {publicBase(defaultHostname(props.domain), DEFAULT_PREFIX)}</Text>
       <Box marginTop={1}>
         <Text>{marker('hostname')}Hostname:    </Text>
-        <LineInput key="hostname" defaultValue={start.hostname} clearOnSubmit={false} isActive={field === 'hostname'} takesKeys={() => keysTo.current === 'hostname'} onChange={(v) => setUrl((u) => (u.hostname === v.trim() ? u : { ...u, hostname: v.trim() }))} onSubmit={submitHostname} />
+        <LineInput key="hostname" defaultValue={start.hostname} clearOnSubmit={false} isActive={field === 'hostname'} onChange={(v) => setUrl((u) => (u.hostname === v.trim() ? u : { ...u, hostname: v.trim() }))} onSubmit={submitHostname} />
       </Box>
       <Text>{'               '}{problems.hostname ? <StatusBadge kind="fail" label={problems.hostname} /> : <StatusBadge kind="ok" label={custom ? 'valid (custom: needs DNS)' : 'valid (default)'} />}</Text>
       <Box>
         <Text>{marker('prefix')}Path prefix: </Text>
-        <LineInput key="prefix" defaultValue={start.prefix} clearOnSubmit={false} isActive={field === 'prefix'} takesKeys={() => keysTo.current === 'prefix'} onChange={(v) => setUrl((u) => (u.prefix === v ? u : { ...u, prefix: v }))} onSubmit={submitPrefix} />
+        <LineInput key="prefix" defaultValue={start.prefix} clearOnSubmit={false} isActive={field === 'prefix'} onChange={(v) => setUrl((u) => (u.prefix === v ? u : { ...u, prefix: v }))} onSubmit={submitPrefix} />
       </Box>
       <Text>{'               '}{problems.prefix ? <StatusBadge kind="fail" label={problems.prefix} /> : <StatusBadge kind="ok" label="valid" />}</Text>
       <Box marginTop={1} flexDirection="column">

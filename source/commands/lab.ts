@@ -3,7 +3,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { ParsedCli } from '../cli-args.js';
 import { AbortError } from '../errors.js';
-import { defaultLabDir, destroyLab, resetLab, type Generation } from '../lab/lab.js';
+import { assertLabFree, defaultLabDir, destroyLab, resetLab, type Generation } from '../lab/lab.js';
 import { MAS_VERSION } from '../lab/lab-meta.js';
 import { parseScenarios } from '../lab/scenarios.js';
 
@@ -47,6 +47,8 @@ export default async function lab(cli: ParsedCli): Promise<number> {
     process.stderr.write(`mas-wizard lab: ${(error as Error).message}\n`);
     return 2;
   }
+  // Before asking: a wizard at work on the lab keeps it (its checkout and plan stay); busy is exit 3.
+  assertLabFree({ dir });
   const what = action === 'reset' ? `Reset the practice lab in ${dir}? Everything done in it is lost.` : `Delete the practice lab in ${dir}?`;
   if (!cli.flags.yes) {
     if (!process.stdin.isTTY) {

@@ -9,6 +9,7 @@ import { createContext } from '../flow/context.js';
 import { drive } from '../flow/driver.js';
 import { openRun } from '../flow/open-run.js';
 import { planText, planView } from '../flow/plan-view.js';
+import { releaseOnSignals } from '../flow/release-on-signal.js';
 
 export default async function run(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
@@ -24,6 +25,7 @@ export default async function run(cli: ParsedCli): Promise<number> {
     flow: answers.mode, command: `mas-wizard run --answers ${flags.answers}`, secrets: loaded.secrets, takeOver: Boolean(flags['take-over']),
     connect: { confirmUnknownHost: async () => false, askPassphrase: async () => null, askBecomePassword: async () => null },
   });
+  const stopHandling = releaseOnSignals(() => opened.close());
   const io = answersIO({ answers, yes: Boolean(flags.yes), write });
   const ctx = createContext({ session: opened.session, io, plan: opened.plan, transcript: opened.transcript, log: opened.log, answers, yes: Boolean(flags.yes), secrets: loaded.secrets });
   let printed = opened.log.total;
@@ -41,6 +43,7 @@ export default async function run(cli: ParsedCli): Promise<number> {
     code = result.code;
   } finally {
     unsubscribe();
+    stopHandling();
     await opened.close();
   }
   const view = planView(ctx.plan(), opened.session, { withOutputs: true });

@@ -2,24 +2,27 @@
 // wizard. The same engine as `run --answers` (openRun → createContext → drive); only the
 // StepIO differs (PromptIO: questions become screens). Exit 0 when the flow is done,
 // 130 when the operator quits, 2 without a terminal or with a bad answers file.
-import { existsSync } from 'node:fs';
 import type { ParsedCli, Flags } from '../cli-args.js';
 import type { LoadedAnswers } from '../../state/answers.js';
 import type { Flow } from '../../state/steps.js';
 import type { DnsCheck } from '../mas/url.js';
 import type { FlowContext } from '../flow/context.js';
 import type { OpenedRun } from '../flow/open-run.js';
+import type { Session } from '../session.js';
 import { PromptIO, type WizardActions } from '../flow/prompt-io.js';
+import { releaseOnSignals } from '../flow/release-on-signal.js';
 
 // The engine (session, ssh2, execa, steps) is imported after the first frame is on screen:
 // time to first frame is node + Ink, not node + Ink + everything.
 async function loadEngine() {
-  const [session, run, context, driver, view, steps, reducer, catalogue] = await Promise.all([
+  const [session, run, context, driver, view, steps, reducer, catalogue, prerequisites, lock] = await Promise.all([
     import('../session.js'), import('../flow/open-run.js'), import('../flow/context.js'), import('../flow/driver.js'),
     import('../flow/plan-view.js'), import('../flow/steps/index.js'), import('../../state/reducer.js'), import('../../state/steps.js'),
+    import('../flow/steps/prerequisites.js'), import('../../state/lock.js'),
   ]);
   return {
     openSession: session.openSession, openRun: run.openRun, createContext: context.createContext, drive: driver.drive,
+    synapseUserCount: prerequisites.synapseUserCount, LockHeldError: lock.LockHeldError,
     summary: view.summary, RUNNERS: steps.RUNNERS, nextStep: reducer.nextStep, stepDefinition: catalogue.stepDefinition,
   };
 }
@@ -29,6 +32,18 @@ export const FLOW_CHOICES: { value: Flow; label: string; hint: string }[] = [
   { value: 'migrate', label: 'Migrate an existing Synapse to MAS', hint: 'Moves every user, password and login link from Synapse into MAS, with a backup and a dry run first.' },
   { value: 'new', label: 'Set up MAS on a new homeserver', hint: 'Installs MAS before anyone has an account, then registers the first administrator.' },
 ];
+
+/** Why "new homeserver" is not for a Synapse that already has users, or null when it is. */
+export function notForNew(users: number | null): string | null {
+  if (users === null || users === 0) return null;
+  return `Not for this server: Synapse already has ${users} user${users === 1 ? '' : 's'}, and nothing would move them to MAS (they could no longer log in). Choose "${FLOW_CHOICES[0].label}".`;
+}
+
+/** The first screen's choices; "new homeserver" says why it does not fit (users null: not counted). */
+export function flowChoices(users: number | null): { value: Flow; label: string; hint: string }[] {
+  const why = notForNew(users);
+  return FLOW_CHOICES.map((c) => (c.value === 'new' && why ? { ...c, label: `${c.label} (not for this server: ${users} users)`, hint: why } : c));
+}
 
 export class WizardEngine implements WizardActions {
   readonly io: PromptIO;
@@ -70,23 +85,52 @@ export class WizardEngine implements WizardActions {
     const { io, flags } = this;
     io.setPhase('starting', flags.lab ? 'Opening the practice lab…' : 'Reading the playbook checkout…');
     this.engine ??= await loadEngine();
-    const { openSession, openRun, createContext } = this.engine;
+    const { openSession, openRun, createContext, synapseUserCount } = this.engine;
     const answers = this.loaded?.answers;
     const hostFlags = { ...flags, host: flags.host ?? answers?.host };
-    // Only the plan file's path is needed here; nothing connects (server() is never called).
+    // Only the host's name is needed here; nothing connects (server() is never called).
     const probe = await openSession({ flags: hostFlags });
-    const hasPlan = existsSync(probe.planFile);
     await probe.close();
-    let flow: Flow | undefined = answers?.mode;
-    if (!hasPlan) {
-      io.setPhase('starting', 'Choose what to do');
-      flow = await io.select({ key: 'mode', question: `What do you want to do on ${probe.serverName}?`, choices: FLOW_CHOICES, initial: flow ?? 'migrate' });
-    }
     io.setPhase('starting', `Connecting to ${probe.host.name}…`);
-    const opened = await openRun(hostFlags, {
-      flow: hasPlan ? undefined : flow, command: 'mas-wizard', secrets: this.loaded?.secrets, takeOver: flags['take-over'],
+    // With no plan yet, the flow is chosen once connected: "new homeserver" on a Synapse that
+    // has users says so on this screen, instead of the prerequisites refusing it a step later.
+    const chooseFlow = async (session: Session, note: (text: string) => void): Promise<Flow> => {
+      io.setPhase('starting', 'Choose what to do');
+      const counted = await synapseUserCount(session).catch((error: unknown) => {
+        note(`could not count Synapse's users before the flow choice: ${(error as Error).message}`);
+        return null;
+      });
+      if (counted) note(`probe: ${counted.display} → ${counted.users} users`);
+      const users = counted?.users ?? null;
+      const choices = flowChoices(users);
+      let initial: Flow = answers?.mode ?? 'migrate';
+      for (;;) {
+        const flow = await io.select({ key: 'mode', question: `What do you want to do on ${session.serverName}?`, choices, initial });
+        const why = flow === 'new' ? notForNew(users) : null;
+        if (!why) return flow;
+        io.say(`"${FLOW_CHOICES[1].label}": ${why}`, 'warn');
+        initial = 'migrate';
+      }
+    };
+    const openWith = (takeOver: boolean | undefined) => openRun(hostFlags, {
+      chooseFlow, command: 'mas-wizard', secrets: this.loaded?.secrets, takeOver,
       connect: { confirmUnknownHost: io.confirmUnknownHost, askPassphrase: io.askPassphrase, askBecomePassword: io.askBecomePassword },
     });
+    let opened: OpenedRun;
+    try {
+      opened = await openWith(flags['take-over']);
+    } catch (error) {
+      // A killed terminal leaves the lock of a wizard that is gone (same host, dead pid): ask
+      // once, then take over every such lock and resume. A live owner is never displaced.
+      if (!(error instanceof this.engine.LockHeldError) || !error.stale) throw error;
+      const o = error.owner;
+      const who = o ? `pid ${o.pid} on ${o.host}, started ${o.startedAt}` : 'its owner';
+      io.setPhase('starting', 'An earlier wizard left its lock');
+      const take = await io.confirm({ key: 'take-over', question: `The mas-wizard that held this server's lock is gone (${who}): it was probably in a terminal that closed. Take over its lock and resume where it stopped?`, defaultYes: true });
+      if (!take) throw error;
+      io.setPhase('starting', `Connecting to ${probe.host.name}…`);
+      opened = await openWith(true);
+    }
     this.opened = opened;
     this.ctx = createContext({
       session: opened.session, io, plan: opened.plan, transcript: opened.transcript, log: opened.log,
@@ -172,6 +216,8 @@ export default async function wizard(cli: ParsedCli): Promise<number> {
   }
   if (cli.flags.lab && !(await labPackagesReady())) return 2;
   const engine = new WizardEngine(cli.flags, loaded);
+  // The terminal gone (SIGHUP) or a SIGTERM: release the locks, leave the screen alone.
+  const stopHandling = releaseOnSignals(() => engine.close(), { terminal: true });
   const { startApp } = await import('../../screens/start.js');
   const app = await startApp(engine);
   void engine.start();
@@ -181,6 +227,7 @@ export default async function wizard(cli: ParsedCli): Promise<number> {
     return 1;
   })]);
   const leftRunning = code === 130 ? engine.runningLongStep() : null;
+  stopHandling();
   app.unmount();
   await engine.close();
   if (code === 130) {

@@ -41,7 +41,20 @@ async function lockOrTakeOver(acquire: (takeOver: boolean) => Promise<HeldLock>,
   }
 }
 
-export async function openRun(flags: Flags, options: { flow?: Flow; command: string; connect?: SessionOptions['connect']; takeOver?: boolean; secrets?: readonly string[] }): Promise<OpenedRun> {
+export interface OpenRunOptions {
+  flow?: Flow;
+  /**
+   * No plan yet and no `flow`: asked once the locks are held and the server is connected (the
+   * choice can then be judged against the server). `note` goes to the transcript.
+   */
+  chooseFlow?: (session: Session, note: (text: string) => void) => Promise<Flow>;
+  command: string;
+  connect?: SessionOptions['connect'];
+  takeOver?: boolean;
+  secrets?: readonly string[];
+}
+
+export async function openRun(flags: Flags, options: OpenRunOptions): Promise<OpenedRun> {
   const session = await openSession({ flags, connect: options.connect });
   const held: HeldLock[] = [];
   const cleanups: (() => Promise<void> | void)[] = [() => session.close()];
@@ -51,6 +64,7 @@ export async function openRun(flags: Flags, options: { flow?: Flow; command: str
   try {
     const key = planKey(session.checkout.dir, session.serverName);
     const taken: string[] = [];
+    const notes: string[] = [];
     const yes = Boolean(flags.yes);
     held.push(await lockOrTakeOver((takeOver) => acquireLocalLock(key, { command: options.command, takeOver }), options.takeOver, yes, taken));
     cleanups.push(() => held[0].release());
@@ -64,7 +78,8 @@ export async function openRun(flags: Flags, options: { flow?: Flow; command: str
       throw new RunSetupError(`a ${plan.flow} plan for ${session.serverName} is already under way (${session.planFile}); it cannot switch to mode ${options.flow}`);
     }
     if (!plan) {
-      plan = createPlan({ id: ulid(), flow: options.flow ?? 'migrate', serverName: session.serverName, host: session.host.name, generation: session.generation, at });
+      const flow = options.flow ?? (await options.chooseFlow?.(session, (text) => notes.push(text))) ?? 'migrate';
+      plan = createPlan({ id: ulid(), flow, serverName: session.serverName, host: session.host.name, generation: session.generation, at });
     } else {
       plan = reduce(plan, { type: 'resumed', at });
     }
@@ -76,6 +91,7 @@ export async function openRun(flags: Flags, options: { flow?: Flow; command: str
     const log = new LogSink({ transcript, redactor });
     cleanups.push(() => log.close());
     transcript.note(`${options.command} on ${session.host.name} (${session.serverName}), plan ${plan.id}`);
+    for (const n of notes) transcript.note(n);
     for (const t of taken) {
       transcript.note(t);
       process.stderr.write(`mas-wizard: ${t}\n`);

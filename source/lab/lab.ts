@@ -13,7 +13,11 @@ import { initCluster, isRunning, ownerCanUse, psql, startCluster, stopCluster } 
 import { writeServer } from './server-files.js';
 import { writePlaybook } from './playbook-files.js';
 import { checkoutFacts, readOperatorVars, seedLinksFor, writeRehearsal, type RehearsalSource } from './rehearsal/index.js';
+import { AbortError } from '../errors.js';
 import { packageRoot, stateDir } from '../paths.js';
+import { localLockPath, readLockFile, type LockOwner } from '../../state/lock.js';
+import { planFilePath, planKey } from '../../state/persist.js';
+import { serverPaths } from '../../state/remote.js';
 
 export type { Generation } from './lab-meta.js';
 export { MAS_VERSION } from './lab-meta.js';
@@ -126,6 +130,56 @@ export async function ensureLab(opts: { dir?: string; generation?: Generation; s
   return info(dir, meta);
 }
 
+/** A wizard (or run) still holds the lab: its lock's owner is alive. */
+/** A live wizard holds the lab: reset and destroy refuse (busy, exit 3). */
+export class LabBusyError extends AbortError {
+  constructor(readonly lockPath: string, readonly owner: LockOwner | null) {
+    const who = owner ? `pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}, running "${owner.command}"` : 'an owner that cannot be read';
+    super(`a mas-wizard is using the practice lab (lock ${lockPath}: ${who}); let it finish or quit it, then reset. Nothing was changed.`, { exitCode: 3 });
+  }
+}
+
+/**
+ * What the wizard keeps about this lab outside it, in this state dir: the plan (keyed by the
+ * lab's checkout and server name, as every run keys it), that plan's controller jobs and the
+ * local lock; and the server lock inside the lab.
+ */
+function wizardState(dir: string): { planFile: string; jobsDir: string; localLock: string; serverLock: string } | null {
+  if (!existsSync(metaFile(dir))) return null;
+  const meta = readMeta(dir);
+  const checkout = path.join(dir, 'playbook');
+  return {
+    planFile: planFilePath(checkout, meta.domain),
+    jobsDir: path.join(stateDir(), 'jobs'),
+    localLock: localLockPath(planKey(checkout, meta.domain)),
+    serverLock: serverPaths(path.join(dir, 'server', 'matrix')).lock,
+  };
+}
+
+/** Throws LabBusyError while a live wizard holds the lab's local or server lock. */
+export function assertLabFree(opts: { dir?: string } = {}): void {
+  const state = wizardState(path.resolve(opts.dir ?? defaultLabDir()));
+  if (!state) return;
+  for (const lock of [state.localLock, state.serverLock]) {
+    const held = readLockFile(lock);
+    if (held && !held.gone) throw new LabBusyError(lock, held.owner);
+  }
+}
+
+/** Forgets what every wizard run on this lab left in the state dir: plan, its jobs, a dead owner's lock. */
+function discardWizardState(dir: string): void {
+  const state = wizardState(dir);
+  if (!state) return;
+  let planId: unknown;
+  try { planId = (JSON.parse(readFileSync(state.planFile, 'utf8')) as { id?: unknown }).id; } catch { planId = undefined; }
+  if (typeof planId === 'string' && planId !== '' && existsSync(state.jobsDir)) {
+    for (const job of readdirSync(state.jobsDir)) if (job.startsWith(`${planId}-`)) rmSync(path.join(state.jobsDir, job), { recursive: true, force: true });
+  }
+  rmSync(state.planFile, { force: true });
+  const held = readLockFile(state.localLock);
+  if (held?.gone) rmSync(state.localLock, { force: true });
+}
+
 /**
  * Throws the lab away and builds a fresh one: the current generation and no scenario unless they
  * are given (a reset is a clean start, not a copy of whatever the last lab was).
@@ -133,6 +187,7 @@ export async function ensureLab(opts: { dir?: string; generation?: Generation; s
 export async function resetLab(opts: { dir?: string; generation?: Generation; scenarios?: string[]; playbook?: string; vars?: string }): Promise<LabInfo> {
   const dir = path.resolve(opts.dir ?? defaultLabDir());
   for (const name of opts.scenarios ?? []) scenario(name);
+  assertLabFree({ dir });
   // A rehearsal's generation is its checkout's, as for a real server.
   const rehearsal = opts.playbook ? { playbook: path.resolve(opts.playbook), vars: opts.vars ? { ...readOperatorVars(opts.vars), file: path.resolve(opts.vars) } : undefined } : undefined;
   if (!rehearsal && opts.vars) throw new Error('--vars needs --playbook (the operator\'s vars.yml goes with their checkout)');
@@ -142,7 +197,7 @@ export async function resetLab(opts: { dir?: string; generation?: Generation; sc
   return create(dir, generation, opts.scenarios ?? [], rehearsal);
 }
 
-/** Stops the lab's PostgreSQL and removes everything the lab wrote. */
+/** Stops the lab's PostgreSQL and removes everything the lab wrote, and the wizard's plan of it. */
 export async function destroyLab(opts: { dir?: string }): Promise<void> {
   const dir = path.resolve(opts.dir ?? defaultLabDir());
   if (!existsSync(dir)) return;
@@ -152,6 +207,7 @@ export async function destroyLab(opts: { dir?: string }): Promise<void> {
     return;
   }
   const meta = readMeta(dir);
+  discardWizardState(dir);
   stopCluster(clusterOf(meta));
   rmSync(meta.pgDir, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const cli = 'dist/source/cli.js';
@@ -8,6 +10,22 @@ describe('mas-wizard --version / --help', () => {
   it('prints the package version', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
     expect(execFileSync('node', [cli, '--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
+  });
+
+  it('prints the version when installed under a path with a space (URL.pathname keeps it as %20)', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    // A copy, not a symlink: Node resolves a symlinked main script to its real path.
+    const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'mas wizard ')), 'my tools');
+    try {
+      cpSync('dist', path.join(root, 'dist'), { recursive: true });
+      cpSync('package.json', path.join(root, 'package.json'));
+      symlinkSync(path.resolve('node_modules'), path.join(root, 'node_modules'));
+      const r = spawnSync('node', [path.join(root, cli), '--version'], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toBe(pkg.version);
+    } finally {
+      rmSync(path.dirname(root), { recursive: true, force: true });
+    }
   });
 
   it('lists every command of the DESIGN contract with an example', () => {

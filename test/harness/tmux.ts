@@ -22,6 +22,8 @@ export interface Tmux {
   historySize(): number;
   /** One key, in tmux names ("PageUp", "Home", "End", "Up", "q", "Enter"). */
   send(key: string): void;
+  /** Any other tmux command on this private server (send-keys -l, set-buffer, paste-buffer -p). */
+  raw(args: readonly string[]): string;
   waitFor(predicate: (screen: string[]) => boolean, what: string, timeoutMs?: number): Promise<string[]>;
   kill(): void;
 }
@@ -41,6 +43,7 @@ export function startTmux(options: TmuxOptions): Tmux {
     capture: () => tmux('capture-pane', '-p', '-t', 'app').replace(/\n$/, '').split('\n').map((l) => l.trimEnd()),
     historySize: () => Number(tmux('display-message', '-p', '-t', 'app', '#{history_size}').trim()),
     send: (key) => { tmux('send-keys', '-t', 'app', key); },
+    raw: (args) => tmux(...args),
     async waitFor(predicate, what, timeoutMs = 10_000) {
       const start = Date.now();
       for (;;) {

@@ -19,6 +19,17 @@ function setup(findings: Finding[]) {
 }
 
 describe('prerequisites screen', () => {
+  it('wraps a long finding title and detail at word boundaries, never cutting a word', async () => {
+    const title = 'Phone numbers (non-email 3PIDs) exist and will be kept by the migration although they are not supported by MAS at all';
+    const detail = '1 non-email third-party ID(s) will be kept but are not supported by MAS (syn2mas check warns and exits 11), and the users who log in with one need another way in.';
+    setup([f('db.non-email-3pids', 'warn', { title, detail })]);
+    await ready();
+    const rows = app!.lastFrame()!.split('\n');
+    for (const row of rows) expect(row.length).toBeLessThanOrEqual(100);
+    const words = rows.join(' ').replace(/[│┌┐└┘─]/g, ' ').split(/\s+/);
+    for (const word of [...title.split(' '), ...detail.split(' ')]) expect(words).toContain(word);
+  });
+
   it('groups findings with words, not colour, and asks consent for a fixable blocker first', async () => {
     const calls = setup([
       f('service.postmoogle', 'warn'),

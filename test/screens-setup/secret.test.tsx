@@ -51,8 +51,29 @@ describe('secret screen', () => {
     await press(app, KEY.down);
     await press(app, KEY.enter);
     app.stdin.write(HEX + '\r');
-    await waitFor(() => choices.length === 1 || app.lastFrame()!.includes('64/64'), 'the paste');
-    if (choices.length === 0) { app.stdin.write(KEY.enter); await waitFor(() => choices.length === 1, 'submit'); }
+    await waitFor(() => choices.length === 1, 'the paste and its Enter to submit');
+    expect(choices).toEqual([{ kind: 'paste', value: HEX }]);
+  });
+
+  it('a whole burst in one write (↓ Enter, the secret, Enter) picks "paste" and submits the secret once', async () => {
+    const { app, choices } = setup();
+    await ready();
+    app.stdin.write(KEY.down + KEY.enter + HEX + KEY.enter);
+    await waitFor(() => choices.length === 1, 'the secret');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(choices).toEqual([{ kind: 'paste', value: HEX }]);
+  });
+
+  it('a bracketed paste with a trailing newline fills the field but only a typed Enter submits', async () => {
+    const { app, choices } = setup();
+    await ready();
+    await press(app, KEY.down);
+    await press(app, KEY.enter);
+    await press(app, `\u001b[200~${HEX}\n\u001b[201~`);
+    expect(app.lastFrame()).toContain('64/64 characters');
+    expect(choices).toEqual([]);
+    app.stdin.write(KEY.enter);
+    await waitFor(() => choices.length === 1, 'submit');
     expect(choices).toEqual([{ kind: 'paste', value: HEX }]);
   });
 

@@ -95,6 +95,35 @@ describe('wizard App', () => {
     expect(await asked).toBe('new');
   });
 
+  it('on a Synapse with 6 users, "new homeserver" says on the first screen why it is not for this server', async () => {
+    const { io } = setup();
+    const { flowChoices, notForNew } = await import('../../source/commands/wizard.js');
+    expect(notForNew(0)).toBeNull();
+    expect(notForNew(null)).toBeNull();
+    const asked = io.select({ key: 'mode', question: 'What do you want to do on example.org?', choices: flowChoices(6), initial: 'migrate' });
+    await waitFor(() => frame().includes('What do you want to do'), 'the choice');
+    const text = frame().replace(/\s+/g, ' ');
+    expect(text).toContain('Set up MAS on a new homeserver (not for this server: 6 users)');
+    expect(text).toContain('Not for this server: Synapse already has 6 users, and nothing would move them to MAS');
+    await ready();
+    app!.stdin.write(KEY.enter);
+    expect(await asked).toBe('migrate');
+  });
+
+  it('a long syn2mas warning is asked whole and wrapped at word boundaries ("not supported by MA" was cut before)', async () => {
+    const { io } = setup();
+    const { warningQuestion } = await import('../../source/flow/steps/syn2mas.js');
+    // The real text (reference/real-outputs.md: non-email 3PIDs), 129 characters.
+    const text = 'Synapse database contains 1 non-email 3PIDs (probably phone numbers), which will be migrated but are not supported by MAS.';
+    void io.confirm({ key: 'accept: syn2mas.warnings', question: warningQuestion({ text }) });
+    await waitFor(() => frame().includes('Accept this syn2mas warning'), 'the question');
+    const rows = frame().split('\n');
+    for (const row of rows) expect(row.length).toBeLessThanOrEqual(100);
+    // Every word of the warning is on the screen whole: no row ends or starts inside a word.
+    const words = rows.join(' ').split(/\s+/);
+    for (const word of `"${text}"`.split(' ')) expect(words).toContain(word);
+  });
+
   it('a vars.yml diff is shown with its signs, scrolls, and only y writes it', async () => {
     const { io } = setup();
     io.setPlan(plan([]));

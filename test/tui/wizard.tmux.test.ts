@@ -63,9 +63,7 @@ async function upToProviders(t: Tmux): Promise<void> {
   await key(t, 'Enter', 'MAS encryption secret');
   await key(t, 'Enter', 'Write this change to vars.yml?');
   await key(t, 'y', 'Where MAS is served');
-  // Waits for the prefix field's marker before the next Enter (the screen moves focus on Enter).
   await key(t, 'Enter', '❯ Path prefix');
-  await new Promise((r) => setTimeout(r, 150));
   await key(t, 'Enter', 'Upstream login providers (optional)');
 }
 

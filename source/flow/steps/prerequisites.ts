@@ -80,6 +80,18 @@ async function newServerRefusals(ctx: FlowContext): Promise<string[]> {
 }
 
 /**
+ * Synapse's users that nothing but a migration would carry over, counted before any plan
+ * exists (the first screen judges "new homeserver" with it). Returns the command shown.
+ */
+export async function synapseUserCount(s: Session): Promise<{ users: number; display: string }> {
+  const planned = s.cat.sql(SYNAPSE_DB, SYNAPSE_MIGRATABLE);
+  const r = await (await s.server()).run(planned.command, { become: Boolean(planned.become && s.become) });
+  const users = Number(r.stdout.trim().split('\n').pop());
+  if (r.code !== 0 || r.stdout.trim() === '' || !Number.isInteger(users)) throw new Error(`cannot count Synapse's users (${planned.display}): ${r.stderr.trim() || `exit ${r.code}`}`);
+  return { users, display: planned.display };
+}
+
+/**
  * What the server probes run, for `plan`: the same cli-non-interactive call with several
  * read-only SELECTs (each exact query is recorded in the transcript when it runs).
  */

@@ -80,10 +80,15 @@ async function legacyCheck(ctx: FlowContext): Promise<StepOutcome> {
   return { status: 'succeeded', outputs: { checks: findings.map((f) => f.id), mapped_providers: mapping.map((m) => `${m.synapseIdp}:${m.ulid}`), tool: 'wizard probes (legacy playbook)' } };
 }
 
+/** The question for one syn2mas warning: its whole text (screens wrap it at word boundaries). */
+export function warningQuestion(w: Pick<Syn2masItem, 'text'>): string {
+  return `Accept this syn2mas warning and go on? "${w.text}"`;
+}
+
 async function acknowledgeWarnings(ctx: FlowContext, warnings: Syn2masItem[]): Promise<string | null> {
   for (const w of warnings) {
     ctx.io.say(`syn2mas warning: ${w.text}\n  ${w.explanation}${w.fix ? `\n  What to do: ${w.fix}` : ''}`, 'warn');
-    const yes = await ctx.io.confirm({ key: `accept: syn2mas.warnings`, question: `Accept this syn2mas warning and go on? "${w.text.slice(0, 120)}"` });
+    const yes = await ctx.io.confirm({ key: `accept: syn2mas.warnings`, question: warningQuestion(w) });
     if (!yes) return w.text;
   }
   return null;

@@ -1,0 +1,87 @@
+// A killed terminal, in a real terminal (private tmux, 100×30, CI unset), on the wizard's own
+// practice lab: (a) the pane is closed while a step runs — the wizard got SIGHUP, released its
+// locks, and a new start resumes with no question about locks; (b) the wizard is killed
+// outright (SIGKILL: no chance to release) — a new start asks once whether to take over the
+// dead owner's lock, and on y resumes where it stood.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTmux, type Tmux } from '../harness/tmux.js';
+import { destroyLab } from '../../source/lab/lab.js';
+
+const CLI = path.resolve('dist/source/cli.js');
+let terms: Tmux[] = [];
+let stateDirs: string[] = [];
+
+afterEach(async () => {
+  for (const t of terms) t.kill();
+  terms = [];
+  for (const dir of stateDirs) {
+    await destroyLab({ dir: path.join(dir, 'lab') }).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  stateDirs = [];
+});
+
+/** The text anywhere on screen, also when wrapped over rows. */
+const has = (text: string) => (screen: string[]) => screen.map((l) => l.trim()).join(' ').includes(text);
+const joined = (screen: string[]) => screen.map((l) => l.trim()).join(' ');
+
+function wizard(stateDir: string): Tmux {
+  const t = startTmux({ command: ['node', CLI, '--lab'], width: 100, height: 30, env: { MAS_WIZARD_STATE_DIR: stateDir, HOME: stateDir } });
+  terms.push(t);
+  return t;
+}
+
+function localLocks(stateDir: string): string[] {
+  const dir = path.join(stateDir, 'locks');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.lock')).map((f) => path.join(dir, f)) : [];
+}
+
+/** Starts the wizard on a fresh lab and stops at the prerequisites question (that step running). */
+async function atPrerequisites(): Promise<{ stateDir: string; t: Tmux }> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-resume-'));
+  stateDirs.push(stateDir);
+  const t = wizard(stateDir);
+  await t.waitFor(has('What do you want to do on example.org?'), 'the flow choice', 60_000);
+  t.send('Enter');
+  await t.waitFor(has('Accept this warning and go on?'), 'the prerequisites question', 30_000);
+  expect(localLocks(stateDir)).toHaveLength(1);
+  return { stateDir, t };
+}
+
+describe('resume after a killed terminal', () => {
+  it('a closed pane (SIGHUP) releases the locks: started again, it resumes at the same question, nothing asked about locks', async () => {
+    const { stateDir, t } = await atPrerequisites();
+    t.kill(); // the tmux server goes: the pane's processes get SIGHUP
+    const start = Date.now();
+    while (localLocks(stateDir).length > 0) {
+      if (Date.now() - start > 10_000) throw new Error(`the lock was not released after SIGHUP: ${readFileSync(localLocks(stateDir)[0], 'utf8')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const again = wizard(stateDir);
+    const screen = await again.waitFor((s) => has('Accept this warning and go on?')(s) || has('holds the')(s) || has('Take over its lock')(s), 'the resumed wizard', 60_000);
+    expect(joined(screen)).not.toMatch(/holds the (local|server) lock|Take over its lock/);
+    expect(screen.join('\n')).toMatch(/step 1 of 14: Prerequisites/);
+  }, 180_000);
+
+  it('a killed wizard (SIGKILL) leaves its lock: started again, it asks once to take over, and on y resumes', async () => {
+    const { stateDir, t } = await atPrerequisites();
+    const [lock] = localLocks(stateDir);
+    const owner = JSON.parse(readFileSync(lock, 'utf8')) as { pid: number };
+    process.kill(owner.pid, 'SIGKILL');
+    t.kill();
+    expect(existsSync(lock)).toBe(true);
+    const again = wizard(stateDir);
+    const asked = await again.waitFor(has('Take over its lock and resume where it stopped?'), 'the take-over question', 60_000);
+    expect(joined(asked)).toContain(`is gone (pid ${owner.pid} on ${os.hostname()}`);
+    expect(asked.join('\n')).not.toContain('r try again');
+    again.send('y');
+    const resumed = await again.waitFor(has('Accept this warning and go on?'), 'the resumed step', 60_000);
+    expect(resumed.join('\n')).toMatch(/step 1 of 14: Prerequisites/);
+    expect(resumed.join('\n')).not.toContain('Take over its lock');
+    const now = JSON.parse(readFileSync(lock, 'utf8')) as { pid: number };
+    expect(now.pid).not.toBe(owner.pid);
+  }, 180_000);
+});
