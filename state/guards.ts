@@ -68,7 +68,7 @@ function irreversibleReasons(plan: Plan, stepId: StepId, ctx: GuardContext): str
   // plan file) must not run the migration twice. A 'started' entry of this very plan is
   // this plan's own intent record; its status (needs-check, reconciled) governs instead.
   const recorded = ctx.serverRecord?.steps[stepId];
-  if (recorded && !(recorded.outcome === 'started' && recorded.planId === plan.id)) {
+  if (recorded && recorded.outcome !== 'superseded' && !(recorded.outcome === 'started' && recorded.planId === plan.id)) {
     reasons.push(`the server's own record says "${stepId}" already ran: ${describeRecorded(stepId, recorded)}; it cannot be run again`);
   }
   return reasons;

@@ -94,6 +94,12 @@ export type PlanEvent =
   | { type: 'resumed'; at: string }
   | { type: 'vars-changed'; at: string; hash: string }
   | { type: 'go-back'; at: string; to: StepId }
+  /**
+   * The server shows an irreversible step's effect is gone (e.g. the plan says migrate succeeded
+   * but MAS's database is empty: a restored backup, a reinstalled server, a lab reset): the plan
+   * starts again from `to`, even across that step, with the evidence kept in its audit.
+   */
+  | { type: 'server-disagrees'; at: string; to: StepId; evidence: string }
   | { type: 'commands-set'; at: string; step: StepId; commands: string[] };
 
 export type TransitionCode =

@@ -37,7 +37,7 @@ export function isDone(step: StepState): boolean {
 }
 
 /** An irreversible step that succeeded, is running or might have run: nothing before it may be redone. */
-function hasTakenEffect(step: StepState): boolean {
+export function hasTakenEffect(step: StepState): boolean {
   return step.status === 'succeeded' || step.status === 'running' || step.status === 'needs-check';
 }
 
@@ -251,6 +251,16 @@ export function reduce(plan: Plan, event: PlanEvent): Plan {
         ...base,
         steps: plan.steps.map((s, i) => (i >= from ? reset(s) : s)),
         events: audit(plan, { at: event.at, type: event.type, step: event.to }),
+      });
+    }
+    case 'server-disagrees': {
+      const from = stepIndex(plan, event.to);
+      const running = plan.steps.find((s) => s.status === 'running');
+      if (running) throw new PlanTransitionError('go-back-refused', event.to, `"${running.id}" is running; wait for it to finish`);
+      return dropStaleRecords({
+        ...base,
+        steps: plan.steps.map((s, i) => (i >= from ? reset(s) : s)),
+        events: audit(plan, { at: event.at, type: event.type, step: event.to, detail: event.evidence }),
       });
     }
     case 'commands-set': {

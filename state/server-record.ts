@@ -14,7 +14,8 @@ const HISTORY_LIMIT = 50;
 
 const entrySchema = z.strictObject({
   step: stepIdSchema,
-  outcome: z.enum(['started', 'succeeded', 'failed', 'unknown']),
+  /** superseded: the server later showed the step's effect gone (see the detail); it may run again. */
+  outcome: z.enum(['started', 'succeeded', 'failed', 'unknown', 'superseded']),
   at: z.string().min(1),
   user: z.string(),
   host: z.string(),

@@ -11,6 +11,7 @@ import { Declined } from './io.js';
 import type { StepRunner } from './steps/step.js';
 import { RUNNERS } from './steps/index.js';
 import { retireJobLog } from './steps/long-run.js';
+import { reconcileWithServer } from './server-agreement.js';
 
 export interface DriveResult {
   /** 0 done (or stopped at --until), 3 blocked, 4 a step failed. */
@@ -52,6 +53,13 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
   const runners = options.runners ?? RUNNERS;
   const settled = await reconcileAll(ctx, runners);
   if (settled) return settled;
+  try {
+    const disagreement = await reconcileWithServer(ctx);
+    if (disagreement) return { code: 3, message: disagreement };
+  } catch (error) {
+    if (error instanceof MissingAnswer || error instanceof Declined) return { code: 3, message: `plan and server disagree: ${(error as Error).message}` };
+    throw error;
+  }
   const until = options.until;
   if (until) stepIndex(ctx.plan(), until);
   // vars.yml edited by hand since the plan last saw it: tell the plan, so a dry run that no

@@ -313,3 +313,22 @@ describe('reduce: properties over random event sequences', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('server-disagrees', () => {
+  it('starts the plan again from the given step even across a migration that took effect, keeping the evidence', async () => {
+    const { createPlan, reduce, reduceAll, goBackRefusal } = await import('../../state/reducer.js');
+    const at = '2026-01-01T00:00:00.000Z';
+    let p = createPlan({ id: 'p', flow: 'migrate', serverName: 'example.org', host: 'h', generation: 'current', at });
+    for (const id of ['prerequisites', 'secret', 'url', 'providers', 'mark-migration', 'install', 'backup', 'syn2mas-check', 'dry-run', 'migrate'] as const) {
+      p = reduceAll(p, [{ type: 'step-started', at, step: id }, { type: 'step-succeeded', at, step: id, backup: BACKUP, dryRun: dryRunRecord() }]);
+    }
+    expect(goBackRefusal(p, 'backup')).toMatch(/cannot be undone/);
+    const next = reduce(p, { type: 'server-disagrees', at, to: 'backup', evidence: "MAS's database has no users" });
+    expect(next.steps.filter((s) => s.status === 'pending').map((s) => s.id)).toEqual(['backup', 'syn2mas-check', 'dry-run', 'migrate', 'cut-over', 'reinstall', 'verify', 'users']);
+    expect(next.steps.find((s) => s.id === 'install')!.status).toBe('succeeded');
+    expect(next.events!.at(-1)).toMatchObject({ type: 'server-disagrees', step: 'backup', detail: "MAS's database has no users" });
+    // The old backup and dry run vouched for a server that is gone: both records are dropped.
+    expect(next.backup).toBeUndefined();
+    expect(next.dryRun).toBeUndefined();
+  });
+});
