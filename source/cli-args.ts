@@ -72,6 +72,8 @@ Usage:
       scenarios (the default lab has none; a reset without --generation builds current):
         guests             Synapse users include guests, as on a server that once allowed guest access
         fresh              a new homeserver: no users and no Synapse OIDC
+        checkout-2025      a current-generation checkout of May 2025 (playbook 19ccd491f): MAS 0.16.0,
+                           and Synapse started again after a real syn2mas (current generation only)
   mas-wizard lab destroy [--yes]
       e.g. mas-wizard lab destroy --yes
   mas-wizard --version | --help

@@ -27,6 +27,8 @@ export const labMetaSchema = z.object({
   node: z.string(),
   /** `lab reset --scenario` names this lab was built with (see scenarios.ts). */
   scenarios: z.array(z.string()).default([]),
+  /** Who dump-all writes as (matrix-user.ts); absent in labs built before it existed. */
+  matrixUser: z.object({ name: z.string(), separate: z.boolean(), degraded: z.string() }).optional(),
 });
 export type LabMeta = z.infer<typeof labMetaSchema>;
 

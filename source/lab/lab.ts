@@ -7,10 +7,11 @@ import path from 'node:path';
 import { freePortSync } from './free-port.js';
 import { writeFaults } from './faults.js';
 import { assetsDir, clusterOf, metaFile, readMeta, writeMeta, type Generation, type LabMeta } from './lab-meta.js';
-import { scenario } from './scenarios.js';
+import { checkScenarioGeneration, scenario } from './scenarios.js';
 import { initCluster, isRunning, ownerCanUse, psql, startCluster, stopCluster } from './postgres.js';
 import { writeServer } from './server-files.js';
 import { writePlaybook } from './playbook-files.js';
+import { ensureLabMatrixUser, type LabMatrixUser } from './matrix-user.js';
 import { packageRoot, stateDir } from '../paths.js';
 
 export type { Generation } from './lab-meta.js';
@@ -28,6 +29,8 @@ export interface LabInfo {
   psqlSocketDir: string;
   pgPort: number;
   scenarios: string[];
+  /** Who the lab's dump-all writes as (a separate unprivileged uid when the lab was built as root). */
+  matrixUser?: LabMatrixUser;
 }
 
 export const LAB_DOMAIN = 'example.org';
@@ -40,7 +43,7 @@ function info(dir: string, meta: LabMeta): LabInfo {
   return {
     dir, generation: meta.generation, playbookDir: path.join(dir, 'playbook'), host: meta.host, domain: meta.domain,
     serverRoot: path.join(dir, 'server', 'matrix'), systemctl: path.join(dir, 'server', 'bin', 'systemctl'),
-    psqlSocketDir: meta.socketDir, pgPort: meta.pgPort, scenarios: meta.scenarios,
+    psqlSocketDir: meta.socketDir, pgPort: meta.pgPort, scenarios: meta.scenarios, matrixUser: meta.matrixUser,
   };
 }
 
@@ -75,11 +78,13 @@ function loadDatabases(meta: LabMeta, secrets: { postgresPassword: string; synap
 }
 
 async function create(dir: string, generation: Generation, scenarios: string[]): Promise<LabInfo> {
+  checkScenarioGeneration(scenarios, generation);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const pgDir = pgDirFor(dir);
   const meta: LabMeta = {
     format: 1, generation, host: `matrix.${LAB_DOMAIN}`, domain: LAB_DOMAIN, pgDir, socketDir: pgDir,
     pgPort: freePortSync(), packageRoot: packageRoot(), node: process.execPath, scenarios,
+    matrixUser: ensureLabMatrixUser(dir),
   };
   const secrets = {
     postgresPassword: randomBytes(32).toString('hex'), synapseDbPassword: randomBytes(16).toString('hex'),
@@ -120,6 +125,7 @@ export async function resetLab(opts: { dir?: string; generation?: Generation; sc
   const dir = path.resolve(opts.dir ?? defaultLabDir());
   const generation = parseGeneration(opts.generation);
   for (const name of opts.scenarios ?? []) scenario(name);
+  checkScenarioGeneration(opts.scenarios ?? [], generation);
   await destroyLab({ dir });
   return create(dir, generation, opts.scenarios ?? []);
 }

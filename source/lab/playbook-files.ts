@@ -4,9 +4,9 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { assetsDir, MAS_VERSION, type LabMeta } from './lab-meta.js';
+import { assetsDir, type LabMeta } from './lab-meta.js';
 import { OIDC_PROVIDER } from './server-files.js';
-import { hasSynapseOidc } from './scenarios.js';
+import { hasSynapseOidc, labMasVersion, labVars } from './scenarios.js';
 
 function substitute(dir: string, version: string): void {
   for (const name of readdirSync(dir)) {
@@ -23,7 +23,17 @@ export function writePlaybook(dir: string, meta: LabMeta, secrets: { postgresPas
   const playbook = path.join(dir, 'playbook');
   cpSync(path.join(assetsDir(), 'playbook', 'common'), playbook, { recursive: true });
   cpSync(path.join(assetsDir(), 'playbook', meta.generation), playbook, { recursive: true });
-  substitute(playbook, MAS_VERSION[meta.generation]);
+  substitute(playbook, labMasVersion(meta));
+  // matrix-base's defaults name the matrix user (real: `matrix`, a system user whose uid the OS
+  // picks, matrix_user_uid: ~); the lab's is its own system user (matrix-user.ts).
+  const baseDefaults = path.join(playbook, 'roles', 'custom', 'matrix-base', 'defaults');
+  mkdirSync(baseDefaults, { recursive: true, mode: 0o755 });
+  writeFileSync(path.join(baseDefaults, 'main.yml'), `---
+# Practice lab: the system user the playbook's containers (dump-all among them) run as.
+matrix_user_name: ${JSON.stringify(meta.matrixUser?.name ?? 'matrix')}
+matrix_user_uid: ~
+matrix_user_gid: ~
+`);
   const hostVars = path.join(playbook, 'inventory', 'host_vars', meta.host);
   mkdirSync(hostVars, { recursive: true, mode: 0o755 });
   writeFileSync(path.join(playbook, 'inventory', 'hosts'), `# Practice lab inventory (the "server" is this machine)\n[matrix_servers]\n${meta.host} ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n`);
@@ -60,5 +70,5 @@ matrix_synapse_oidc_enabled: true
 ${stringify({ matrix_synapse_oidc_providers: [oidc] }).trimEnd()}
 ` : ''}`);
   // Practice lab plumbing kept out of vars.yml: where the lab's database socket is.
-  writeFileSync(path.join(hostVars, 'lab.yml'), `---\n# Practice lab only (not part of a real inventory): the lab's PostgreSQL socket.\nlab_pg_socket_dir: ${JSON.stringify(meta.socketDir)}\nlab_pg_port: ${meta.pgPort}\n`);
+  writeFileSync(path.join(hostVars, 'lab.yml'), `---\n# Practice lab only (not part of a real inventory): the lab's PostgreSQL socket.\nlab_pg_socket_dir: ${JSON.stringify(meta.socketDir)}\nlab_pg_port: ${meta.pgPort}\n${Object.keys(labVars(meta)).length ? stringify(labVars(meta)) : ''}`);
 }

@@ -109,14 +109,7 @@ exec psql -h ${q(meta.socketDir)} -p ${meta.pgPort} "$@"
 ${psqlPrelude}
 exec psql -h ${q(meta.socketDir)} -p ${meta.pgPort} "$@"
 `, 0o750);
-  write(path.join(pg, 'bin', 'dump-all'), `#!/bin/bash
-# Practice lab stand-in for dump-all: pg_dumpall | zstd > <directory>/latest-dump.sql.zst
-if [ $# -ne 1 ]; then echo "Usage: $0 <directory-to-dump-to>  (a latest-dump.sql.gz file will be created there)"; exit 1; fi
-${psqlPrelude}
-${env}
-set -o pipefail
-exec ${node} ${q(path.join(dist, 'long-run.js'))} /bin/bash -c 'set -o pipefail; pg_dumpall -h "$0" -p "$1" | zstd -q -f -o "$2/latest-dump.sql.zst" && echo "Dumped to $2/latest-dump.sql.zst"' ${q(meta.socketDir)} ${meta.pgPort} "$1"
-`, 0o750);
+  write(path.join(pg, 'bin', 'dump-all'), dumpAll(meta, psqlPrelude, env, dist), 0o750);
   write(path.join(root, 'synapse', 'config', 'homeserver.yaml'), `# Rendered by the practice lab's matrix-synapse role (the lab writes the same file at creation).\n${stringify({
     server_name: meta.domain,
     public_baseurl: `https://matrix.${meta.domain}/`,
@@ -127,6 +120,35 @@ exec ${node} ${q(path.join(dist, 'long-run.js'))} /bin/bash -c 'set -o pipefail;
     password_config: { enabled: true, pepper: '' },
     ...(hasSynapseOidc(meta) ? { oidc_providers: [OIDC_PROVIDER] } : {}),
   })}`);
+}
+
+/**
+ * The lab's dump-all: like the postgres role's (real-outputs.md §4), it refuses a missing directory
+ * and runs \`pg_dumpall | zstd --stdout > <dir>/latest-dump.sql.zst\` the way its container does: as
+ * the matrix user's uid:gid, no supplementary groups, every capability dropped (setpriv standing in
+ * for \`docker run --user --cap-drop=ALL\`). The shell redirect then fails with "Permission denied" when
+ * the directory is not writable by that uid, as on a real server. The env file is read by the wrapper
+ * (root), as docker reads --env-file. A lab that is not root runs the dump as its login user.
+ */
+function dumpAll(meta: LabMeta, psqlPrelude: string, env: string, dist: string): string {
+  const user = meta.matrixUser;
+  const dump = `'set -o pipefail && pg_dumpall -h "$0" -p "$1" | zstd -q --stdout > "$2/latest-dump.sql.zst"'`;
+  const asMatrixUser = user?.separate
+    ? `/usr/bin/env HOME=/ /usr/bin/setpriv --reuid="$(id -u ${q(user.name)})" --regid="$(id -g ${q(user.name)})" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- /bin/bash -c ${dump}`
+    : `/bin/bash -c ${dump}`;
+  return `#!/bin/bash
+# Practice lab stand-in for dump-all: pg_dumpall | zstd > <directory>/latest-dump.sql.zst, written as
+# ${user?.separate ? `the lab's matrix user ${user.name} with no capabilities (docker run --user=<matrix uid:gid> --cap-drop=ALL)` : `the login user (${user?.degraded || 'the lab cannot switch uid'})`}
+if [ $# -ne 1 ]; then
+	echo "Usage: "$0" <directory_path>"
+	echo "A latest-dump.sql.gz file will be dumped to the specified directory"
+	exit 1
+fi
+if [ ! -d "$1" ]; then echo "$1 does not exist."; exit 1; fi
+${psqlPrelude}
+${env}
+exec ${q(meta.node)} ${q(path.join(dist, 'long-run.js'))} ${asMatrixUser} ${q(meta.socketDir)} ${meta.pgPort} "$1"
+`;
 }
 
 /** The lab's Synapse OIDC provider (as Synapse sees it). */
