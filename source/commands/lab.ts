@@ -3,7 +3,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { ParsedCli } from '../cli-args.js';
 import { defaultLabDir, destroyLab, resetLab, type Generation } from '../lab/lab.js';
-import { MAS_VERSION } from '../lab/lab-meta.js';
+import { labMasVersion } from '../lab/scenarios.js';
 import { parseScenarios } from '../lab/scenarios.js';
 
 async function confirm(question: string): Promise<boolean> {
@@ -54,7 +54,7 @@ export default async function lab(cli: ParsedCli): Promise<number> {
       const started = Date.now();
       const info = await resetLab({ dir, generation: generation as Generation | undefined, scenarios });
       const scenarioText = info.scenarios.length ? `, scenario ${info.scenarios.join(', ')}` : '';
-      process.stdout.write(`Practice lab ready in ${info.dir} (${info.generation} generation, MAS ${MAS_VERSION[info.generation]}${scenarioText}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n  playbook: ${info.playbookDir}\n  server:   ${info.serverRoot}\n`);
+      process.stdout.write(`Practice lab ready in ${info.dir} (${info.generation} generation, MAS ${labMasVersion(info)}${scenarioText}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n  playbook: ${info.playbookDir}\n  server:   ${info.serverRoot}\n${info.matrixUser && !info.matrixUser.separate ? `  note:     ${info.matrixUser.degraded}\n` : ''}`);
     }
     return 0;
   } catch (error) {

@@ -22,10 +22,10 @@ export interface E2E {
 export interface CliRun { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
 
 /** A fresh lab under a world-traversable temp state dir (the SSH test user must reach it). */
-export async function newLab(generation: Generation = 'current'): Promise<E2E> {
+export async function newLab(generation: Generation = 'current', scenarios: string[] = []): Promise<E2E> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-e2e-'));
   chmodSync(stateDir, 0o755);
-  const lab = await ensureLab({ dir: path.join(stateDir, 'lab'), generation });
+  const lab = await ensureLab({ dir: path.join(stateDir, 'lab'), generation, scenarios });
   // No CI: nothing here draws; NO_COLOR keeps narration plain for the assertions.
   const env: NodeJS.ProcessEnv = { ...process.env, MAS_WIZARD_STATE_DIR: stateDir, NO_COLOR: '1' };
   const varsFile = path.join(lab.playbookDir, 'inventory', 'host_vars', lab.host, 'vars.yml');

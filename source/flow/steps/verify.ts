@@ -22,7 +22,7 @@ export async function count(ctx: FlowContext, db: string, sql: string, step: 've
  */
 export const SYNAPSE_MIGRATABLE = 'SELECT count(*) FROM users WHERE appservice_id IS NULL';
 
-export const CUT_OVER_KEY = 'doctor.cut-over-incomplete';
+const CUT_OVER_KEY = 'doctor.cut-over-incomplete';
 
 /**
  * Doctor warnings that mean the cut-over is not finished (real-outputs.md §3): old-style logins still
