@@ -84,7 +84,6 @@ async function create(dir: string, generation: Generation, scenarios: string[]):
   const meta: LabMeta = {
     format: 1, generation, host: `matrix.${LAB_DOMAIN}`, domain: LAB_DOMAIN, pgDir, socketDir: pgDir,
     pgPort: freePortSync(), packageRoot: packageRoot(), node: process.execPath, scenarios,
-    matrixUser: ensureLabMatrixUser(dir),
   };
   const secrets = {
     postgresPassword: randomBytes(32).toString('hex'), synapseDbPassword: randomBytes(16).toString('hex'),
@@ -92,6 +91,7 @@ async function create(dir: string, generation: Generation, scenarios: string[]):
   };
   rmSync(pgDir, { recursive: true, force: true });
   initCluster(clusterOf(meta));
+  meta.matrixUser = ensureLabMatrixUser(meta.socketDir);
   startCluster(clusterOf(meta));
   loadDatabases(meta, secrets);
   writeMeta(dir, meta);

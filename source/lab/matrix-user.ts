@@ -8,6 +8,9 @@
 // uid skips with that reason rather than passing on a lab that cannot show the difference.
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { readMeta, writeMeta } from './lab-meta.js';
+import { writeMatrixBaseDefaults } from './playbook-files.js';
+import { writeDumpAll } from './server-files.js';
 
 export const LAB_MATRIX_USER = 'maswiz-matrix';
 
@@ -22,8 +25,11 @@ export interface LabMatrixUser {
 
 const exists = (name: string) => spawnSync('id', ['-u', name], { stdio: 'ignore' }).status === 0;
 
-/** Creates the lab's system user when root (idempotent), else falls back to the login user. */
-export function ensureLabMatrixUser(serverRoot: string): LabMatrixUser {
+/**
+ * Creates the lab's system user when root (idempotent), else falls back to the login user. The user
+ * must reach the lab's PostgreSQL socket directory (the real container gets it as a bind mount).
+ */
+export function ensureLabMatrixUser(socketDir: string): LabMatrixUser {
   const me = os.userInfo().username;
   if (process.getuid?.() !== 0) {
     return { name: me, separate: false, degraded: `the lab runs as ${me}, not root: it cannot run dump-all as another uid, so dump-all writes as ${me}` };
@@ -35,9 +41,20 @@ export function ensureLabMatrixUser(serverRoot: string): LabMatrixUser {
       return { name: me, separate: false, degraded: `useradd ${LAB_MATRIX_USER} failed (${(r.stderr || String(r.error)).trim()}): dump-all writes as ${me}` };
     }
   }
-  // Like /matrix on a real server, the server root must be reachable by the matrix user.
-  if (spawnSync('runuser', ['-u', LAB_MATRIX_USER, '--', 'test', '-x', serverRoot]).status !== 0) {
-    return { name: me, separate: false, degraded: `${LAB_MATRIX_USER} cannot reach ${serverRoot} (a parent directory is private): dump-all writes as ${me}` };
+  if (spawnSync('runuser', ['-u', LAB_MATRIX_USER, '--', 'test', '-x', socketDir]).status !== 0) {
+    return { name: me, separate: false, degraded: `${LAB_MATRIX_USER} cannot reach the lab's database socket in ${socketDir} (a parent directory is private): dump-all writes as ${me}` };
   }
   return { name: LAB_MATRIX_USER, separate: true, degraded: '' };
+}
+
+/**
+ * Hands the lab's matrix user to `name` (the over-SSH harness runs the server side as its SSH user,
+ * without root): lab.json, the playbook's matrix-base defaults and dump-all are rewritten to match.
+ */
+export function useLoginUserAsMatrixUser(dir: string, name: string, why: string): void {
+  const meta = readMeta(dir);
+  const next = { ...meta, matrixUser: { name, separate: false, degraded: why } };
+  writeMeta(dir, next);
+  writeMatrixBaseDefaults(dir, next);
+  writeDumpAll(dir, next);
 }

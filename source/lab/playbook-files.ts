@@ -19,21 +19,27 @@ function substitute(dir: string, version: string): void {
   }
 }
 
-export function writePlaybook(dir: string, meta: LabMeta, secrets: { postgresPassword: string; genericSecret: string }): void {
-  const playbook = path.join(dir, 'playbook');
-  cpSync(path.join(assetsDir(), 'playbook', 'common'), playbook, { recursive: true });
-  cpSync(path.join(assetsDir(), 'playbook', meta.generation), playbook, { recursive: true });
-  substitute(playbook, labMasVersion(meta));
-  // matrix-base's defaults name the matrix user (real: `matrix`, a system user whose uid the OS
-  // picks, matrix_user_uid: ~); the lab's is its own system user (matrix-user.ts).
-  const baseDefaults = path.join(playbook, 'roles', 'custom', 'matrix-base', 'defaults');
-  mkdirSync(baseDefaults, { recursive: true, mode: 0o755 });
-  writeFileSync(path.join(baseDefaults, 'main.yml'), `---
+/**
+ * matrix-base's defaults name the matrix user (real: `matrix`, a system user whose uid the OS picks,
+ * matrix_user_uid: ~); the lab's is its own (matrix-user.ts).
+ */
+export function writeMatrixBaseDefaults(dir: string, meta: LabMeta): void {
+  const defaults = path.join(dir, 'playbook', 'roles', 'custom', 'matrix-base', 'defaults');
+  mkdirSync(defaults, { recursive: true, mode: 0o755 });
+  writeFileSync(path.join(defaults, 'main.yml'), `---
 # Practice lab: the system user the playbook's containers (dump-all among them) run as.
 matrix_user_name: ${JSON.stringify(meta.matrixUser?.name ?? 'matrix')}
 matrix_user_uid: ~
 matrix_user_gid: ~
 `);
+}
+
+export function writePlaybook(dir: string, meta: LabMeta, secrets: { postgresPassword: string; genericSecret: string }): void {
+  const playbook = path.join(dir, 'playbook');
+  cpSync(path.join(assetsDir(), 'playbook', 'common'), playbook, { recursive: true });
+  cpSync(path.join(assetsDir(), 'playbook', meta.generation), playbook, { recursive: true });
+  substitute(playbook, labMasVersion(meta));
+  writeMatrixBaseDefaults(dir, meta);
   const hostVars = path.join(playbook, 'inventory', 'host_vars', meta.host);
   mkdirSync(hostVars, { recursive: true, mode: 0o755 });
   writeFileSync(path.join(playbook, 'inventory', 'hosts'), `# Practice lab inventory (the "server" is this machine)\n[matrix_servers]\n${meta.host} ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n`);

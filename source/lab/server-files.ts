@@ -60,6 +60,15 @@ done
 exit $rc
 `;
 
+/** What every postgres stand-in does first: fail like the real container when Postgres is down, load the env file. */
+function prelude(dir: string): string {
+  return `if ! ${q(path.join(dir, 'server', 'bin', 'systemctl'))} is-active --quiet matrix-postgres; then
+	echo 'psql: error: could not translate host name "matrix-postgres" to address: Name or service not known' >&2
+	exit 2
+fi
+set -a; . ${q(path.join(dir, 'server', 'matrix', 'postgres', 'env-postgres-psql'))}; set +a`;
+}
+
 export interface ServerSecrets { postgresPassword: string; synapseDbPassword: string }
 
 export function writeServer(dir: string, meta: LabMeta, secrets: ServerSecrets): void {
@@ -94,11 +103,7 @@ exec ${node} ${q(path.join(dist, 'long-run.js'))} ${node} ${q(path.join(meta.pac
   const pg = path.join(root, 'postgres');
   mkdirSync(path.join(pg, 'run'), { recursive: true, mode: 0o755 });
   write(path.join(pg, 'env-postgres-psql'), `PGUSER=matrix\nPGPASSWORD=${secrets.postgresPassword}\nPGDATABASE=matrix\n`, 0o640);
-  const psqlPrelude = `if ! ${q(path.join(bin, 'systemctl'))} is-active --quiet matrix-postgres; then
-	echo 'psql: error: could not translate host name "matrix-postgres" to address: Name or service not known' >&2
-	exit 2
-fi
-set -a; . ${q(path.join(pg, 'env-postgres-psql'))}; set +a`;
+  const psqlPrelude = prelude(dir);
   write(path.join(pg, 'bin', 'cli-non-interactive'), `#!/bin/bash
 # Practice lab stand-in for: docker run -i --rm --env-file=.../env-postgres-psql <postgres image> psql -h matrix-postgres "$@"
 ${psqlPrelude}
@@ -109,7 +114,7 @@ exec psql -h ${q(meta.socketDir)} -p ${meta.pgPort} "$@"
 ${psqlPrelude}
 exec psql -h ${q(meta.socketDir)} -p ${meta.pgPort} "$@"
 `, 0o750);
-  write(path.join(pg, 'bin', 'dump-all'), dumpAll(meta, psqlPrelude, env, dist), 0o750);
+  writeDumpAll(dir, meta);
   write(path.join(root, 'synapse', 'config', 'homeserver.yaml'), `# Rendered by the practice lab's matrix-synapse role (the lab writes the same file at creation).\n${stringify({
     server_name: meta.domain,
     public_baseurl: `https://matrix.${meta.domain}/`,
@@ -130,13 +135,15 @@ exec psql -h ${q(meta.socketDir)} -p ${meta.pgPort} "$@"
  * the directory is not writable by that uid, as on a real server. The env file is read by the wrapper
  * (root), as docker reads --env-file. A lab that is not root runs the dump as its login user.
  */
-function dumpAll(meta: LabMeta, psqlPrelude: string, env: string, dist: string): string {
+export function writeDumpAll(dir: string, meta: LabMeta): void {
   const user = meta.matrixUser;
-  const dump = `'set -o pipefail && pg_dumpall -h "$0" -p "$1" | zstd -q --stdout > "$2/latest-dump.sql.zst"'`;
+  // The container sees <dir> through a bind mount at /out: only <dir> itself must be writable by the
+  // uid, not its parents. The wrapper (root) enters <dir> and the dump writes relative to it.
+  const dump = `'set -o pipefail && pg_dumpall -h "$0" -p "$1" | zstd -q --stdout > latest-dump.sql.zst'`;
   const asMatrixUser = user?.separate
     ? `/usr/bin/env HOME=/ /usr/bin/setpriv --reuid="$(id -u ${q(user.name)})" --regid="$(id -g ${q(user.name)})" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- /bin/bash -c ${dump}`
     : `/bin/bash -c ${dump}`;
-  return `#!/bin/bash
+  write(path.join(dir, 'server', 'matrix', 'postgres', 'bin', 'dump-all'), `#!/bin/bash
 # Practice lab stand-in for dump-all: pg_dumpall | zstd > <directory>/latest-dump.sql.zst, written as
 # ${user?.separate ? `the lab's matrix user ${user.name} with no capabilities (docker run --user=<matrix uid:gid> --cap-drop=ALL)` : `the login user (${user?.degraded || 'the lab cannot switch uid'})`}
 if [ $# -ne 1 ]; then
@@ -145,10 +152,11 @@ if [ $# -ne 1 ]; then
 	exit 1
 fi
 if [ ! -d "$1" ]; then echo "$1 does not exist."; exit 1; fi
-${psqlPrelude}
-${env}
-exec ${q(meta.node)} ${q(path.join(dist, 'long-run.js'))} ${asMatrixUser} ${q(meta.socketDir)} ${meta.pgPort} "$1"
-`;
+${prelude(dir)}
+export MAS_LAB_DIR=${q(dir)}
+cd "$1" || exit 1
+exec ${q(meta.node)} ${q(path.join(meta.packageRoot, 'dist', 'source', 'lab', 'server', 'long-run.js'))} ${asMatrixUser} ${q(meta.socketDir)} ${meta.pgPort}
+`, 0o750);
 }
 
 /** The lab's Synapse OIDC provider (as Synapse sees it). */

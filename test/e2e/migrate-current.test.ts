@@ -131,21 +131,24 @@ describe('migrate, current generation, scenarios guests + checkout-2025 (MAS 0.1
     expect((dry.outputs!.counts as Record<string, number>).users).toBe(synapseUsers);
   }, 120_000);
 
-  it('a failed real run: the wizard checks both services, says Synapse is down and users are locked out, and offers rollback next to retry', async () => {
+  it('a failed real run: the wizard checks both services, says Synapse is down and users are locked out, and offers rollback next to retry; the rollback brings Synapse back', async () => {
     writeFaults(g.lab.dir, { failTask: 'Run mas-cli syn2mas' });
     const r = await runAnswers(g, answers, ['--until', 'migrate']);
     writeFaults(g.lab.dir, {});
     expect(r.code, r.stdout + r.stderr).toBe(4);
     const text = r.stdout + r.stderr;
     expect(text).toMatch(/"migrate" failed: [\s\S]*Synapse is DOWN[\s\S]*Users are locked out/);
-    expect(text).toMatch(/retry: fix the problem shown above[\s\S]*mas-wizard rollback --yes/);
+    expect(text).toMatch(/The way back, now: mas-wizard rollback --yes[\s\S]*To retry instead: /);
     expect(synapseActive(g)).toBe(false);
     const migrate = (await status(g)).steps.find((st) => st.id === 'migrate')!;
     expect(migrate.status).toBe('failed');
     expect([migrate.outputs!.synapse_running, migrate.outputs!.mas_running]).toEqual([false, false]);
-  }, 120_000);
+    const back = await wizard(g, ['rollback', '--yes']);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(synapseActive(g)).toBe(true);
+  }, 180_000);
 
-  it('retried: the playbook starts Synapse again after syn2mas; the wizard stops it, says why, and verify counts the guests', async () => {
+  it('retried as offered (a new plan after the rollback): the playbook starts Synapse again after syn2mas; the wizard stops it, says why, and verify counts the guests', async () => {
     const r = await runAnswers(g, answers, ['--until', 'verify']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Synapse is running again after syn2mas[^\n]*\n?[^\n]*new logins and registrations would land in Synapse and never reach MAS/);
@@ -154,7 +157,7 @@ describe('migrate, current generation, scenarios guests + checkout-2025 (MAS 0.1
     const verify = view.steps.find((st) => st.id === 'verify')!.outputs!;
     expect([verify.synapse_users, verify.mas_users]).toEqual([8, 8]);
     expect(labCount(g, 'matrix_authentication_service', 'SELECT count(*) FROM users WHERE is_guest')).toBe(2);
-  }, 150_000);
+  }, 240_000);
 
   it('MAS 0.16.0 has no promote-admin: a Synapse admin missing the flag is promoted through the MAS database', async () => {
     labSql(g, 'matrix_authentication_service', "UPDATE users SET can_request_admin = false WHERE username = 'ops'");

@@ -90,8 +90,8 @@ describe('row 8: a failed real migrate leaves Synapse and MAS stopped', () => {
     const text = failedMigrateAdvice({ synapse: 'inactive', mas: 'inactive' }, '/matrix/postgres-backup/b/latest-dump.sql.zst');
     expect(text).toMatch(/^Synapse is DOWN .* Users are locked out/);
     expect(text).toContain('MAS is stopped too.');
-    expect(text).toMatch(/retry: fix the problem shown above, then run the wizard again/);
-    expect(text).toMatch(/mas-wizard rollback --yes .* Synapse starts again with its old logins/);
+    expect(text).toMatch(/The way back, now: mas-wizard rollback --yes .* Synapse starts again with its old logins/);
+    expect(text).toMatch(/To retry instead: .*Fix the problem shown above, roll back as just said, empty the MAS database .* then run the wizard again/);
     expect(text).toContain('/matrix/postgres-backup/b/latest-dump.sql.zst');
   });
 

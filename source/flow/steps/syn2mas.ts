@@ -213,10 +213,10 @@ export function failedMigrateAdvice(observed: { synapse: ServiceState; mas: Serv
   const mas = { inactive: 'MAS is stopped too.', active: 'MAS is running.', unknown: 'MAS\'s state could not be checked.' }[observed.mas];
   return [
     `${synapse} ${mas}`,
-    'Either:',
-    '  • retry: fix the problem shown above, then run the wizard again (mas-wizard run): the migrate step runs again. If syn2mas then says the MAS database is not empty, empty it (drop and re-create it) or restore the backup first; or',
-    '  • go back to Synapse logins now: mas-wizard rollback --yes — switches MAS off and runs `just setup-all`; Synapse starts again with its old logins (syn2mas deleted nothing in Synapse\'s database).',
-    ...(backupPath ? [`  The verified backup ${backupPath} (restore commands in the backup step) is there if Synapse's database itself is in doubt.`] : []),
+    'The way back, now: mas-wizard rollback --yes — switches MAS off and runs `just setup-all`; Synapse starts again with its old logins (syn2mas deleted nothing in Synapse\'s database).',
+    'To retry instead: the wizard never runs syn2mas twice in one plan (a failed run may have written part of the users into MAS). Fix the problem shown above, roll back as just said, '
+      + 'empty the MAS database if syn2mas wrote to it (drop and re-create it: syn2mas refuses a non-empty one), then run the wizard again: it takes a new backup and dry run before migrating.',
+    ...(backupPath ? [`The verified backup ${backupPath} (restore commands in the backup step) is there if Synapse's database itself is in doubt.`] : []),
   ].join('\n');
 }
 
