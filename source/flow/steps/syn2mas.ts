@@ -230,17 +230,20 @@ async function failedMigrate(ctx: FlowContext, problem: string, counted: Record<
 /**
  * After a real syn2mas that exited 0, Synapse must stay down until the cut-over. Playbook checkouts
  * from May 2025 to March 2026 start it again, and the legacy playbook always does (real-outputs.md §6):
- * then it is stopped here. Returns null when Synapse is observed stopped, else why it is not.
+ * then it is stopped here. Returns whether Synapse is running after that, as observed. A Synapse that
+ * will not stop does not fail the step: the migration itself is done and cannot be run again, and the
+ * cut-over that follows restarts Synapse with MAS in charge; the operator is told to stop it meanwhile.
  */
-async function keepSynapseStopped(ctx: FlowContext): Promise<string | null> {
-  if ((await serviceState(ctx, UNITS.synapse)) === 'inactive') return null;
+async function keepSynapseStopped(ctx: FlowContext): Promise<boolean> {
+  if ((await serviceState(ctx, UNITS.synapse)) === 'inactive') return false;
   ctx.io.say('Synapse is running again after syn2mas (this playbook checkout starts it after a real run). Stopping it: until the cut-over, '
     + 'new logins and registrations would land in Synapse and never reach MAS, and those users would be missing or out of date in MAS.', 'warn');
   await runPlanned(ctx, ctx.session.cat.service('stop', UNITS.synapse), { step: 'migrate' });
   const now = await serviceState(ctx, UNITS.synapse);
-  if (now === 'inactive') return null;
-  return `the migration itself finished (MAS holds the users), but Synapse is ${now === 'active' ? 'still running' : 'in an unknown state'} after \`systemctl stop matrix-synapse\`: `
-    + 'logins and registrations land in Synapse and never reach MAS. Stop it by hand (systemctl stop matrix-synapse), then run the wizard again: syn2mas is not run twice.';
+  if (now === 'inactive') return false;
+  ctx.io.say(`Synapse is ${now === 'active' ? 'still running' : 'in a state that could not be checked'} after \`systemctl stop matrix-synapse\`: logins and registrations `
+    + 'land in Synapse and never reach MAS until the cut-over. Stop it by hand now (systemctl stop matrix-synapse) unless the cut-over follows right away.', 'error');
+  return true;
 }
 
 /** Users in the MAS database, or -1 when they cannot be counted (never taken as empty). */
@@ -259,16 +262,6 @@ export const migrate: StepRunner = {
       const v = effectiveBool(ctx.session.layers(), key).value;
       if (v === true || v === 'cannot-judge') return { status: 'blocked', reasons: [`${key} is set in vars.yml (${String(v)}): the "real" migration would only be a dry run. Remove it, then run again.`] };
     }
-    // A run whose syn2mas already succeeded for this plan (then Synapse could not be stopped) only
-    // finishes the service check: running syn2mas again would meet a full MAS database.
-    const record = await readServerRecord(await ctx.session.server(), { baseDir: ctx.session.layout.base, become: ctx.session.become });
-    const done = record?.steps.migrate;
-    if (done && done.planId === ctx.plan().id && done.outcome === 'succeeded') {
-      ctx.io.say(`syn2mas already finished for this plan at ${done.at} (server record): not running it again.`);
-      const still = await keepSynapseStopped(ctx);
-      if (still) return { status: 'failed', error: still, outputs: { synapse_running: true } };
-      return { status: 'succeeded', outputs: { synapse_running: false } };
-    }
     await note(ctx, 'started');
     const run = await runPlaybook(ctx, 'migrate', ctx.session.cat.syn2mas('migrate'));
     const report = syn2masReport(run.ran.output);
@@ -282,10 +275,9 @@ export const migrate: StepRunner = {
       return { status: 'failed', ...failed };
     }
     await note(ctx, 'succeeded');
-    const still = await keepSynapseStopped(ctx);
-    if (still) return { status: 'failed', error: still, outputs: { counts: counts(report), synapse_running: true } };
-    ctx.io.say('The migration finished. Synapse stays stopped until the cut-over and reinstall.', 'ok');
-    return { status: 'succeeded', outputs: { counts: counts(report), synapse_running: false } };
+    const running = await keepSynapseStopped(ctx);
+    if (!running) ctx.io.say('The migration finished. Synapse stays stopped until the cut-over and reinstall.', 'ok');
+    return { status: 'succeeded', outputs: { counts: counts(report), synapse_running: running } };
   },
   async reconcile(ctx, step): Promise<Reconciled> {
     // Never re-run: find out what the run did, from its job and the server's record.
@@ -309,9 +301,8 @@ export const migrate: StepRunner = {
     const report = syn2masReport(run.ran.output);
     if (run.ok) {
       await note(ctx, 'succeeded', 'confirmed after the wizard restarted');
-      const still = await keepSynapseStopped(ctx);
-      if (still) return { to: 'failed', evidence: still, outputs: { counts: counts(report), synapse_running: true } };
-      return { to: 'succeeded', evidence: 'the migration finished while the wizard was away (exit 0)', outputs: { counts: counts(report), synapse_running: false } };
+      const running = await keepSynapseStopped(ctx);
+      return { to: 'succeeded', evidence: 'the migration finished while the wizard was away (exit 0)', outputs: { counts: counts(report), synapse_running: running } };
     }
     await note(ctx, 'failed', 'found failed after the wizard restarted');
     const failed = await failedMigrate(ctx, run.problem ?? 'the migration did not succeed', counts(report));
