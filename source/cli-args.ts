@@ -74,6 +74,8 @@ Usage:
       scenarios (the default lab has none; a reset without --generation builds current):
         guests             Synapse users include guests, as on a server that once allowed guest access
         fresh              a new homeserver: no users and no Synapse OIDC
+        checkout-2025      a current-generation checkout of May 2025 (playbook 19ccd491f): MAS 0.16.0,
+                           and Synapse started again after a real syn2mas (current generation only)
         external-postgres  Synapse and MAS databases on a PostgreSQL the playbook does not manage (postgres_enabled: false)
         custom-base-path   a non-default matrix_base_data_path (server files in matrix-data, not matrix)
         vault              secrets in an ansible-vault encrypted host_vars vault.yml, matrix_domain in inventory group_vars

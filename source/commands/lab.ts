@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import type { ParsedCli } from '../cli-args.js';
 import { AbortError } from '../errors.js';
 import { assertLabFree, defaultLabDir, destroyLab, resetLab, type Generation } from '../lab/lab.js';
-import { MAS_VERSION } from '../lab/lab-meta.js';
+import { labMasVersion } from '../lab/scenarios.js';
 import { parseScenarios } from '../lab/scenarios.js';
 
 async function confirm(question: string): Promise<boolean> {
@@ -66,7 +66,7 @@ export default async function lab(cli: ParsedCli): Promise<number> {
       const info = await resetLab({ dir, generation: generation as Generation | undefined, scenarios, playbook: cli.flags.playbook, vars: cli.flags.vars });
       const scenarioText = info.scenarios.length ? `, scenario ${info.scenarios.join(', ')}` : '';
       const rehearsal = info.rehearsal ? `, rehearsal of ${info.rehearsal.source}${info.rehearsal.vars ? ` with ${info.rehearsal.vars}` : ''}` : '';
-      process.stdout.write(`Practice lab ready in ${info.dir} (${info.generation} generation, MAS ${info.rehearsal?.masVersion ?? MAS_VERSION[info.generation]}${scenarioText}${rehearsal}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n  playbook: ${info.playbookDir}\n  server:   ${info.serverRoot}\n`);
+      process.stdout.write(`Practice lab ready in ${info.dir} (${info.generation} generation, MAS ${info.rehearsal?.masVersion ?? labMasVersion(info)}${scenarioText}${rehearsal}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n  playbook: ${info.playbookDir}\n  server:   ${info.serverRoot}\n${info.matrixUser && !info.matrixUser.separate ? `  note:     ${info.matrixUser.degraded}\n` : ''}`);
       if (info.rehearsal) process.stdout.write('  install-all and setup-all are stood in for (see the README\'s lab section); syn2mas, mas-cli and register-user run the checkout\'s real tasks and scripts.\n');
     }
     return 0;

@@ -29,6 +29,8 @@ export const labMetaSchema = z.object({
   scenarios: z.array(z.string()).default([]),
   /** A rehearsal (`lab reset --playbook DIR`): the checkout copied, and its MAS version. */
   rehearsal: z.object({ source: z.string(), masVersion: z.string(), vars: z.string().optional() }).optional(),
+  /** Who dump-all writes as (matrix-user.ts); absent in labs built before it existed. */
+  matrixUser: z.object({ name: z.string(), separate: z.boolean(), degraded: z.string() }).optional(),
 });
 export type LabMeta = z.infer<typeof labMetaSchema>;
 

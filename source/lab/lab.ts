@@ -7,11 +7,12 @@ import path from 'node:path';
 import { freePortSync } from './free-port.js';
 import { writeFaults } from './faults.js';
 import { assetsDir, clusterOf, metaFile, readMeta, writeMeta, type Generation, type LabMeta } from './lab-meta.js';
-import { scenario, serverRootOf } from './scenarios.js';
+import { checkScenarioGeneration, scenario, serverRootOf } from './scenarios.js';
 import { LabPackagesMissing, missingPackages } from './system-packages.js';
 import { initCluster, isRunning, ownerCanUse, psql, startCluster, stopCluster } from './postgres.js';
 import { writeServer } from './server-files.js';
 import { writePlaybook } from './playbook-files.js';
+import { ensureLabMatrixUser, type LabMatrixUser } from './matrix-user.js';
 import { checkoutFacts, readOperatorVars, seedLinksFor, writeRehearsal, type RehearsalSource } from './rehearsal/index.js';
 import { AbortError } from '../errors.js';
 import { packageRoot, stateDir } from '../paths.js';
@@ -35,6 +36,8 @@ export interface LabInfo {
   pgPort: number;
   scenarios: string[];
   rehearsal?: LabMeta['rehearsal'];
+  /** Who the lab's dump-all writes as (a separate unprivileged uid when the lab was built as root). */
+  matrixUser?: LabMatrixUser;
 }
 
 export const LAB_DOMAIN = 'example.org';
@@ -47,7 +50,7 @@ function info(dir: string, meta: LabMeta): LabInfo {
   return {
     dir, generation: meta.generation, playbookDir: path.join(dir, 'playbook'), host: meta.host, domain: meta.domain,
     serverRoot: serverRootOf(dir, meta), systemctl: path.join(dir, 'server', 'bin', 'systemctl'),
-    psqlSocketDir: meta.socketDir, pgPort: meta.pgPort, scenarios: meta.scenarios, rehearsal: meta.rehearsal,
+    psqlSocketDir: meta.socketDir, pgPort: meta.pgPort, scenarios: meta.scenarios, rehearsal: meta.rehearsal, matrixUser: meta.matrixUser,
   };
 }
 
@@ -87,6 +90,7 @@ function requirePackages(): void {
 }
 
 async function create(dir: string, generation: Generation, scenarios: string[], rehearsal?: RehearsalSource): Promise<LabInfo> {
+  checkScenarioGeneration(scenarios, generation);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const pgDir = pgDirFor(dir);
   const domain = rehearsal?.vars?.domain ?? LAB_DOMAIN;
@@ -101,6 +105,7 @@ async function create(dir: string, generation: Generation, scenarios: string[], 
   };
   rmSync(pgDir, { recursive: true, force: true });
   initCluster(clusterOf(meta));
+  meta.matrixUser = ensureLabMatrixUser(meta.socketDir);
   startCluster(clusterOf(meta));
   loadDatabases(meta, secrets);
   seedLinksFor(meta, rehearsal?.vars);
@@ -193,6 +198,7 @@ export async function resetLab(opts: { dir?: string; generation?: Generation; sc
   if (!rehearsal && opts.vars) throw new Error('--vars needs --playbook (the operator\'s vars.yml goes with their checkout)');
   const generation = rehearsal ? checkoutFacts(rehearsal.playbook).generation : parseGeneration(opts.generation);
   requirePackages();
+  checkScenarioGeneration(opts.scenarios ?? [], generation);
   await destroyLab({ dir });
   return create(dir, generation, opts.scenarios ?? [], rehearsal);
 }

@@ -4,9 +4,9 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { assetsDir, MAS_VERSION, type LabMeta } from './lab-meta.js';
+import { assetsDir, type LabMeta } from './lab-meta.js';
 import { OIDC_PROVIDER } from './server-files.js';
-import { hasSynapseOidc, serverRootOf } from './scenarios.js';
+import { hasSynapseOidc, labMasVersion, scenarioLabVars, serverRootOf } from './scenarios.js';
 
 function substitute(dir: string, version: string): void {
   for (const name of readdirSync(dir)) {
@@ -19,17 +19,33 @@ function substitute(dir: string, version: string): void {
   }
 }
 
+/**
+ * matrix-base's defaults name the matrix user (real: `matrix`, a system user whose uid the OS picks,
+ * matrix_user_uid: ~); the lab's is its own (matrix-user.ts).
+ */
+export function writeMatrixBaseDefaults(dir: string, meta: LabMeta): void {
+  const defaults = path.join(dir, 'playbook', 'roles', 'custom', 'matrix-base', 'defaults');
+  mkdirSync(defaults, { recursive: true, mode: 0o755 });
+  writeFileSync(path.join(defaults, 'main.yml'), `---
+# Practice lab: the system user the playbook's containers (dump-all among them) run as.
+matrix_user_name: ${JSON.stringify(meta.matrixUser?.name ?? 'matrix')}
+matrix_user_uid: ~
+matrix_user_gid: ~
+`);
+}
+
 export function writePlaybook(dir: string, meta: LabMeta, secrets: { postgresPassword: string; genericSecret: string }): void {
   const playbook = path.join(dir, 'playbook');
   cpSync(path.join(assetsDir(), 'playbook', 'common'), playbook, { recursive: true });
   cpSync(path.join(assetsDir(), 'playbook', meta.generation), playbook, { recursive: true });
-  substitute(playbook, MAS_VERSION[meta.generation]);
+  substitute(playbook, labMasVersion(meta));
+  writeMatrixBaseDefaults(dir, meta);
   const hostVars = path.join(playbook, 'inventory', 'host_vars', meta.host);
   mkdirSync(hostVars, { recursive: true, mode: 0o755 });
   writeFileSync(path.join(playbook, 'inventory', 'hosts'), `# Practice lab inventory (the "server" is this machine)\n[matrix_servers]\n${meta.host} ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n`);
   writeFileSync(path.join(hostVars, 'vars.yml'), labVars(dir, meta, secrets));
   // Practice lab plumbing kept out of vars.yml: where the lab's database socket is.
-  writeFileSync(path.join(hostVars, 'lab.yml'), `---\n# Practice lab only (not part of a real inventory): the lab's PostgreSQL socket.\nlab_pg_socket_dir: ${JSON.stringify(meta.socketDir)}\nlab_pg_port: ${meta.pgPort}\n`);
+  writeFileSync(path.join(hostVars, 'lab.yml'), `---\n# Practice lab only (not part of a real inventory): the lab's PostgreSQL socket.\nlab_pg_socket_dir: ${JSON.stringify(meta.socketDir)}\nlab_pg_port: ${meta.pgPort}\n${Object.keys(scenarioLabVars(meta)).length ? stringify(scenarioLabVars(meta)) : ''}`);
 }
 
 /** The lab's own vars.yml, as `just add-inventory-host` and an operator would leave it (also the rehearsal's default). */

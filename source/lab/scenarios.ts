@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { assetsDir, type LabMeta } from './lab-meta.js';
+import { assetsDir, MAS_VERSION, type Generation, type LabMeta } from './lab-meta.js';
 import { psql, type PgCluster } from './postgres.js';
 
 export interface Scenario {
@@ -22,6 +22,12 @@ export interface Scenario {
   externalPostgres?: boolean;
   /** Runs after the lab's playbook checkout is written: the operator's inventory as this scenario has it. */
   playbook?: (lab: PlaybookHookInput) => void;
+  /** The only generation this scenario exists at (a property of one range of playbook checkouts). */
+  generation?: Generation;
+  /** The MAS version the checkout pins, when it is not the generation's default. */
+  masVersion?: string;
+  /** Lab switches for the lab's own task files, written to the lab-only host_vars file (lab.yml). */
+  labVars?: Record<string, string | number | boolean>;
 }
 
 export interface PlaybookHookInput {
@@ -110,7 +116,22 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'external-postgres', summary: 'Synapse and MAS databases on a PostgreSQL the playbook does not manage (postgres_enabled: false)', externalPostgres: true, playbook: externalPostgresVars },
   { name: 'custom-base-path', summary: 'a non-default matrix_base_data_path (server files in matrix-data, not matrix)', baseDirName: 'matrix-data' },
   { name: 'vault', summary: 'secrets in an ansible-vault encrypted host_vars vault.yml, matrix_domain in inventory group_vars', playbook: vaultInventory },
+  // Playbook 19ccd491f (May 2025) up to 94a0a6c6e^ (March 2026) pinned MAS 0.16.0 to 1.14.0 and ran
+  // "Ensure Synapse is started (if it previously was)" after every syn2mas that exited 0
+  // (real-outputs.md §6); 19ccd491f itself pins 0.16.0, which has no `manage promote-admin` (§5).
+  { name: 'checkout-2025', generation: 'current', masVersion: '0.16.0', labVars: { lab_syn2mas_restarts_synapse: true },
+    summary: 'a current-generation checkout of May 2025 (playbook 19ccd491f): MAS 0.16.0, and Synapse started again after a real syn2mas' },
 ];
+
+/** The MAS version the lab's checkout pins: its generation's, unless a scenario pins another. */
+export function labMasVersion(meta: Pick<LabMeta, 'generation' | 'scenarios'>): string {
+  return meta.scenarios.map((name) => scenario(name).masVersion).find((v) => v !== undefined) ?? MAS_VERSION[meta.generation];
+}
+
+/** The lab-only variables the scenarios set (lab.yml). */
+export function scenarioLabVars(meta: Pick<LabMeta, 'scenarios'>): Record<string, string | number | boolean> {
+  return Object.assign({}, ...meta.scenarios.map((name) => scenario(name).labVars ?? {}));
+}
 
 export function scenario(name: string): Scenario {
   const found = SCENARIOS.find((s) => s.name === name);
@@ -124,4 +145,12 @@ export function parseScenarios(value: string | undefined): string[] {
   const names = [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))];
   for (const name of names) scenario(name);
   return names;
+}
+
+/** A scenario that belongs to one generation cannot be built at the other. */
+export function checkScenarioGeneration(names: readonly string[], generation: Generation): void {
+  for (const name of names) {
+    const only = scenario(name).generation;
+    if (only && only !== generation) throw new Error(`lab scenario "${name}" exists only at the ${only} generation (it is a property of those playbook checkouts); drop --generation ${generation} or the scenario`);
+  }
 }

@@ -92,6 +92,15 @@ if [ ! -s "$f" ]; then echo "-- No entries --"; exit 0; fi
 tail -n "$n" "$f"
 `;
 
+/** What every postgres stand-in does first: fail like the real container when Postgres is down, load the env file. */
+function prelude(dir: string, meta: LabMeta): string {
+  return `if ! ${q(path.join(dir, 'server', 'bin', 'systemctl'))} is-active --quiet matrix-postgres; then
+	echo 'psql: error: could not translate host name "matrix-postgres" to address: Name or service not known' >&2
+	exit 2
+fi
+set -a; . ${q(path.join(serverRootOf(dir, meta), 'postgres', 'env-postgres-psql'))}; set +a`;
+}
+
 export interface ServerSecrets { postgresPassword: string; synapseDbPassword: string }
 
 export function writeServer(dir: string, meta: LabMeta, secrets: ServerSecrets): void {
@@ -124,7 +133,7 @@ exec ${node} ${q(path.join(dist, 'long-run.js'))} ${node} ${q(path.join(meta.pac
     write(path.join(server, 'systemd', `${unit}.service`), `[Unit]\nDescription=${unit} (practice lab)\n`);
     write(path.join(server, 'run', `${unit}.service`), '');
   }
-  if (!hasExternalPostgres(meta)) writePostgresScripts(root, bin, meta, secrets, node, dist, env);
+  if (!hasExternalPostgres(meta)) writePostgresScripts(dir, root, meta, secrets);
   write(path.join(root, 'synapse', 'config', 'homeserver.yaml'), `# Rendered by the practice lab's matrix-synapse role (the lab writes the same file at creation).\n${stringify({
     server_name: meta.domain,
     public_baseurl: `https://matrix.${meta.domain}/`,
@@ -138,15 +147,11 @@ exec ${node} ${q(path.join(dist, 'long-run.js'))} ${node} ${q(path.join(meta.pac
 }
 
 /** What the playbook's postgres role installs: psql wrappers and dump-all (not there when Postgres is external). */
-function writePostgresScripts(root: string, bin: string, meta: LabMeta, secrets: ServerSecrets, node: string, dist: string, env: string): void {
+function writePostgresScripts(dir: string, root: string, meta: LabMeta, secrets: ServerSecrets): void {
   const pg = path.join(root, 'postgres');
   mkdirSync(path.join(pg, 'run'), { recursive: true, mode: 0o755 });
   write(path.join(pg, 'env-postgres-psql'), `PGUSER=matrix\nPGPASSWORD=${secrets.postgresPassword}\nPGDATABASE=matrix\n`, 0o640);
-  const psqlPrelude = `if ! ${q(path.join(bin, 'systemctl'))} is-active --quiet matrix-postgres; then
-	echo 'psql: error: could not translate host name "matrix-postgres" to address: Name or service not known' >&2
-	exit 2
-fi
-set -a; . ${q(path.join(pg, 'env-postgres-psql'))}; set +a`;
+  const psqlPrelude = prelude(dir, meta);
   write(path.join(pg, 'bin', 'cli-non-interactive'), `#!/bin/bash
 # Practice lab stand-in for: docker run -i --rm --env-file=.../env-postgres-psql <postgres image> psql -h matrix-postgres "$@"
 ${psqlPrelude}
@@ -157,13 +162,38 @@ exec psql -h ${q(meta.socketDir)} -p ${meta.pgPort} "$@"
 ${psqlPrelude}
 exec psql -h ${q(meta.socketDir)} -p ${meta.pgPort} "$@"
 `, 0o750);
-  write(path.join(pg, 'bin', 'dump-all'), `#!/bin/bash
-# Practice lab stand-in for dump-all: pg_dumpall | zstd > <directory>/latest-dump.sql.zst
-if [ $# -ne 1 ]; then echo "Usage: $0 <directory-to-dump-to>  (a latest-dump.sql.gz file will be created there)"; exit 1; fi
-${psqlPrelude}
-${env}
-set -o pipefail
-exec ${node} ${q(path.join(dist, 'long-run.js'))} /bin/bash -c 'set -o pipefail; pg_dumpall -h "$0" -p "$1" | zstd -q -f -o "$2/latest-dump.sql.zst" && echo "Dumped to $2/latest-dump.sql.zst"' ${q(meta.socketDir)} ${meta.pgPort} "$1"
+  writeDumpAll(dir, meta);
+}
+
+/**
+ * The lab's dump-all: like the postgres role's (real-outputs.md §4), it refuses a missing directory
+ * and runs \`pg_dumpall | zstd --stdout > <dir>/latest-dump.sql.zst\` the way its container does: as
+ * the matrix user's uid:gid, no supplementary groups, every capability dropped (setpriv standing in
+ * for \`docker run --user --cap-drop=ALL\`). The shell redirect then fails with "Permission denied" when
+ * the directory is not writable by that uid, as on a real server. The env file is read by the wrapper
+ * (root), as docker reads --env-file. A lab that is not root runs the dump as its login user.
+ */
+export function writeDumpAll(dir: string, meta: LabMeta): void {
+  const user = meta.matrixUser;
+  // The container sees <dir> through a bind mount at /out: only <dir> itself must be writable by the
+  // uid, not its parents. The wrapper (root) enters <dir> and the dump writes relative to it.
+  const dump = `'set -o pipefail && pg_dumpall -h "$0" -p "$1" | zstd -q --stdout > latest-dump.sql.zst'`;
+  const asMatrixUser = user?.separate
+    ? `/usr/bin/env HOME=/ /usr/bin/setpriv --reuid="$(id -u ${q(user.name)})" --regid="$(id -g ${q(user.name)})" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- /bin/bash -c ${dump}`
+    : `/bin/bash -c ${dump}`;
+  write(path.join(serverRootOf(dir, meta), 'postgres', 'bin', 'dump-all'), `#!/bin/bash
+# Practice lab stand-in for dump-all: pg_dumpall | zstd > <directory>/latest-dump.sql.zst, written as
+# ${user?.separate ? `the lab's matrix user ${user.name} with no capabilities (docker run --user=<matrix uid:gid> --cap-drop=ALL)` : `the login user (${user?.degraded || 'the lab cannot switch uid'})`}
+if [ $# -ne 1 ]; then
+	echo "Usage: "$0" <directory_path>"
+	echo "A latest-dump.sql.gz file will be dumped to the specified directory"
+	exit 1
+fi
+if [ ! -d "$1" ]; then echo "$1 does not exist."; exit 1; fi
+${prelude(dir, meta)}
+export MAS_LAB_DIR=${q(dir)}
+cd "$1" || exit 1
+exec ${q(meta.node)} ${q(path.join(meta.packageRoot, 'dist', 'source', 'lab', 'server', 'long-run.js'))} ${asMatrixUser} ${q(meta.socketDir)} ${meta.pgPort}
 `, 0o750);
 }
 

@@ -145,7 +145,7 @@ export function catalogue(input: CatalogueInput) {
     verifyDump(file: string): PlannedCommand {
       const script = `set -e; f=${quoteArg(file)}; test -s "$f" || { echo "missing or empty: $f" >&2; exit 3; }; `
         + `command -v zstd >/dev/null || { echo "zstd is not installed on the server: cannot check the dump (apt install zstd)" >&2; exit 4; }; `
-        + `zstd -tq "$f"; printf 'size=%s\\n' "$(stat -c %s "$f")"; printf 'sha256=%s\\n' "$(sha256sum "$f" | cut -d' ' -f1)"`;
+        + `zstd -tq "$f"; printf 'size=%s\\n' "$(stat -c %s "$f")"; printf 'owner=%s\\n' "$(stat -c %u:%g "$f")"; printf 'sha256=%s\\n' "$(sha256sum "$f" | cut -d' ' -f1)"`;
       return { where: 'server', command: { script }, display: script, become: true, secrets: [] };
     },
     install: (mode: 'install-all' | 'setup-all' = 'install-all') =>

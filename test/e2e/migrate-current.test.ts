@@ -4,13 +4,16 @@
 // Real ansible-playbook, real just, real PostgreSQL; nothing mocked.
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFaults } from '../../source/lab/faults.js';
 import {
   jobDirs, labCount, labSecrets, labSql, MIGRATE_ANSWERS, MIGRATED_KEYS, newLab, planFile, readVars, removeLab, runAnswers,
   serverRecord, status, stepStatus, wizard, type CliRun, type E2E,
 } from '../harness/e2e.js';
 
 let e: E2E;
+let g: E2E;
 const outputs: CliRun[] = [];
 let initialKeys: string[];
 
@@ -18,7 +21,7 @@ beforeAll(async () => {
   e = await newLab('current');
   initialKeys = Object.keys(readVars(e));
 });
-afterAll(async () => { await removeLab(e); });
+afterAll(async () => { await removeLab(e); await removeLab(g); });
 
 describe('migrate, current generation, local lab', () => {
   it('--until dry-run stops after the dry run (exit 0) and migrates nothing', async () => {
@@ -56,6 +59,11 @@ describe('migrate, current generation, local lab', () => {
     expect(s.admins).toEqual(synapseAdmins);
     expect(s.oidc_links).toBe(2);
     expect((s.doctor as { fail: number }).fail).toBe(0);
+    // dump-all wrote as the matrix user (its container's uid), not root.
+    const backup = view.steps.find((st) => st.id === 'backup')!.outputs!;
+    if (e.lab.matrixUser?.separate) expect(backup.owner).toBe(`${uid('maswiz-matrix')}:${gid('maswiz-matrix')}`);
+    expect(backup.owner).toMatch(/^\d+:\d+$/);
+    expect(view.steps.find((st) => st.id === 'migrate')!.outputs!.synapse_running).toBe(false);
     expect([...(s.vars_changed as string[])].sort()).toEqual([
       ...MIGRATED_KEYS,
       'matrix_authentication_service_migration_in_progress',
@@ -113,4 +121,64 @@ describe('migrate, current generation, local lab', () => {
       for (const secret of secrets) expect(text.includes(secret), `${name} holds a secret (${secret.slice(0, 4)}…)`).toBe(false);
     }
   });
+});
+
+const uid = (name: string) => spawnSync('id', ['-u', name], { encoding: 'utf8' }).stdout.trim();
+const gid = (name: string) => spawnSync('id', ['-g', name], { encoding: 'utf8' }).stdout.trim();
+const synapseActive = (x: E2E) => spawnSync(x.lab.systemctl, ['is-active', 'matrix-synapse']).status === 0;
+
+// A server that once allowed guests, on a checkout of May 2025 (MAS 0.16.0): syn2mas copies the guests,
+// the playbook starts Synapse again after the real run, and promote-admin does not exist yet.
+describe('migrate, current generation, scenarios guests + checkout-2025 (MAS 0.16.0)', () => {
+  const answers = { ...MIGRATE_ANSWERS, accept: [...MIGRATE_ANSWERS.accept, 'db.guests-present'] };
+
+  it('the dry run counts every Synapse user syn2mas copies, guests included', async () => {
+    g = await newLab('current', ['guests', 'checkout-2025']);
+    const r = await runAnswers(g, answers, ['--until', 'dry-run']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const dry = (await status(g)).steps.find((st) => st.id === 'dry-run')!;
+    const synapseUsers = labCount(g, 'synapse', 'SELECT count(*) FROM users WHERE appservice_id IS NULL');
+    expect(labCount(g, 'synapse', 'SELECT count(*) FROM users WHERE is_guest <> 0')).toBe(2);
+    expect((dry.outputs!.counts as Record<string, number>).users).toBe(synapseUsers);
+  }, 120_000);
+
+  it('a failed real run: the wizard checks both services, says Synapse is down and users are locked out, and offers rollback next to retry; the rollback brings Synapse back', async () => {
+    writeFaults(g.lab.dir, { failTask: 'Run mas-cli syn2mas' });
+    const r = await runAnswers(g, answers, ['--until', 'migrate']);
+    writeFaults(g.lab.dir, {});
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    const text = r.stdout + r.stderr;
+    expect(text).toMatch(/"migrate" failed: [\s\S]*Synapse is DOWN[\s\S]*Users are locked out/);
+    expect(text).toMatch(/The way back, now: mas-wizard rollback --yes[\s\S]*To retry instead: /);
+    expect(synapseActive(g)).toBe(false);
+    const migrate = (await status(g)).steps.find((st) => st.id === 'migrate')!;
+    expect(migrate.status).toBe('failed');
+    expect([migrate.outputs!.synapse_running, migrate.outputs!.mas_running]).toEqual([false, false]);
+    const back = await wizard(g, ['rollback', '--yes']);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(synapseActive(g)).toBe(true);
+  }, 180_000);
+
+  it('retried as offered (a new plan after the rollback): the playbook starts Synapse again after syn2mas; the wizard stops it, says why, and verify counts the guests', async () => {
+    const r = await runAnswers(g, answers, ['--until', 'verify']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Synapse is running again after syn2mas[^\n]*\n?[^\n]*new logins and registrations would land in Synapse and never reach MAS/);
+    const view = await status(g);
+    expect(view.steps.find((st) => st.id === 'migrate')!.outputs!.synapse_running).toBe(false);
+    const verify = view.steps.find((st) => st.id === 'verify')!.outputs!;
+    expect([verify.synapse_users, verify.mas_users]).toEqual([8, 8]);
+    expect(labCount(g, 'matrix_authentication_service', 'SELECT count(*) FROM users WHERE is_guest')).toBe(2);
+  }, 240_000);
+
+  it('MAS 0.16.0 has no promote-admin: a Synapse admin missing the flag is promoted through the MAS database', async () => {
+    labSql(g, 'matrix_authentication_service', "UPDATE users SET can_request_admin = false WHERE username = 'ops'");
+    const r = await runAnswers(g, answers);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('promote-admin');
+    expect(r.stdout).toContain('UPDATE users SET can_request_admin = true WHERE username =');
+    const users = (await status(g)).steps.find((st) => st.id === 'users')!.outputs!;
+    expect(users.promoted).toEqual(['ops']);
+    expect(r.stdout).toContain('journalctl -fu matrix-authentication-service');
+    expect(labCount(g, 'matrix_authentication_service', "SELECT count(*) FROM users WHERE username = 'ops' AND can_request_admin")).toBe(1);
+  }, 120_000);
 });

@@ -14,9 +14,13 @@ beforeAll(async () => { e = await newLab('legacy'); });
 afterAll(async () => { await removeLab(e); });
 
 describe('migrate, legacy generation (real @vector-im/syn2mas 0.15.0)', () => {
-  it('phone numbers block at the prerequisites, even when accepted, with the reason and the way out; nothing changes', async () => {
+  it('phone numbers and guests block at the prerequisites, even when accepted, with the reason and the way out; nothing changes', async () => {
     const before = readVars(e);
-    const r = await runAnswers(e, MIGRATE_ANSWERS); // accept: [db.non-email-3pids] — not enough on legacy
+    // A guest, as Synapse's register_guest leaves one: the legacy tool stops on it ("Migration of guest users is not supported").
+    labSql(e, 'synapse', "INSERT INTO users (name, creation_ts, admin, is_guest, deactivated, approved) VALUES ('@1001:example.org', 1700001000, 0, 1, 0, true)");
+    const r = await runAnswers(e, { ...MIGRATE_ANSWERS, accept: [...MIGRATE_ANSWERS.accept, 'db.guests-present'] }); // not enough on legacy
+    labSql(e, 'synapse', "DELETE FROM users WHERE name = '@1001:example.org'");
+    expect(r.stdout).toMatch(/db\.guests-present: .*1 guest user\(s\) exist\. The legacy syn2mas .* "Migration of guest users is not supported: <user>"/);
     expect(r.code, r.stdout + r.stderr).toBe(3);
     expect(r.stdout).toMatch(/db\.non-email-3pids.*turns every per-user warning into a fatal error in the real run/s);
     expect(r.stdout).toContain("DELETE FROM user_threepids WHERE medium <> 'email'");
@@ -43,10 +47,13 @@ describe('migrate, legacy generation (real @vector-im/syn2mas 0.15.0)', () => {
     // ansible prints the command as a list: the flag, then its value on the next line
     expect(r.stdout).toMatch(new RegExp(`- --upstreamProviderMapping\\s*\\n.*- oidc-keycloak:${provider.id}`));
     expect(r.stdout).toContain('Completed migration of 6 users with 0 fatals and 0 warnings');
+    // The legacy playbook starts Synapse again after a real run; the wizard stops it until the cut-over.
+    expect(r.stdout).toContain('Synapse is running again after syn2mas');
 
     const view = await status(e);
     expect(Object.values(stepStatus(view)).every((s) => s === 'succeeded'), JSON.stringify(stepStatus(view))).toBe(true);
     expect(view.generation).toBe('legacy');
+    expect(view.steps.find((st) => st.id === 'migrate')!.outputs!.synapse_running).toBe(false);
     const s = view.summary!;
     expect([s.synapse_users, s.mas_users]).toEqual([6, 6]);
     expect(s.admins).toEqual(['alice', 'ops']);

@@ -57,9 +57,13 @@ describe('lab creation', () => {
     expect(down.status).not.toBe(0);
     expect(down.stderr).toContain('could not translate host name "matrix-postgres"');
     systemctl('start', 'matrix-postgres');
-    const dump = run(path.join(lab.serverRoot, 'postgres', 'bin', 'dump-all'), [parent]);
-    expect(dump.status).toBe(0);
-    expect(run('zstd', ['-dc', path.join(parent, 'latest-dump.sql.zst')]).stdout).toContain('CREATE DATABASE matrix_authentication_service');
+    // dump-all writes as the lab's matrix user (lab-real-server.test.ts): give it its directory.
+    const out = path.join(parent, 'dump');
+    run('mkdir', ['-m', '0700', out]);
+    run('chown', [`${lab.matrixUser!.name}:`, out]);
+    const dump = run(path.join(lab.serverRoot, 'postgres', 'bin', 'dump-all'), [out]);
+    expect(dump.status, dump.stderr).toBe(0);
+    expect(run('zstd', ['-dc', path.join(out, 'latest-dump.sql.zst')]).stdout).toContain('CREATE DATABASE matrix_authentication_service');
   });
 });
 

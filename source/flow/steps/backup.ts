@@ -2,6 +2,7 @@
 // script, then checked (exists, non-empty, zstd integrity) and recorded with its size and
 // sha256. The restore commands for exactly this file are shown.
 import { quoteArg } from '../../targets/quote.js';
+import { effective, type VarsLayer } from '../../playbook/effective.js';
 import { externalBackup, externalBackupCommands } from './backup-external.js';
 import type { Catalogue, PlannedCommand } from '../../playbook/commands.js';
 import type { Session } from '../../session.js';
@@ -16,10 +17,42 @@ function backupDir(s: Session, planId: string, attempt: number, answerPath?: str
   return `${root}/mas-wizard-${planId}-${attempt}`;
 }
 
-/** dump-all expects its directory to exist: create it (0700, the dump holds every password hash) first. */
+/**
+ * Who dump-all writes as: its container runs as matrix_user_uid:matrix_user_gid with every capability
+ * dropped (real-outputs.md §4), so the directory must belong to that uid/gid. The playbook leaves the
+ * uid to the OS by default (matrix_user_uid: ~) and reads it back from the `matrix_user_name` system
+ * user, so the server's own answer (`id -u`/`id -g` of that user) is the truth; numbers pinned in the
+ * vars are what the playbook passes to docker verbatim, so they win when set.
+ */
+export function dumpOwner(layers: readonly VarsLayer[]): { uid?: number; gid?: number; name: string } {
+  const int = (key: string) => {
+    const e = effective(layers, key);
+    const v = e.kind === 'value' ? e.value : undefined;
+    return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
+  };
+  const n = effective(layers, 'matrix_user_name');
+  const name = n.kind === 'value' && typeof n.value === 'string' && /^[a-z_][a-z0-9_.-]*\$?$/i.test(n.value) ? n.value : 'matrix';
+  const uid = int('matrix_user_uid');
+  const gid = int('matrix_user_gid');
+  return uid !== undefined && gid !== undefined ? { uid, gid, name } : { name };
+}
+
+/**
+ * dump-all expects its directory to exist: create it 0700 (the dump holds every password hash),
+ * owned by the uid/gid its container writes as; a root-owned directory gets "Permission denied".
+ */
+export function dumpScript(dir: string, owner: ReturnType<typeof dumpOwner>, dumpAll: string): string {
+  const d = quoteArg(dir);
+  const user = quoteArg(owner.name);
+  const resolve = owner.uid !== undefined && owner.gid !== undefined
+    ? `u=${owner.uid}; g=${owner.gid}`
+    : `u=$(id -u ${user}) && g=$(id -g ${user}) || { echo "the matrix user ${owner.name} (matrix_user_name) does not exist on the server; the playbook creates it on install" >&2; exit 5; }`;
+  return `${resolve}; mkdir -p ${d} && chmod 0700 ${d} && chown "$u:$g" ${d} && ${dumpAll}`;
+}
+
 function dumpCommand(s: Session, dir: string): PlannedCommand {
   const dumpAll = s.cat.backupDumpAll(dir);
-  const script = `mkdir -p -m 0700 ${quoteArg(dir)} && ${dumpAll.display}`;
+  const script = dumpScript(dir, dumpOwner(s.layers()), dumpAll.display);
   return { ...dumpAll, command: { script }, display: script };
 }
 
@@ -37,9 +70,10 @@ async function verify(ctx: FlowContext, file: string): Promise<StepOutcome> {
   const r = await runPlanned(ctx, ctx.session.cat.verifyDump(file), { step: 'backup' });
   const size = Number(/size=(\d+)/.exec(r.output)?.[1]);
   const sha256 = /sha256=([0-9a-f]{64})/.exec(r.output)?.[1];
+  const owner = /owner=(\d+:\d+)/.exec(r.output)?.[1] ?? 'unknown';
   if (r.code !== 0 || !sha256 || !(size > 0)) return { status: 'failed', error: `the backup ${file} could not be verified: ${r.output.trim().split('\n').slice(-2).join(' ') || `exit ${r.code}`}` };
   ctx.io.say(`Backup verified: ${file}, ${(size / 1024).toFixed(1)} KiB, sha256 ${sha256}.\n${restoreInstructions(ctx.session.cat, file)}`, 'ok');
-  return { status: 'succeeded', outputs: { path: file, size_bytes: size, sha256 }, backup: { path: file, sizeBytes: size, sha256, verifiedAt: ctx.now() } };
+  return { status: 'succeeded', outputs: { path: file, size_bytes: size, sha256, owner }, backup: { path: file, sizeBytes: size, sha256, verifiedAt: ctx.now() } };
 }
 
 function produced(step: StepState | undefined): string {

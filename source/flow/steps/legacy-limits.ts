@@ -21,11 +21,25 @@ function sqlClient(cat: Catalogue): string {
   return display.slice(0, display.lastIndexOf(' -c '));
 }
 
-/** Findings as they weigh on this generation: on legacy, phone numbers block (they cannot be accepted). */
+/** The legacy tool's own words for a guest (migrate.mts @v0.15.0 L204), a FATAL in dry and real runs alike. */
+export const LEGACY_GUEST_FATAL = 'Migration of guest users is not supported';
+
+const GUESTS_FIX = 'Move the checkout to the current playbook generation (MAS ≥ 0.16: its syn2mas copies guests into MAS, marked as guests), '
+  + 'or, after noting them (SELECT name FROM users WHERE is_guest <> 0), deactivate or remove the guest accounts in Synapse — then run the wizard again.';
+
+/**
+ * Findings as they weigh on this generation. On legacy, phone numbers block (they cannot be
+ * accepted), and so do guests: the legacy syn2mas stops with "Migration of guest users is not
+ * supported: <id>" (exit 1) at the first one, in the real run after the users before it were written.
+ */
 export function forGeneration(findings: Finding[], generation: Generation, cat: Catalogue): Finding[] {
   if (generation !== 'legacy') return findings;
   const PHONES_FIX = phonesFix(cat);
-  return findings.map((f) => (f.id === 'db.non-email-3pids'
-    ? { ...f, severity: 'block' as const, detail: `${f.detail} On this playbook generation that is not a warning: ${LEGACY_WARNINGS_FATAL}.`, fix: PHONES_FIX, edits: undefined }
-    : f));
+  return findings.map((f) => {
+    if (f.id === 'db.non-email-3pids') return { ...f, severity: 'block' as const, detail: `${f.detail} On this playbook generation that is not a warning: ${LEGACY_WARNINGS_FATAL}.`, fix: PHONES_FIX, edits: undefined };
+    if (f.id === 'db.guests-present') {
+      return { ...f, severity: 'block' as const, detail: `${f.detail.replace(/ will be migrated.*$/, '')} exist. The legacy syn2mas (MAS ≤ 0.15) cannot migrate them: it stops with "${LEGACY_GUEST_FATAL}: <user>" at the first guest, in the real run after the users before it were already written to MAS.`, fix: GUESTS_FIX, edits: undefined };
+    }
+    return f;
+  });
 }

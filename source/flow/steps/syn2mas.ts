@@ -7,7 +7,7 @@ import { explainAnsibleFailure } from '../../parsers/ansible-advice.js';
 import { probeServer } from '../../preflight/probes.js';
 import { ulidToUUID } from 'ulid';
 import { LEGACY_MAPPING_KEY } from '../../mas/oidc-convert.js';
-import { MAS_DB } from '../../playbook/commands.js';
+import { MAS_DB, UNITS } from '../../playbook/commands.js';
 import { runPlanned } from '../exec.js';
 import { forGeneration, LEGACY_WARNINGS_FATAL } from './legacy-limits.js';
 import { noteServerStep, readServerRecord } from '../../../state/server-record.js';
@@ -193,14 +193,62 @@ async function note(ctx: FlowContext, outcome: 'started' | 'succeeded' | 'failed
   }, { baseDir: ctx.session.layout.base, become: ctx.session.become });
 }
 
-function wayBack(ctx: FlowContext): string {
-  const backup = ctx.plan().backup;
+export type ServiceState = 'active' | 'inactive' | 'unknown';
+
+/** `systemctl is-active`: exit 0 "active"; "inactive"/"failed" (exit 3) is down; anything else (a lost link) is unknown. */
+async function serviceState(ctx: FlowContext, unit: string): Promise<ServiceState> {
+  const r = await runPlanned(ctx, ctx.session.cat.service('is-active', unit), { step: 'migrate', quiet: true });
+  const said = r.output.trim().split('\n').pop() ?? '';
+  if (r.code === 0 && said === 'active') return 'active';
+  if (!r.lost && /^(inactive|failed|unknown|deactivating)$/.test(said)) return 'inactive';
+  return 'unknown';
+}
+
+/**
+ * What a failed real migration left, in plain words, and the two ways on: retry, or back to Synapse's
+ * own logins. A failed syn2mas task stops the play before the tasks that start Synapse and MAS
+ * again (real-outputs.md §1, §6), so they normally stay stopped; what was observed is said.
+ */
+export function failedMigrateAdvice(observed: { synapse: ServiceState; mas: ServiceState }, backupPath?: string): string {
+  const synapse = {
+    inactive: 'Synapse is DOWN (matrix-synapse is stopped: the failed syn2mas ended the play before the task that starts it again). Users are locked out: nobody can log in or use the homeserver until you act.',
+    active: 'Synapse is running: users can still log in with their old logins (the play stopped before it stopped Synapse).',
+    unknown: 'Synapse\'s state could not be checked: assume it is down and users are locked out (check: systemctl status matrix-synapse).',
+  }[observed.synapse];
+  const mas = { inactive: 'MAS is stopped too.', active: 'MAS is running.', unknown: 'MAS\'s state could not be checked.' }[observed.mas];
   return [
-    'Synapse and MAS are STOPPED now (a failed real run leaves them so).',
-    'The way back: fix the problem shown above, then either',
-    `  • restore the backup${backup ? ` ${backup.path}` : ''} (see the backup step's restore commands) and run the dry run again, or`,
-    '  • roll back: set matrix_authentication_service_enabled: false, remove the migration flag, run `just setup-all` (Synapse starts again with its own logins).',
+    `${synapse} ${mas}`,
+    'The way back, now: mas-wizard rollback --yes — switches MAS off and runs `just setup-all`; Synapse starts again with its old logins (syn2mas deleted nothing in Synapse\'s database).',
+    'To retry instead: the wizard never runs syn2mas twice in one plan (a failed run may have written part of the users into MAS). Fix the problem shown above, roll back as just said, '
+      + 'empty the MAS database if syn2mas wrote to it (drop and re-create it: syn2mas refuses a non-empty one), then run the wizard again: it takes a new backup and dry run before migrating.',
+    ...(backupPath ? [`The verified backup ${backupPath} (restore commands in the backup step) is there if Synapse's database itself is in doubt.`] : []),
   ].join('\n');
+}
+
+async function failedMigrate(ctx: FlowContext, problem: string, counted: Record<string, number>): Promise<{ error: string; outputs: Record<string, Json> }> {
+  const observed = { synapse: await serviceState(ctx, UNITS.synapse), mas: await serviceState(ctx, UNITS.mas) };
+  const advice = failedMigrateAdvice(observed, ctx.plan().backup?.path);
+  ctx.io.say(advice, 'error');
+  return { error: `${problem}\n${advice}`, outputs: { counts: counted, synapse_running: observed.synapse === 'active', mas_running: observed.mas === 'active' } };
+}
+
+/**
+ * After a real syn2mas that exited 0, Synapse must stay down until the cut-over. Playbook checkouts
+ * from May 2025 to March 2026 start it again, and the legacy playbook always does (real-outputs.md §6):
+ * then it is stopped here. Returns whether Synapse is running after that, as observed. A Synapse that
+ * will not stop does not fail the step: the migration itself is done and cannot be run again, and the
+ * cut-over that follows restarts Synapse with MAS in charge; the operator is told to stop it meanwhile.
+ */
+async function keepSynapseStopped(ctx: FlowContext): Promise<boolean> {
+  if ((await serviceState(ctx, UNITS.synapse)) === 'inactive') return false;
+  ctx.io.say('Synapse is running again after syn2mas (this playbook checkout starts it after a real run). Stopping it: until the cut-over, '
+    + 'new logins and registrations would land in Synapse and never reach MAS, and those users would be missing or out of date in MAS.', 'warn');
+  await runPlanned(ctx, ctx.session.cat.service('stop', UNITS.synapse), { step: 'migrate' });
+  const now = await serviceState(ctx, UNITS.synapse);
+  if (now === 'inactive') return false;
+  ctx.io.say(`Synapse is ${now === 'active' ? 'still running' : 'in a state that could not be checked'} after \`systemctl stop matrix-synapse\`: logins and registrations `
+    + 'land in Synapse and never reach MAS until the cut-over. Stop it by hand now (systemctl stop matrix-synapse) unless the cut-over follows right away.', 'error');
+  return true;
 }
 
 /** Users in the MAS database, or -1 when they cannot be counted (never taken as empty). */
@@ -228,12 +276,13 @@ export const migrate: StepRunner = {
     }
     if (!run.ok) {
       await note(ctx, run.ran.lost ? 'unknown' : 'failed', (run.problem ?? '').split('\n')[0]);
-      ctx.io.say(wayBack(ctx), 'error');
-      return { status: 'failed', error: `${run.problem ?? 'the migration failed'}\n${wayBack(ctx)}`, outputs: { counts: counts(report) } };
+      const failed = await failedMigrate(ctx, run.problem ?? 'the migration failed', counts(report));
+      return { status: 'failed', ...failed };
     }
     await note(ctx, 'succeeded');
-    ctx.io.say('The migration finished. Synapse stays stopped until the cut-over and reinstall.', 'ok');
-    return { status: 'succeeded', outputs: { counts: counts(report) } };
+    const running = await keepSynapseStopped(ctx);
+    if (!running) ctx.io.say('The migration finished. Synapse stays stopped until the cut-over and reinstall.', 'ok');
+    return { status: 'succeeded', outputs: { counts: counts(report), synapse_running: running } };
   },
   async reconcile(ctx, step): Promise<Reconciled> {
     // Never re-run: find out what the run did, from its job and the server's record.
@@ -257,10 +306,12 @@ export const migrate: StepRunner = {
     const report = syn2masReport(run.ran.output);
     if (run.ok) {
       await note(ctx, 'succeeded', 'confirmed after the wizard restarted');
-      return { to: 'succeeded', evidence: 'the migration finished while the wizard was away (exit 0)', outputs: { counts: counts(report) } };
+      const running = await keepSynapseStopped(ctx);
+      return { to: 'succeeded', evidence: 'the migration finished while the wizard was away (exit 0)', outputs: { counts: counts(report), synapse_running: running } };
     }
     await note(ctx, 'failed', 'found failed after the wizard restarted');
-    return { to: 'failed', evidence: `${run.problem ?? 'the migration did not succeed'}\n${wayBack(ctx)}`, outputs: { counts: counts(report) } };
+    const failed = await failedMigrate(ctx, run.problem ?? 'the migration did not succeed', counts(report));
+    return { to: 'failed', evidence: failed.error, outputs: failed.outputs };
   },
 };
 

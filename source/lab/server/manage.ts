@@ -1,6 +1,8 @@
 // `mas-cli manage …` subcommands the wizard uses (mas.md §5), against the MAS database.
 import { ulid, ulidToUUID, uuidToULID } from 'ulid';
-import { CliError, isActive, lit, log } from './context.js';
+import { CliError, isActive, labDir, lit, log } from './context.js';
+import { readMeta } from '../lab-meta.js';
+import { labMasVersion } from '../scenarios.js';
 import type { MasConfig } from './mas-config.js';
 import { passwordScore } from './complexity.js';
 
@@ -68,8 +70,21 @@ COMMIT;`);
   return 0;
 }
 
+/** Subcommands added after MAS 0.10 (real-outputs.md §5): a lab pinned to an older MAS has not got them. */
+const SINCE: Record<string, string> = { 'add-email': '0.13.0', 'issue-user-registration-token': '0.17.0', 'promote-admin': '1.3.0', 'demote-admin': '1.3.0', 'list-admin-users': '1.3.0' };
+
+const older = (a: string, b: string) => {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  for (let i = 0; i < 3; i++) if (x![i] !== y![i]) return (x![i] ?? 0) < (y![i] ?? 0);
+  return false;
+};
+
 export function manage(config: MasConfig, args: string[]): number {
   const [sub, ...rest] = args;
+  const since = sub ? SINCE[sub] : undefined;
+  if (since && older(labMasVersion(readMeta(labDir())), since)) {
+    throw new CliError(`unrecognized subcommand '${sub}'\n\nUsage: mas-cli manage <COMMAND>\n\nFor more information, try '--help'.`, [], 2);
+  }
   switch (sub) {
     case 'register-user':
       return registerUser(config, rest);

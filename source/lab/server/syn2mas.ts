@@ -106,86 +106,102 @@ function migrate(mas: MasConfig, syn: Synapse, dryRun: boolean): void {
   const users = syn.db.query<{ name: string; password_hash: string | null; creation_ts: number; admin: number; is_guest: number; deactivated: number; locked: boolean; appservice_id: string | null }>(
     'SELECT name, password_hash, creation_ts, admin, is_guest, deactivated, locked, appservice_id FROM users ORDER BY creation_ts, name');
   const sql: string[] = ['BEGIN;'];
-  const ids = new Map<string, { id: string; admin: boolean }>();
-  let skipped = 0;
+  // What the real tool keeps per Synapse user (migration.rs UserInfo): its MAS id (none for appservice
+  // users, which are read but never written) and the flags that decide what else is copied.
+  const infos = new Map<string, { id: string | null; admin: boolean; guest: boolean; deactivated: boolean }>();
+  let usersMigrated = 0;
+  let usersSkipped = 0;
   for (const u of users) {
     if (!u.name.endsWith(suffix)) {
       const other = u.name.slice(u.name.indexOf(':') + 1);
       throw new CliError('failed to migrate users', [`failed to extract localpart of FullUserId("${u.name}"): wrong server name: expected "${syn.serverName}", got "${other}"`]);
     }
-    if (u.appservice_id) { skipped += 1; continue; }
+    const flags = { admin: u.admin !== 0, guest: u.is_guest !== 0, deactivated: u.deactivated !== 0 };
+    if (u.appservice_id) { infos.set(u.name, { id: null, ...flags }); usersSkipped += 1; continue; }
     const id = newId(u.creation_ts * 1000);
-    ids.set(u.name, { id, admin: u.admin !== 0 });
+    infos.set(u.name, { id, ...flags });
+    usersMigrated += 1;
     const created = ts(u.creation_ts * 1000);
+    // Guests are copied like everyone else, with is_guest kept (migration.rs transform_user).
     sql.push(`INSERT INTO users (user_id, username, created_at, locked_at, deactivated_at, can_request_admin, is_guest) VALUES (${lit(id)}, ${lit(u.name.slice(1, -suffix.length))}, ${created}, ${u.locked ? created : 'NULL'}, ${u.deactivated ? created : 'NULL'}, ${u.admin !== 0}, ${u.is_guest !== 0});`);
     if (u.password_hash) sql.push(`INSERT INTO user_passwords (user_password_id, user_id, hashed_password, created_at, version) VALUES (${lit(newId(u.creation_ts * 1000))}, ${lit(id)}, ${lit(u.password_hash)}, ${created}, 1);`);
   }
   const need = (mxid: string, table: string) => {
-    const row = ids.get(mxid);
-    if (!row) throw new CliError('failed to migrate', [`user ${mxid} was not found for migration but a row in ${table} was found for them`]);
-    return row;
+    const info = infos.get(mxid);
+    if (!info) throw new CliError('failed to migrate', [`user ${mxid} was not found for migration but a row in ${table} was found for them`]);
+    return info;
   };
-  const isAsUser = (mxid: string) => users.some((u) => u.name === mxid && u.appservice_id);
-  log('INFO', 'syn2mas::migration:321', `${ids.size} users migrated (${skipped} skipped) in ${secs()}`);
+  log('INFO', 'syn2mas::migration:321', `${usersMigrated} users migrated (${usersSkipped} skipped) in ${secs()}`);
 
+  // Rows of appservice users are skipped and counted as such in every table.
   const threepids = syn.db.query<{ user_id: string; medium: string; address: string; added_at: number }>('SELECT user_id, medium, address, added_at FROM user_threepids ORDER BY added_at');
   let n3 = 0;
+  let skipped3 = 0;
   for (const t of threepids) {
-    if (isAsUser(t.user_id)) continue;
     const u = need(t.user_id, 'user_threepids');
+    if (u.id === null) { skipped3 += 1; continue; }
     n3 += 1;
     if (t.medium === 'email') sql.push(`INSERT INTO user_emails (user_email_id, user_id, email, created_at) VALUES (${lit(newId(Number(t.added_at)))}, ${lit(u.id)}, ${lit(t.address.toLowerCase())}, ${ts(t.added_at)});`);
     else sql.push(`INSERT INTO user_unsupported_third_party_ids (user_id, medium, address, created_at) VALUES (${lit(u.id)}, ${lit(t.medium)}, ${lit(t.address)}, ${ts(t.added_at)});`);
   }
-  log('INFO', 'syn2mas::migration:438', `${n3} third-party IDs migrated (0 skipped) in ${secs()}`);
+  log('INFO', 'syn2mas::migration:438', `${n3} third-party IDs migrated (${skipped3} skipped) in ${secs()}`);
 
   const byIdp = new Map(mas.providers.filter((p) => p.synapse_idp_id).map((p) => [String(p.synapse_idp_id), ulidToUUID(String(p.id)).toLowerCase()]));
   const links = syn.db.query<{ auth_provider: string; external_id: string; user_id: string }>('SELECT auth_provider, external_id, user_id FROM user_external_ids ORDER BY user_id');
+  let nLinks = 0;
+  let skippedLinks = 0;
   for (const l of links) {
+    const u = need(l.user_id, 'user_external_ids');
+    if (u.id === null) { skippedLinks += 1; continue; }
     const provider = byIdp.get(l.auth_provider);
     if (!provider) throw new CliError('failed to migrate external IDs', [`missing a mapping for the auth provider with ID "${l.auth_provider}" (used by ${l.user_id} and maybe other users)`]);
-    const u = need(l.user_id, 'user_external_ids');
+    nLinks += 1;
     sql.push(`INSERT INTO upstream_oauth_links (upstream_oauth_link_id, upstream_oauth_provider_id, user_id, subject, created_at) VALUES (${lit(newId(Date.now()))}, ${lit(provider)}, ${lit(u.id)}, ${lit(l.external_id)}, now());`);
   }
-  log('INFO', 'syn2mas::migration:545', `${links.length} upstream links (external IDs) migrated (0 skipped) in ${secs()}`);
+  log('INFO', 'syn2mas::migration:545', `${nLinks} upstream links (external IDs) migrated (${skippedLinks} skipped) in ${secs()}`);
 
-  // Devices become compat sessions; tokens attach to the session of their device.
+  // Devices become compat sessions; tokens attach to the session of their device. Guests and
+  // deactivated users get neither (their tokens count as skipped, their devices are not counted at all).
   const devices = syn.db.query<{ user_id: string; device_id: string; last_seen: number | null; ip: string | null; user_agent: string | null; display_name: string | null }>(
     "SELECT user_id, device_id, last_seen, ip, user_agent, display_name FROM devices WHERE NOT coalesce(hidden, false) AND device_id <> 'guest_device' ORDER BY user_id, device_id");
   const sessions = new Map<string, string>();
   const sessionSql = (mxid: string, deviceId: string | null, created: number | null, extra?: { ip: string | null; ua: string | null; lastSeen: number | null; name: string | null }) => {
-    const u = ids.get(mxid)!;
+    const u = infos.get(mxid)!;
     const sid = newId(created ?? Date.now());
     let ip = extra?.ip ?? null;
     if (ip !== null && !/^[0-9a-fA-F:.]+$/.test(ip)) { log('WARN', 'syn2mas::migration:612', `Failed to parse device IP, ignoring user_id=${mxid} device_id=${deviceId} ip=${ip}`); ip = null; }
     sql.push(`INSERT INTO compat_sessions (compat_session_id, user_id, device_id, created_at, is_synapse_admin, last_active_at, last_active_ip, user_agent, human_name) VALUES (${lit(sid)}, ${lit(u.id)}, ${lit(deviceId)}, ${ts(created ?? Date.now())}, ${u.admin}, ${ts(extra?.lastSeen)}, ${ip === null ? 'NULL' : `${lit(ip)}::inet`}, ${lit(extra?.ua ?? null)}, ${lit(extra?.name ?? null)});`);
     return sid;
   };
+  let nDevices = 0;
+  let skippedDevices = 0;
   for (const d of devices) {
-    if (isAsUser(d.user_id)) continue;
-    need(d.user_id, 'devices');
+    const u = need(d.user_id, 'devices');
+    if (u.id === null) { skippedDevices += 1; continue; }
+    if (u.guest || u.deactivated) continue;
+    nDevices += 1;
     sessions.set(`${d.user_id}\u0000${d.device_id}`, sessionSql(d.user_id, d.device_id, d.last_seen, { ip: d.ip, ua: d.user_agent, lastSeen: d.last_seen, name: d.display_name }));
   }
   const tokens = syn.db.query<{ id: number; user_id: string; device_id: string | null; token: string; last_validated: number | null; refresh_token_id: number | null; rt_token: string | null; rt_next: number | null }>(
     'SELECT a.id, a.user_id, a.device_id, a.token, a.last_validated, a.refresh_token_id, r.token AS rt_token, r.next_token_id AS rt_next FROM access_tokens a LEFT JOIN refresh_tokens r ON r.id = a.refresh_token_id WHERE a.puppets_user_id IS NULL ORDER BY a.id');
-  let plain = 0;
-  let pairs = 0;
+  const tally = { plain: 0, pairs: 0, plainSkipped: 0, pairsSkipped: 0 };
   for (const t of tokens) {
-    if (isAsUser(t.user_id)) continue;
-    need(t.user_id, 'access_tokens');
+    const u = need(t.user_id, 'access_tokens');
+    const pair = t.refresh_token_id !== null && t.rt_token !== null && t.rt_next === null;
+    if (u.id === null || u.guest || u.deactivated) { if (pair) tally.pairsSkipped += 1; else tally.plainSkipped += 1; continue; }
     const key = `${t.user_id}\u0000${t.device_id}`;
     const sid = (t.device_id && sessions.get(key)) || sessionSql(t.user_id, t.device_id, t.last_validated);
     if (t.device_id && !sessions.has(key)) sessions.set(key, sid);
     const atId = newId(Number(t.last_validated ?? Date.now()));
     sql.push(`INSERT INTO compat_access_tokens (compat_access_token_id, compat_session_id, access_token, created_at) VALUES (${lit(atId)}, ${lit(sid)}, ${lit(t.token)}, ${ts(t.last_validated ?? Date.now())});`);
-    if (t.refresh_token_id !== null && t.rt_token && t.rt_next === null) {
+    if (pair) {
       sql.push(`INSERT INTO compat_refresh_tokens (compat_refresh_token_id, compat_session_id, compat_access_token_id, refresh_token, created_at) VALUES (${lit(newId(Date.now()))}, ${lit(sid)}, ${lit(atId)}, ${lit(t.rt_token)}, now());`);
-      pairs += 1;
-    } else plain += 1;
+      tally.pairs += 1;
+    } else tally.plain += 1;
   }
-  log('INFO', 'syn2mas::migration:690', `${plain} non-refreshable access tokens migrated (0 skipped) in ${secs()}`);
-  log('INFO', 'syn2mas::migration:781', `${pairs} refreshable token pairs migrated (0 skipped) in ${secs()}`);
-  log('INFO', 'syn2mas::migration:860', `${devices.length} devices migrated (0 skipped) in ${secs()}`);
+  log('INFO', 'syn2mas::migration:690', `${tally.plain} non-refreshable access tokens migrated (${tally.plainSkipped} skipped) in ${secs()}`);
+  log('INFO', 'syn2mas::migration:781', `${tally.pairs} refreshable token pairs migrated (${tally.pairsSkipped} skipped) in ${secs()}`);
+  log('INFO', 'syn2mas::migration:860', `${nDevices} devices migrated (${skippedDevices} skipped) in ${secs()}`);
   if (dryRun) sql.push(`TRUNCATE ${MAS_TABLES.join(', ')} CASCADE;`);
   sql.push('COMMIT;');
   mas.db.exec(sql.join('\n'));
