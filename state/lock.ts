@@ -215,7 +215,7 @@ async function releaseServer(target: Target, options: ServerFilesOptions, id: st
 }
 
 /** Who holds the server lock now (for `status`), or null when nobody does. */
-export async function readServerLock(target: Target, options: ServerFilesOptions = {}): Promise<LockOwner | null> {
+export async function readServerLock(target: Target, options: ServerFilesOptions): Promise<LockOwner | null> {
   const lock = quoteArg(serverPaths(options.baseDir).lock);
   const result = await runScript(target, `cat ${lock} 2>/dev/null || true`, 'reading the server lock', { become: options.become });
   return result.stdout.trim() === '' ? null : parseOwner(result.stdout);

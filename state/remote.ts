@@ -4,13 +4,13 @@ import os from 'node:os';
 import { CommandFailed, type RunResult, type Target } from '../source/targets/target.js';
 
 export interface ServerFilesOptions {
-  /** The playbook's `matrix_base_data_path` on the server (default /matrix). */
-  baseDir?: string;
+  /** The playbook's `matrix_base_data_path` on the server (the session's layout; no default here). */
+  baseDir: string;
   /** Run with root rights (the MAS dir belongs to root/matrix on a real server). */
   become?: boolean;
 }
 
-export function serverPaths(baseDir = '/matrix'): { dir: string; record: string; lock: string } {
+export function serverPaths(baseDir: string): { dir: string; record: string; lock: string } {
   const dir = `${baseDir.replace(/\/+$/, '')}/matrix-authentication-service`;
   return { dir, record: `${dir}/mas-wizard-record.json`, lock: `${dir}/mas-wizard.lock` };
 }

@@ -42,7 +42,7 @@ export class ServerRecordError extends Error {
 }
 
 /** The record, or null when the server has none yet. */
-export async function readServerRecord(target: Target, options: ServerFilesOptions = {}): Promise<ServerRecord | null> {
+export async function readServerRecord(target: Target, options: ServerFilesOptions): Promise<ServerRecord | null> {
   const { record } = serverPaths(options.baseDir);
   const q = quoteArg(record);
   const result = await runScript(target, `if [ -e ${q} ]; then cat ${q}; else exit 3; fi`, 'reading the wizard record', { become: options.become });
@@ -66,7 +66,7 @@ export async function readServerRecord(target: Target, options: ServerFilesOptio
 }
 
 /** Replaces the record atomically (temp file in the same directory, then mv). */
-export async function writeServerRecord(target: Target, record: ServerRecord, options: ServerFilesOptions = {}): Promise<void> {
+export async function writeServerRecord(target: Target, record: ServerRecord, options: ServerFilesOptions): Promise<void> {
   const paths = serverPaths(options.baseDir);
   const temp = `${paths.record}.tmp-${process.pid}-${Date.now()}`;
   const script = `umask 077; mkdir -p ${quoteArg(paths.dir)} && cat > ${quoteArg(temp)} && mv -f ${quoteArg(temp)} ${quoteArg(paths.record)} || { rm -f ${quoteArg(temp)}; exit 1; }`;
@@ -84,7 +84,7 @@ export interface NoteStep {
 }
 
 /** Adds one entry (read, change, atomic write) and returns the new record. */
-export async function noteServerStep(target: Target, note: NoteStep, options: ServerFilesOptions & { actor?: Actor } = {}): Promise<ServerRecord> {
+export async function noteServerStep(target: Target, note: NoteStep, options: ServerFilesOptions & { actor?: Actor }): Promise<ServerRecord> {
   const actor = options.actor ?? currentActor();
   const current = (await readServerRecord(target, options)) ?? { version: SERVER_RECORD_VERSION, steps: {}, history: [] };
   const entry: ServerRecordEntry = { ...note, user: actor.user, host: actor.host };

@@ -36,14 +36,14 @@ export default async function rollback(cli: ParsedCli): Promise<number> {
     const ran = await runDetached(ctx, pc, job, { step: 'install', onLine: (l) => parser.line(l) });
     const summary = parser.end();
     if (ran.code !== 0 || !summary.succeeded) {
-      err(`the playbook run failed (${summary.failures[0]?.message ?? `exit ${ran.code}`}); vars.yml already has MAS switched off — fix the problem and run \`just setup-all\``);
+      err(`the playbook run failed (${summary.failures[0]?.message ?? `exit ${ran.code}`}); vars.yml already has MAS switched off — fix the problem and run \`${pc.display}\``);
       return 4;
     }
     const active = await runPlanned(ctx, ctx.session.cat.service('is-active', 'matrix-synapse.service'), { step: 'install' });
     // The plan described a migration that was undone: keep it for the record, out of the way.
     const aside = `${ctx.session.planFile}.rolled-back-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     renameSync(ctx.session.planFile, aside);
-    write(`${active.code === 0 ? '✔ Synapse is running and handles logins again.' : '⚠ MAS is off, but matrix-synapse is not running: start it (just run-tags start).'}\nThe old plan is kept as ${aside}.\n`);
+    write(`${active.code === 0 ? '✔ Synapse is running and handles logins again.' : `⚠ MAS is off, but matrix-synapse is not running: start it (${ctx.session.cat.services('start').display}).`}\nThe old plan is kept as ${aside}.\n`);
     return active.code === 0 ? 0 : 4;
   } finally {
     await opened.close();

@@ -157,7 +157,7 @@ function wizardState(dir: string): { planFile: string; jobsDir: string; localLoc
     planFile: planFilePath(checkout, meta.domain),
     jobsDir: path.join(stateDir(), 'jobs'),
     localLock: localLockPath(planKey(checkout, meta.domain)),
-    serverLock: serverPaths(path.join(dir, 'server', 'matrix')).lock,
+    serverLock: serverPaths(serverRootOf(dir, meta)).lock,
   };
 }
 

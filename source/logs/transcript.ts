@@ -1,7 +1,7 @@
 // The transcript: every output line and every command of a run, redacted, appended to a
 // file under the state dir (mode 0600). One JSON record per line (JSONL) so a line of
 // command output can never be mistaken for a record boundary:
-//   {"type":"command","id":"c1","at":ISO,"display":"just run-tags …","target":"…","step":"install"}
+//   {"type":"command","id":"c1","at":ISO,"display":"just …","target":"…","step":"install"}
 //   {"out":"a stdout line"}   {"err":"a stderr line"}
 //   {"type":"end","id":"c1","at":ISO,"code":0,"signal":null,"lost":false,"cancelled":false,"durationMs":1234}
 //   {"type":"note","at":ISO,"text":"…"}

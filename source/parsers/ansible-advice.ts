@@ -2,6 +2,7 @@
 // real-outputs.md §1): a new failure the wizard should recognise is one RECOGNISERS row. The
 // parser (ansible.ts) finds the failing task; this module only explains it.
 import type { AnsibleFailure, Explanation } from './ansible.js';
+import { SYN2MAS_TAG } from '../playbook/commands.js';
 import { syn2masExitMeaning, syn2masFromResult, type Syn2masItem } from './syn2mas.js';
 
 interface Recogniser {
@@ -104,11 +105,11 @@ const RECOGNISERS: Recogniser[] = [
     }),
   },
   {
-    test: (f) => f.message.match(/matrix-authentication-service-mas-cli-syn2mas/) && !/mas.cli.syn2mas/i.test(f.task ?? ''),
+    test: (f) => f.message.includes(SYN2MAS_TAG.current) && !/mas.cli.syn2mas/i.test(f.task ?? ''),
     make: () => ({
       id: 'playbook.syn2mas-tag-renamed', title: 'The old syn2mas tag was used',
       explanation: 'This playbook runs syn2mas through mas-cli; the old tag only prints this message.',
-      todo: 'use the tag matrix-authentication-service-mas-cli-syn2mas (the wizard picks it from the detected playbook generation)',
+      todo: `use the tag ${SYN2MAS_TAG.current} (the wizard picks it from the detected playbook generation)`,
     }),
   },
   {

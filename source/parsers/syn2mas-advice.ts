@@ -2,6 +2,7 @@
 // synapse_reader/checks.rs and migrate errors (current tool) and of the legacy npm tool. A new
 // MAS message is one row in CURRENT_RULES or LEGACY_RULES; the parser (syn2mas.ts) only reads.
 import type { Syn2masItem, Syn2masSeverity } from './syn2mas.js';
+import { SYN2MAS_TAG } from '../playbook/commands.js';
 
 interface Rule {
   re: RegExp;
@@ -215,7 +216,7 @@ const LEGACY_RULES: Rule[] = [
     kind: 'syn2mas.legacy-schema-mismatch',
     explain: (m) => ({
       explanation: `The legacy tool (for MAS ≤ 0.15) wrote to ${m[2]}.${m[1]}, which this MAS database no longer has: the MAS version is too new for it. Users processed so far stay in MAS.`,
-      fix: 'use mas-cli syn2mas (playbook tag matrix-authentication-service-mas-cli-syn2mas) for MAS 0.16 and newer; drop and recreate the MAS database first',
+      fix: `use mas-cli syn2mas (playbook tag ${SYN2MAS_TAG.current}) for MAS 0.16 and newer; drop and recreate the MAS database first`,
     }),
   },
   {

@@ -37,9 +37,11 @@ export function cutOverWarnings(report: DoctorReport): DoctorItem[] {
     || i.check === 'doctor.well-known-msc2965'));
 }
 
-const CUT_OVER_REMEDY = 'The cut-over is incomplete. Make sure matrix_authentication_service_migration_in_progress is gone from vars.yml and '
-  + 'matrix_authentication_service_enabled is true, run `just install-all` (or the reinstall step) again, then run verify again. With a webserver '
-  + 'of your own, route /_matrix/client/*/login, logout and refresh to MAS.';
+function cutOverRemedy(ctx: FlowContext): string {
+  return 'The cut-over is incomplete. Make sure matrix_authentication_service_migration_in_progress is gone from vars.yml and '
+    + `matrix_authentication_service_enabled is true, run \`${ctx.session.cat.install().display}\` (or the reinstall step) again, then run verify again. With a webserver `
+    + 'of your own, route /_matrix/client/*/login, logout and refresh to MAS.';
+}
 
 export const verify: StepRunner = {
   id: 'verify',
@@ -62,7 +64,7 @@ export const verify: StepRunner = {
     if (incomplete.length) {
       outputs.cut_over_warnings = incomplete.map((i) => i.text);
       const list = incomplete.map((i) => `  ⚠️ ${i.text}${i.todo ? `\n     What to do: ${i.todo}` : ''}`).join('\n');
-      ctx.io.say(`${CUT_OVER_REMEDY}\n${list}`, 'error');
+      ctx.io.say(`${cutOverRemedy(ctx)}\n${list}`, 'error');
       let accepted = false;
       try {
         accepted = await ctx.io.confirm({ key: `accept: ${CUT_OVER_KEY}`, question: 'Doctor says logins do not all go through MAS yet. Finish anyway (not recommended)?', defaultYes: false });
@@ -70,7 +72,7 @@ export const verify: StepRunner = {
         if (!(error instanceof MissingAnswer)) throw error;
       }
       if (accepted) outputs.accepted_cut_over_warnings = true;
-      else problems.push(`${CUT_OVER_REMEDY}\n${list}`);
+      else problems.push(`${cutOverRemedy(ctx)}\n${list}`);
     }
     if (ctx.plan().flow === 'migrate') {
       const synapse = await count(ctx, SYNAPSE_DB, SYNAPSE_MIGRATABLE, 'verify');

@@ -33,7 +33,7 @@ function operatorVarsForLab(vars: OperatorVars, base: string): string {
     const m = /^(matrix_homeserver_generic_secret_key|postgres_connection_password)\s*:\s*(''|""|)\s*$/.exec(l);
     return m ? `${m[1]}: '${randomBytes(32).toString('hex')}'  # practice lab: was empty` : l;
   });
-  return `${filled.join('\n')}\n# Practice lab (rehearsal): the server's ${'/matrix'} directory lives here.\nmatrix_base_data_path: ${JSON.stringify(base)}\n`;
+  return `${filled.join('\n')}\n# Practice lab (rehearsal): the server's data directory (matrix_base_data_path) lives here.\nmatrix_base_data_path: ${JSON.stringify(base)}\n`;
 }
 
 export function writeInventory(dir: string, meta: LabMeta, secrets: { postgresPassword: string; genericSecret: string }, operator?: OperatorVars): void {
