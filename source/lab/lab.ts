@@ -11,6 +11,7 @@ import { scenario } from './scenarios.js';
 import { initCluster, isRunning, ownerCanUse, psql, startCluster, stopCluster } from './postgres.js';
 import { writeServer } from './server-files.js';
 import { writePlaybook } from './playbook-files.js';
+import { ensureSyn2mas } from './legacy-tool.js';
 import { packageRoot, stateDir } from '../paths.js';
 
 export type { Generation } from './lab-meta.js';
@@ -74,7 +75,13 @@ function loadDatabases(meta: LabMeta, secrets: { postgresPassword: string; synap
   psql(c, 'matrix_authentication_service', { file: sql(`mas-sqlx-${meta.generation}.sql`) }, 'matrix_authentication_service');
 }
 
-async function create(dir: string, generation: Generation, scenarios: string[]): Promise<LabInfo> {
+/** Where lab creation reports what takes long (the legacy tool's first install); default: stderr lines. */
+export type LabProgress = (line: string) => void;
+const toStderr: LabProgress = (line) => { process.stderr.write(`${line}\n`); };
+
+async function create(dir: string, generation: Generation, scenarios: string[], progress: LabProgress = toStderr): Promise<LabInfo> {
+  // First, so a failed install leaves nothing half-built behind.
+  const syn2mas = generation === 'legacy' ? await ensureSyn2mas(progress) : undefined;
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const pgDir = pgDirFor(dir);
   const meta: LabMeta = {
@@ -90,19 +97,19 @@ async function create(dir: string, generation: Generation, scenarios: string[]):
   startCluster(clusterOf(meta));
   loadDatabases(meta, secrets);
   writeMeta(dir, meta);
-  writeServer(dir, meta, secrets);
+  writeServer(dir, meta, secrets, { syn2mas });
   writePlaybook(dir, meta, secrets);
   writeFaults(dir, {});
   return info(dir, meta);
 }
 
 /** Creates the lab on first use (seconds) or reuses it, (re)starting its PostgreSQL if it is down. */
-export async function ensureLab(opts: { dir?: string; generation?: Generation; scenarios?: string[] } = {}): Promise<LabInfo> {
+export async function ensureLab(opts: { dir?: string; generation?: Generation; scenarios?: string[]; progress?: LabProgress } = {}): Promise<LabInfo> {
   const dir = path.resolve(opts.dir ?? defaultLabDir());
   const generation = parseGeneration(opts.generation);
   if (!existsSync(metaFile(dir))) {
     if (existsSync(dir) && readdirSync(dir).length) throw new Error(`${dir} exists, is not empty and is not a mas-wizard lab; choose another --lab-dir`);
-    return create(dir, generation, opts.scenarios ?? []);
+    return create(dir, generation, opts.scenarios ?? [], opts.progress);
   }
   const meta = readMeta(dir);
   if (opts.generation && opts.generation !== meta.generation) {
@@ -116,12 +123,12 @@ export async function ensureLab(opts: { dir?: string; generation?: Generation; s
  * Throws the lab away and builds a fresh one: the current generation and no scenario unless they
  * are given (a reset is a clean start, not a copy of whatever the last lab was).
  */
-export async function resetLab(opts: { dir?: string; generation?: Generation; scenarios?: string[] }): Promise<LabInfo> {
+export async function resetLab(opts: { dir?: string; generation?: Generation; scenarios?: string[]; progress?: LabProgress }): Promise<LabInfo> {
   const dir = path.resolve(opts.dir ?? defaultLabDir());
   const generation = parseGeneration(opts.generation);
   for (const name of opts.scenarios ?? []) scenario(name);
   await destroyLab({ dir });
-  return create(dir, generation, opts.scenarios ?? []);
+  return create(dir, generation, opts.scenarios ?? [], opts.progress);
 }
 
 /** Stops the lab's PostgreSQL and removes everything the lab wrote. */
