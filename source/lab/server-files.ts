@@ -75,7 +75,7 @@ export function writeServer(dir: string, meta: LabMeta, secrets: ServerSecrets, 
   write(path.join(bin, 'mas-cli-in-container'), `#!/bin/bash
 # Practice lab: what runs inside the MAS container (the lab's mas-cli, source/lab/server/mas-cli.ts).
 ${env}
-# Long commands run under the lab's slowMs/truncateOutput faults.
+# Long commands run under the lab's slowMs/flood/truncateOutput faults.
 for a in "$@"; do
 	case "$a" in
 		syn2mas|doctor) exec ${node} ${q(path.join(dist, 'long-run.js'))} ${node} ${q(path.join(dist, 'mas-cli.js'))} "$@" ;;
