@@ -1,7 +1,6 @@
-// The wizard side of the streaming and input-latency benchmarks, run in a real pty by
-// bench.ts: the engine's LogSink (redactor + transcript) feeding the real LogPane drawn by Ink.
-//   ssh mode:  connect with SshTarget, run `cat FILE`, stream it into the pane, show the exit.
-//   rate mode: push generated lines at a fixed rate (lines/s) until `q`, for input latency.
+// The wizard side of the streaming benchmark, run in a real pty by bench.ts: SshTarget runs
+// `cat FILE` and the engine's LogSink (redactor + transcript) feeds the real LogPane drawn by Ink,
+// then the exit is shown. (Key latency is measured on the wizard itself: wizard-screens.ts.)
 // Usage: node dist/bench/stream-app.js CONFIG.json   (config: AppConfig below)
 // It writes RESULT.json when the command has exited and again on quit; `q` quits.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -13,12 +12,10 @@ import { SshTarget } from '../source/targets/ssh.js';
 import { LogPane } from '../screens/components/log-pane.js';
 import { wallMs } from './terminal.js';
 
-export type AppConfig =
-  | { mode: 'ssh'; host: string; port: number; user: string; key: string; knownHosts: string; file: string; transcript: string; result: string }
-  | { mode: 'rate'; linesPerSecond: number; transcript: string; result: string };
+export interface AppConfig { mode: 'ssh'; host: string; port: number; user: string; key: string; knownHosts: string; file: string; transcript: string; result: string }
 
 export interface AppResult {
-  /** wallMs() just before the command was started (ssh mode). */
+  /** wallMs() just before the command was started. */
   startedAt?: number;
   /** wallMs() when the exit status had arrived and the sink was flushed. */
   exitedAt?: number;
@@ -35,7 +32,6 @@ const config = JSON.parse(readFileSync(process.argv[2], 'utf8')) as AppConfig;
 const transcript = new Transcript(config.transcript);
 const sink = new LogSink({ transcript });
 const result: AppResult = { linesShown: 0, transcriptLines: 0, maxRssKb: 0 };
-let stopGenerator = () => {};
 
 function writeResult(): void {
   result.linesShown = sink.total;
@@ -48,7 +44,7 @@ function writeResult(): void {
 
 type Status = { kind: 'connecting' } | { kind: 'running' } | { kind: 'exited'; code: number | null; lost: boolean } | { kind: 'failed'; message: string };
 
-async function runSsh(c: Extract<AppConfig, { mode: 'ssh' }>, setStatus: (s: Status) => void): Promise<void> {
+async function runSsh(c: AppConfig, setStatus: (s: Status) => void): Promise<void> {
   const target = await SshTarget.connect({
     host: c.host, port: c.port, username: c.user, identityFiles: [c.key], knownHostsFile: c.knownHosts,
     agent: null, defaultIdentityFiles: [],
@@ -72,23 +68,10 @@ async function runSsh(c: Extract<AppConfig, { mode: 'ssh' }>, setStatus: (s: Sta
   }
 }
 
-function runRate(c: Extract<AppConfig, { mode: 'rate' }>, setStatus: (s: Status) => void): void {
-  setStatus({ kind: 'running' });
-  const began = performance.now();
-  let sent = 0;
-  const timer = setInterval(() => {
-    const due = Math.floor(((performance.now() - began) * c.linesPerSecond) / 1000);
-    let chunk = '';
-    for (; sent < due; sent++) chunk += `line ${String(sent + 1).padStart(7, '0')} of a steady stream at ${c.linesPerSecond}/s\n`;
-    if (chunk) sink.push('stdout', chunk);
-  }, 5);
-  stopGenerator = () => clearInterval(timer);
-}
-
 function statusText(s: Status): string {
   switch (s.kind) {
     case 'connecting': return 'connecting…';
-    case 'running': return config.mode === 'ssh' ? `running: cat ${config.file}` : `streaming ${config.linesPerSecond} lines/s`;
+    case 'running': return `running: cat ${config.file}`;
     case 'exited': return s.lost ? 'connection lost (outcome unknown)' : `exit ${s.code}`;
     case 'failed': return `failed: ${s.message}`;
   }
@@ -105,13 +88,11 @@ function App(): React.JSX.Element {
       writeResult();
       setStatus({ kind: 'failed', message: result.error });
     };
-    if (config.mode === 'ssh') runSsh(config, setStatus).then(writeResult, fail);
-    else runRate(config, setStatus);
+    runSsh(config, setStatus).then(writeResult, fail);
   }, []);
 
   useInput((input) => {
     if (input !== 'q') return;
-    stopGenerator();
     sink.close();
     transcript.close();
     writeResult();

@@ -13,6 +13,8 @@ export interface LabFaults {
   slowMs?: number;
   /** Long server scripts stop printing half-way (mid-line); the work and exit status are kept. */
   truncateOutput?: boolean;
+  /** Long server scripts first print `lines` numbered lines at `linesPerSecond` (a step whose log floods the screen). */
+  flood?: { lines: number; linesPerSecond: number };
   /** The MAS database holds a user before syn2mas (someone registered too early). */
   masDbNotEmpty?: boolean;
   /** Synapse holds users linked to an OIDC provider its config does not know ('oidc-github'). */
@@ -27,6 +29,7 @@ export const labFaultsSchema = z.strictObject({
   failTask: z.string().min(1).optional(),
   slowMs: z.number().int().min(0).max(600_000).optional(),
   truncateOutput: z.boolean().optional(),
+  flood: z.strictObject({ lines: z.number().int().min(1).max(10_000_000), linesPerSecond: z.number().int().min(1).max(1_000_000) }).optional(),
   masDbNotEmpty: z.boolean().optional(),
   unmappedOidc: z.boolean().optional(),
   foreignUsers: z.boolean().optional(),

@@ -15,6 +15,7 @@ import { writePlaybook } from './playbook-files.js';
 import { ensureLabMatrixUser, type LabMatrixUser } from './matrix-user.js';
 import { checkoutFacts, readOperatorVars, seedLinksFor, writeRehearsal, type RehearsalSource } from './rehearsal/index.js';
 import { AbortError } from '../errors.js';
+import { ensureSyn2mas } from './legacy-tool.js';
 import { packageRoot, stateDir } from '../paths.js';
 import { localLockPath, readLockFile, type LockOwner } from '../../state/lock.js';
 import { planFilePath, planKey } from '../../state/persist.js';
@@ -89,8 +90,14 @@ function requirePackages(): void {
   if (missing.length) throw new LabPackagesMissing(missing);
 }
 
-async function create(dir: string, generation: Generation, scenarios: string[], rehearsal?: RehearsalSource): Promise<LabInfo> {
+/** Where lab creation reports what takes long (the legacy tool's first install); default: stderr lines. */
+export type LabProgress = (line: string) => void;
+const toStderr: LabProgress = (line) => { process.stderr.write(`${line}\n`); };
+
+async function create(dir: string, generation: Generation, scenarios: string[], rehearsal?: RehearsalSource, progress: LabProgress = toStderr): Promise<LabInfo> {
   checkScenarioGeneration(scenarios, generation);
+  // First, so a failed install leaves nothing half-built behind.
+  const syn2mas = generation === 'legacy' ? await ensureSyn2mas(progress) : undefined;
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const pgDir = pgDirFor(dir);
   const domain = rehearsal?.vars?.domain ?? LAB_DOMAIN;
@@ -110,7 +117,7 @@ async function create(dir: string, generation: Generation, scenarios: string[], 
   loadDatabases(meta, secrets);
   seedLinksFor(meta, rehearsal?.vars);
   writeMeta(dir, meta);
-  writeServer(dir, meta, secrets);
+  writeServer(dir, meta, secrets, { syn2mas });
   if (rehearsal) writeRehearsal(dir, meta, secrets, rehearsal);
   else writePlaybook(dir, meta, secrets);
   for (const name of scenarios) scenario(name).playbook?.({ dir, playbookDir: path.join(dir, 'playbook'), hostVars: path.join(dir, 'playbook', 'inventory', 'host_vars', meta.host), meta, secrets });
@@ -119,13 +126,13 @@ async function create(dir: string, generation: Generation, scenarios: string[], 
 }
 
 /** Creates the lab on first use (seconds) or reuses it, (re)starting its PostgreSQL if it is down. */
-export async function ensureLab(opts: { dir?: string; generation?: Generation; scenarios?: string[] } = {}): Promise<LabInfo> {
+export async function ensureLab(opts: { dir?: string; generation?: Generation; scenarios?: string[]; progress?: LabProgress } = {}): Promise<LabInfo> {
   const dir = path.resolve(opts.dir ?? defaultLabDir());
   const generation = parseGeneration(opts.generation);
   requirePackages();
   if (!existsSync(metaFile(dir))) {
     if (existsSync(dir) && readdirSync(dir).length) throw new Error(`${dir} exists, is not empty and is not a mas-wizard lab; choose another --lab-dir`);
-    return create(dir, generation, opts.scenarios ?? []);
+    return create(dir, generation, opts.scenarios ?? [], undefined, opts.progress);
   }
   const meta = readMeta(dir);
   if (opts.generation && opts.generation !== meta.generation) {
@@ -189,7 +196,7 @@ function discardWizardState(dir: string): void {
  * Throws the lab away and builds a fresh one: the current generation and no scenario unless they
  * are given (a reset is a clean start, not a copy of whatever the last lab was).
  */
-export async function resetLab(opts: { dir?: string; generation?: Generation; scenarios?: string[]; playbook?: string; vars?: string }): Promise<LabInfo> {
+export async function resetLab(opts: { dir?: string; generation?: Generation; scenarios?: string[]; playbook?: string; vars?: string; progress?: LabProgress }): Promise<LabInfo> {
   const dir = path.resolve(opts.dir ?? defaultLabDir());
   for (const name of opts.scenarios ?? []) scenario(name);
   assertLabFree({ dir });
@@ -200,7 +207,7 @@ export async function resetLab(opts: { dir?: string; generation?: Generation; sc
   requirePackages();
   checkScenarioGeneration(opts.scenarios ?? [], generation);
   await destroyLab({ dir });
-  return create(dir, generation, opts.scenarios ?? [], rehearsal);
+  return create(dir, generation, opts.scenarios ?? [], rehearsal, opts.progress);
 }
 
 /** Stops the lab's PostgreSQL and removes everything the lab wrote, and the wizard's plan of it. */

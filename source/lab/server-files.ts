@@ -103,7 +103,8 @@ set -a; . ${q(path.join(serverRootOf(dir, meta), 'postgres', 'env-postgres-psql'
 
 export interface ServerSecrets { postgresPassword: string; synapseDbPassword: string }
 
-export function writeServer(dir: string, meta: LabMeta, secrets: ServerSecrets): void {
+/** `syn2mas`: the legacy tool's entry point (a legacy lab only; see legacy-tool.ts). */
+export function writeServer(dir: string, meta: LabMeta, secrets: ServerSecrets, tools: { syn2mas?: string } = {}): void {
   const server = path.join(dir, 'server');
   const root = serverRootOf(dir, meta);
   const bin = path.join(server, 'bin');
@@ -116,7 +117,7 @@ export function writeServer(dir: string, meta: LabMeta, secrets: ServerSecrets):
   write(path.join(bin, 'mas-cli-in-container'), `#!/bin/bash
 # Practice lab: what runs inside the MAS container (the lab's mas-cli, source/lab/server/mas-cli.ts).
 ${env}
-# Long commands run under the lab's slowMs/truncateOutput faults.
+# Long commands run under the lab's slowMs/flood/truncateOutput faults.
 for a in "$@"; do
 	case "$a" in
 		syn2mas|doctor) exec ${node} ${q(path.join(dist, 'long-run.js'))} ${node} ${q(path.join(dist, 'mas-cli.js'))} "$@" ;;
@@ -124,11 +125,13 @@ for a in "$@"; do
 done
 exec ${node} ${q(path.join(dist, 'mas-cli.js'))} "$@"
 `, 0o755);
-  write(path.join(bin, 'syn2mas'), `#!/bin/bash
+  if (tools.syn2mas) {
+    write(path.join(bin, 'syn2mas'), `#!/bin/bash
 # Practice lab: the real legacy tool @vector-im/syn2mas 0.15.0 (what the old syn2mas container ran).
 ${env}
-exec ${node} ${q(path.join(dist, 'long-run.js'))} ${node} ${q(path.join(meta.packageRoot, 'node_modules', '@vector-im', 'syn2mas', 'dist', 'index.js'))} "$@"
+exec ${node} ${q(path.join(dist, 'long-run.js'))} ${node} ${q(tools.syn2mas)} "$@"
 `, 0o755);
+  }
   for (const unit of [...(hasExternalPostgres(meta) ? [] : ['matrix-postgres']), 'matrix-synapse']) {
     write(path.join(server, 'systemd', `${unit}.service`), `[Unit]\nDescription=${unit} (practice lab)\n`);
     write(path.join(server, 'run', `${unit}.service`), '');

@@ -1,6 +1,7 @@
 // Smoke test of `npm run bench`: the compiled bench in --quick mode (real loopback sshd, real
-// tmux ptys, the real log pane) prints one JSON object on its last line with every figure
-// finite, and leaves no sshd, tmux server or temp directory behind. No timing assertions.
+// tmux ptys, the wizard's own screens on a practice lab, one wizard/script flow pair) prints one
+// JSON object on its last line with every figure finite, and leaves no sshd, tmux server, lab
+// or temp directory behind. No timing assertions. The install figures are skipped with --quick.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -11,8 +12,9 @@ import { packageRoot } from '../../source/paths.js';
 const NUMERIC_KEYS = [
   'startup_ms', 'node_ms', 'startup_ratio', 'first_frame_ms',
   'stream_ms', 'openssh_stream_ms', 'stream_ratio', 'stream_rss_mb', 'stream_lines_lost',
-  'commands_ms', 'openssh_commands_ms', 'command_speedup',
-  'input_p95_ms', 'million_lines_rss_mb', 'million_lines_lost',
+  'commands_ms', 'openssh_mux_commands_ms', 'openssh_commands_ms', 'command_speedup', 'command_speedup_no_mux',
+  'input_p95_ms', 'input_lines_per_s', 'million_lines_rss_mb', 'million_lines_lost',
+  'flow_ms', 'flow_script_ms', 'flow_overhead_pct', 'flow_rss_mb',
 ];
 
 const leftovers = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith('mas-wizard-bench-')).sort();
@@ -22,7 +24,7 @@ describe('npm run bench -- --quick --json', () => {
   it('prints every figure as a finite number on the last line and cleans up after itself', () => {
     const before = leftovers();
     const run = spawnSync(process.execPath, [path.join(packageRoot(), 'dist', 'bench', 'bench.js'), '--quick', '--json'], {
-      encoding: 'utf8', timeout: 90_000, env: { ...process.env, CI: 'true' },
+      encoding: 'utf8', timeout: 540_000, env: { ...process.env, CI: 'true' },
     });
     expect(run.status, run.stderr).toBe(0);
     const lastLine = run.stdout.trim().split('\n').pop()!;
@@ -34,12 +36,14 @@ describe('npm run bench -- --quick --json', () => {
     expect(figures.quick).toBe(true);
     expect(figures.stream_lines_lost).toBe(0);
     expect(figures.million_lines_lost).toBe(0);
-    expect(typeof figures.first_frame_app).toBe('string');
+    expect(figures.flow_pairs).toBe(1);
+    expect(figures.install_s).toBeUndefined(); // minutes of npm: full runs only
     // The readable table goes to stderr in --json mode, with a mark on each judged figure.
     expect(run.stderr).toMatch(/startup: mas-wizard --version .*[✓✗]/);
+    expect(run.stderr).toMatch(/first frame: the mode question drawn .*[✓✗]/);
     expect(leftovers()).toEqual(before);
     expect(benchProcesses()).toBe('');
-  }, 120_000);
+  }, 600_000);
 
   it('refuses an unknown flag with a clear error and starts nothing', () => {
     const run = spawnSync(process.execPath, [path.join(packageRoot(), 'dist', 'bench', 'bench.js'), '--fast'], { encoding: 'utf8' });
@@ -70,5 +74,5 @@ describe('bench interrupted', () => {
     expect(stderr).toContain('SIGTERM: stopping');
     expect(leftovers()).toEqual(before);
     expect(benchProcesses()).toBe('');
-  }, 60_000);
+  }, 300_000); // the wizard screens on a practice lab come before the streaming section
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LogSink } from '../../source/logs/log-sink.js';
 import { sanitizeLine } from '../../source/logs/line-buffer.js';
 import { MASK, Redactor } from '../../source/logs/redact.js';
@@ -198,6 +198,28 @@ describe('Transcript: batches of lines', () => {
     expect(t.lineCount).toBe(expected.length);
     t.close();
     expect(fs.readFileSync(file, 'utf8')).toBe(expected.join(''));
+  });
+});
+
+describe('Transcript: a write that takes less than asked (a full disk, a signal)', () => {
+  it('writes the rest from the byte where the kernel stopped, even inside a multi-byte character', () => {
+    const file = path.join(dir, 'short.jsonl');
+    const t = new Transcript(file, new Redactor());
+    const real = fs.writeSync;
+    let first = true;
+    // The first write of the batch stops 1 byte into the 2-byte "é" of the first line.
+    const spy = vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: string | NodeJS.ArrayBufferView, ...rest: unknown[]) => {
+      if (!first) return (real as (...a: unknown[]) => number)(fd, data, ...rest);
+      first = false;
+      const bytes = Buffer.from(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      const cut = bytes.indexOf(Buffer.from('é')) + 1;
+      return real(fd, bytes.subarray(0, cut));
+    }) as typeof fs.writeSync);
+    try {
+      t.redactedLines('stdout', ['café ☕ one', 'two "quoted"', 'three']);
+      t.close();
+    } finally { spy.mockRestore(); }
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"out":"café ☕ one"}\n{"out":"two \\"quoted\\""}\n{"out":"three"}\n');
   });
 });
 
