@@ -59,9 +59,10 @@ describe('mas-wizard --help: lab scenarios', () => {
     for (const s of SCENARIOS) expect(help).toMatch(new RegExp(`\\n\\s+${s.name}\\s+${s.summary.slice(0, 30).replace(/[()"]/g, '.')}`));
   });
 
-  it('refuses an unknown scenario with exit 2, naming the known ones, and builds nothing', () => {
+  it('refuses an unknown scenario with exit 2, naming the known ones, and builds nothing', async () => {
+    const { SCENARIOS } = await import('../../source/lab/scenarios.js');
     const r = spawnSync('node', [cli, 'lab', 'reset', '--scenario', 'nope', '--yes', '--lab-dir', '/nonexistent/lab'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('unknown lab scenario "nope" (known: guests, fresh, external-postgres, custom-base-path, vault)');
+    expect(r.stderr).toBe(`mas-wizard lab: unknown lab scenario "nope" (known: ${SCENARIOS.map((s) => s.name).join(', ')})\n`);
   });
 });
