@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabInfo } from '../source/lab/lab.js';
-import { useLoginUserAsMatrixUser } from '../source/lab/matrix-user.js';
+import { loginUserAsMatrixUser } from '../source/lab/matrix-user.js';
 import type { Sshd } from './sshd.js';
 
 export interface LabOverSsh { knownHostsFile: string; hostLine: string }
@@ -20,7 +20,7 @@ export function labOverSsh(lab: LabInfo, sshd: Sshd): LabOverSsh {
     throw new Error(`the SSH user ${sshd.user} cannot reach ${lab.dir}; create the lab under a world-traversable directory (e.g. mkdtemp in /tmp + chmod 755)`);
   }
   // The server side now runs as the SSH user, without root: it cannot switch to another uid for dump-all.
-  useLoginUserAsMatrixUser(lab.dir, sshd.user, `over SSH the lab's server side runs as ${sshd.user} without root: dump-all writes as ${sshd.user}`);
+  loginUserAsMatrixUser(lab.dir, sshd.user, `over SSH the lab's server side runs as ${sshd.user} without root: dump-all writes as ${sshd.user}`);
   execFileSync('chown', ['-R', `${sshd.user}:${sshd.user}`, path.join(lab.dir, 'server')]);
   execFileSync('chmod', ['0644', path.join(lab.dir, 'faults.json'), path.join(lab.dir, 'lab.json')]);
   const knownHostsFile = path.join(lab.dir, 'known_hosts');

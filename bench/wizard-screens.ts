@@ -4,7 +4,7 @@
 //                   streams lab flood lines (the lab's `flood` fault) into its log pane.
 // No stand-in app: if the wizard does not draw these screens, the bench fails.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { destroyLab, ensureLab, LAB_DOMAIN, type LabInfo } from '../source/lab/lab.js';

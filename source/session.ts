@@ -148,7 +148,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     layers,
     async close() {
       await controller.close();
-      if (server) await (await server.catch(() => null))?.close();
+      if (server !== undefined) await (await server.catch(() => null))?.close();
     },
   };
   return session;

@@ -51,7 +51,7 @@ export function ensureLabMatrixUser(socketDir: string): LabMatrixUser {
  * Hands the lab's matrix user to `name` (the over-SSH harness runs the server side as its SSH user,
  * without root): lab.json, the playbook's matrix-base defaults and dump-all are rewritten to match.
  */
-export function useLoginUserAsMatrixUser(dir: string, name: string, why: string): void {
+export function loginUserAsMatrixUser(dir: string, name: string, why: string): void {
   const meta = readMeta(dir);
   const next = { ...meta, matrixUser: { name, separate: false, degraded: why } };
   writeMeta(dir, next);

@@ -1,6 +1,6 @@
 // The one input layer (screens/components/keys.ts): what a terminal sends in one read — a
 // burst of keys, a paste with its Enter, a bracketed paste — reaches the screens key by key.
-import React, { useState } from 'react';
+import { useState } from 'react';
 import { render } from 'ink-testing-library';
 import { Text } from 'ink';
 import { afterEach, describe, expect, it, vi } from 'vitest';
