@@ -2,6 +2,7 @@
 // wizard. The same engine as `run --answers` (openRun → createContext → drive); only the
 // StepIO differs (PromptIO: questions become screens). Exit 0 when the flow is done,
 // 130 when the operator quits, 2 without a terminal or with a bad answers file.
+import { existsSync } from 'node:fs';
 import type { ParsedCli, Flags } from '../cli-args.js';
 import type { LoadedAnswers } from '../../state/answers.js';
 import type { Flow } from '../../state/steps.js';
@@ -91,25 +92,29 @@ export class WizardEngine implements WizardActions {
     // Only the host's name is needed here; nothing connects (server() is never called).
     const probe = await openSession({ flags: hostFlags });
     await probe.close();
+    // With no plan yet the flow is asked at once, while the wizard connects behind it: the first
+    // screen an operator can act on comes up without waiting for SSH. When the server's user count
+    // arrives, "new homeserver" on a Synapse that has users says so on that same screen (and is
+    // refused with the count if chosen), instead of the prerequisites refusing it a step later.
+    const question = `What do you want to do on ${probe.serverName}?`;
+    const early = existsSync(probe.planFile) ? undefined : io.select({ key: 'mode', question, choices: FLOW_CHOICES, initial: answers?.mode ?? 'migrate' });
+    void early?.catch(() => undefined); // answered or cancelled later; a failed start leaves it unasked
     io.setPhase('starting', `Connecting to ${probe.host.name}…`);
-    // With no plan yet, the flow is chosen once connected: "new homeserver" on a Synapse that
-    // has users says so on this screen, instead of the prerequisites refusing it a step later.
     const chooseFlow = async (session: Session, note: (text: string) => void): Promise<Flow> => {
-      io.setPhase('starting', 'Choose what to do');
       const counted = await synapseUserCount(session).catch((error: unknown) => {
         note(`could not count Synapse's users before the flow choice: ${(error as Error).message}`);
         return null;
       });
       if (counted) note(`probe: ${counted.display} → ${counted.users} users`);
       const users = counted?.users ?? null;
-      const choices = flowChoices(users);
-      let initial: Flow = answers?.mode ?? 'migrate';
+      io.revise('select', 'mode', { choices: flowChoices(users) });
+      let flow: Flow = await (early ?? io.select({ key: 'mode', question, choices: flowChoices(users), initial: answers?.mode ?? 'migrate' }));
       for (;;) {
-        const flow = await io.select({ key: 'mode', question: `What do you want to do on ${session.serverName}?`, choices, initial });
         const why = flow === 'new' ? notForNew(users) : null;
         if (!why) return flow;
         io.say(`"${FLOW_CHOICES[1].label}": ${why}`, 'warn');
-        initial = 'migrate';
+        io.setPhase('starting', 'Choose what to do');
+        flow = await io.select({ key: 'mode', question, choices: flowChoices(users), initial: 'migrate' });
       }
     };
     const openWith = (takeOver: boolean | undefined) => openRun(hostFlags, {

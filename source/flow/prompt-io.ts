@@ -168,6 +168,18 @@ export class PromptIO implements StepIO {
     });
   }
 
+  /**
+   * Changes a question still waiting for its answer (found by its key), e.g. the flow choice once
+   * the server's user count is known. False when no such question is pending.
+   */
+  revise<K extends PromptKind>(kind: K, key: string, body: Partial<Bodies[K]>): boolean {
+    const pending = this.queue.find((p) => p.prompt.kind === kind && (p.prompt as { key?: string }).key === key);
+    if (!pending) return false;
+    pending.prompt = { ...pending.prompt, ...body } as Prompt;
+    if (this.view.prompt?.id === pending.prompt.id) this.set({ prompt: pending.prompt });
+    return true;
+  }
+
   /** Answers the prompt on screen. A stale id (already answered) is ignored. */
   answer<K extends PromptKind>(id: number, value: AnswerMap[K]): void {
     const head = this.queue[0];

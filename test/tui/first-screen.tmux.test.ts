@@ -31,8 +31,9 @@ describe('the flow choice on a Synapse that has users', () => {
     stateDir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-first-'));
     const t = startTmux({ command: ['node', CLI, '--lab'], width: 100, height: 30, env: { MAS_WIZARD_STATE_DIR: stateDir, HOME: stateDir } });
     terms.push(t);
-    const first = await t.waitFor(has('What do you want to do on example.org?'), 'the flow choice', 60_000);
-    expect(joined(first)).toContain('Set up MAS on a new homeserver (not for this server: 6 users)');
+    // The question comes first (before connecting); the count revises it on the same screen.
+    await t.waitFor(has('What do you want to do on example.org?'), 'the flow choice', 60_000);
+    const first = await t.waitFor(has('Set up MAS on a new homeserver (not for this server: 6 users)'), 'the user count on the first screen', 30_000);
     expect(joined(first)).toContain('Not for this server: Synapse already has 6 users');
     t.send('Down');
     await t.waitFor(has('❯ Set up MAS on a new homeserver'), 'the highlight on "new"');

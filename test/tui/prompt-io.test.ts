@@ -162,3 +162,18 @@ describe('PromptIO', () => {
     expect(io.current().phase).toBe('done');
   });
 });
+
+describe('PromptIO.revise', () => {
+  it('changes a question still waiting (by kind and key) on screen, keeps its id, and ignores one already answered', async () => {
+    const io = new PromptIO();
+    const asked = io.select({ key: 'mode', question: 'Q?', choices: [{ value: 'a', label: 'A' }, { value: 'b', label: 'B' }] });
+    const p = await shown(io);
+    expect(io.revise('select', 'mode', { choices: [{ value: 'a', label: 'A' }, { value: 'b', label: 'B (not here: 6 users)' }] })).toBe(true);
+    const revised = io.current().prompt!;
+    expect(revised.id).toBe(p.id);
+    expect(revised).toMatchObject({ kind: 'select', choices: [{ label: 'A' }, { label: 'B (not here: 6 users)' }] });
+    io.answer(p.id, 'b');
+    await expect(asked).resolves.toBe('b');
+    expect(io.revise('select', 'mode', { question: 'late' })).toBe(false);
+  });
+});
