@@ -13,11 +13,11 @@ import { newRehearsal, syn2masTaskNames, transcript, type Rehearsal } from '../h
 const slow = process.env.MAS_WIZARD_SLOW_TESTS === '1';
 let e: Rehearsal;
 
-describe.skipIf(!slow)('rehearsal: the real current playbook, full migrate flow with a crash (MAS_WIZARD_SLOW_TESTS=1; ≈ 6 min)', () => {
+describe.skipIf(!slow)('rehearsal: the real current playbook, full migrate flow with a crash (MAS_WIZARD_SLOW_TESTS=1; ≈ 2.5 min)', () => {
   beforeAll(async () => { e = await newRehearsal('current'); }, 300_000);
   afterAll(async () => { await removeLab(e); });
 
-  it('a wizard SIGKILLed during the real migration resumes by following its job; every step succeeds, Synapse is left stopped', async () => {
+  it('a wizard SIGKILLed during the real migration resumes by following its job; every step succeeds, through the checkout\'s own task names', async () => {
     const first = startWizard(e, ['run', '--answers', answers(e, MIGRATE_ANSWERS), '--yes']);
     await waitFor('the migrate step to start', () => {
       try { return readPlan(e).steps.find((s) => s.id === 'migrate')?.status === 'running'; } catch { return false; }
