@@ -1,7 +1,7 @@
 // Dress rehearsal, always on (issue 11): `lab reset --playbook` on the real current snapshot, then
 // the migrate flow up to its dry run. The syn2mas check and the dry run run the checkout's own
 // tasks (mas_cli_syn2mas.yml) through just and ansible-playbook; install-all is stood in for, and
-// says so. Measured on the 2-core machine under load 7–9: reset ≈ 50 s, run ≈ 85 s.
+// says so. Measured on the 2-core machine (load 4–6): 107 s in all (reset 41 s, run 60 s).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

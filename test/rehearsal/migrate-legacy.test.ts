@@ -12,7 +12,7 @@ import { newRehearsal, syn2masTaskNames, transcript, type Rehearsal } from '../h
 const slow = process.env.MAS_WIZARD_SLOW_TESTS === '1';
 let e: Rehearsal;
 
-describe.skipIf(!slow)('rehearsal: the real legacy playbook, full migrate flow (MAS_WIZARD_SLOW_TESTS=1; ≈ 4 min)', () => {
+describe.skipIf(!slow)('rehearsal: the real legacy playbook, full migrate flow (MAS_WIZARD_SLOW_TESTS=1; ≈ 2 min)', () => {
   beforeAll(async () => { e = await newRehearsal('legacy'); }, 300_000);
   afterAll(async () => { await removeLab(e); });
 

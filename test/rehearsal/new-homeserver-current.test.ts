@@ -9,7 +9,7 @@ const slow = process.env.MAS_WIZARD_SLOW_TESTS === '1';
 const STRONG = 'correct-Horse-battery-staple-42';
 let e: Rehearsal;
 
-describe.skipIf(!slow)('rehearsal: the real current playbook, new-homeserver flow (MAS_WIZARD_SLOW_TESTS=1; ≈ 2.5 min)', () => {
+describe.skipIf(!slow)('rehearsal: the real current playbook, new-homeserver flow (MAS_WIZARD_SLOW_TESTS=1; ≈ 1 min)', () => {
   beforeAll(async () => { e = await newRehearsal('current', { scenario: 'fresh' }); }, 300_000);
   afterAll(async () => { await removeLab(e); });
 
