@@ -2,7 +2,7 @@
 // --vars FILE` takes the server name, the Synapse OIDC providers and every setting from FILE; the
 // lab's Synapse is seeded for that server name, and the providers step converts FILE's providers.
 // Also the playbook's own example (../shared/data/playbook/examples-vars.yml) as FILE.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,11 +12,11 @@ import { EXAMPLE_VARS, newRehearsal, transcript, type Rehearsal } from '../harne
 const slow = process.env.MAS_WIZARD_SLOW_TESTS === '1';
 const CLIENT_SECRET = 'operator-google-client-secret-7f3a';
 const labs: Rehearsal[] = [];
-afterAll(async () => { for (const e of labs) await removeLab(e); });
+const tmpVars = path.join(process.env.TMPDIR ?? '/tmp', `mas-wizard-operator-vars-${process.pid}.yml`);
+afterAll(async () => { for (const e of labs) await removeLab(e); rmSync(tmpVars, { force: true }); });
 
 describe.skipIf(!slow)('rehearsal with --vars (MAS_WIZARD_SLOW_TESTS=1; ≈ 3 min)', () => {
   it('a vars.yml with Synapse OIDC providers: the lab is example.com, and the providers step converts the file\'s provider', async () => {
-    const tmpVars = path.join(process.env.TMPDIR ?? '/tmp', `mas-wizard-operator-vars-${process.pid}.yml`);
     writeFileSync(tmpVars, `${readFileSync(EXAMPLE_VARS, 'utf8')}\nmatrix_synapse_oidc_enabled: true\n${stringify({ matrix_synapse_oidc_providers: [{
       idp_id: 'google', idp_name: 'Google', issuer: 'https://accounts.google.com/', client_id: 'operator-client', client_secret: CLIENT_SECRET,
       scopes: ['openid', 'profile', 'email'], user_mapping_provider: { config: { localpart_template: '{% raw %}{{ user.given_name|lower }}{% endraw %}' } },
