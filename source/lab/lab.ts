@@ -13,7 +13,8 @@ import { initCluster, isRunning, ownerCanUse, psql, startCluster, stopCluster } 
 import { writeServer } from './server-files.js';
 import { writePlaybook } from './playbook-files.js';
 import { ensureLabMatrixUser, type LabMatrixUser } from './matrix-user.js';
-import { checkoutFacts, readOperatorVars, seedLinksFor, writeRehearsal, type RehearsalSource } from './rehearsal/index.js';
+import { checkoutFacts, ensureEngine, readOperatorVars, seedLinksFor, stopEngine, syn2masUsesCommunityDocker, writeRehearsal, type RehearsalSource } from './rehearsal/index.js';
+import { findJust } from '../playbook/checkout.js';
 import { AbortError } from '../errors.js';
 import { ensureSyn2mas } from './legacy-tool.js';
 import { packageRoot, stateDir } from '../paths.js';
@@ -85,9 +86,17 @@ function loadDatabases(meta: LabMeta, secrets: { postgresPassword: string; synap
   psql(c, 'matrix_authentication_service', { file: sql(`mas-sqlx-${meta.generation}.sql`) }, 'matrix_authentication_service');
 }
 
-function requirePackages(): void {
+function requirePackages(rehearsal?: RehearsalSource): void {
   const missing = missingPackages('lab');
+  if (rehearsal && syn2masUsesCommunityDocker(rehearsal.playbook)) missing.push(...missingPackages('rehearsal'));
   if (missing.length) throw new LabPackagesMissing(missing);
+}
+
+/** A rehearsal stands in for install-all / setup-all through the copy's justfile: without `just` the wizard would run the real tags. */
+function requireJust(): void {
+  if (!findJust()) {
+    throw new Error('a rehearsal needs `just` (https://just.systems): the stand-in for install-all and setup-all is the copy\'s justfile recipes, and without `just` the wizard would run the real tags through setup.yml, which need Docker. Install just (Debian 13: apt install just; or reinstall mas-wizard, which bundles it on linux-x64), then run lab reset --playbook again');
+  }
 }
 
 /** Where lab creation reports what takes long (the legacy tool's first install); default: stderr lines. */
@@ -139,6 +148,7 @@ export async function ensureLab(opts: { dir?: string; generation?: Generation; s
     throw new Error(`the lab in ${dir} is of the ${meta.generation} generation; to switch run: mas-wizard lab reset --generation ${opts.generation} --yes`);
   }
   if (!isRunning(clusterOf(meta))) startCluster(clusterOf(meta));
+  if (meta.rehearsal) ensureEngine(dir, meta.node, meta.packageRoot);
   return info(dir, meta);
 }
 
@@ -204,7 +214,8 @@ export async function resetLab(opts: { dir?: string; generation?: Generation; sc
   const rehearsal = opts.playbook ? { playbook: path.resolve(opts.playbook), vars: opts.vars ? { ...readOperatorVars(opts.vars), file: path.resolve(opts.vars) } : undefined } : undefined;
   if (!rehearsal && opts.vars) throw new Error('--vars needs --playbook (the operator\'s vars.yml goes with their checkout)');
   const generation = rehearsal ? checkoutFacts(rehearsal.playbook).generation : parseGeneration(opts.generation);
-  requirePackages();
+  requirePackages(rehearsal);
+  if (rehearsal) requireJust();
   checkScenarioGeneration(opts.scenarios ?? [], generation);
   await destroyLab({ dir });
   return create(dir, generation, opts.scenarios ?? [], rehearsal, opts.progress);
@@ -221,6 +232,7 @@ export async function destroyLab(opts: { dir?: string }): Promise<void> {
   }
   const meta = readMeta(dir);
   discardWizardState(dir);
+  if (meta.rehearsal) stopEngine(dir);
   stopCluster(clusterOf(meta));
   rmSync(meta.pgDir, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { AbortError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 
-interface SystemPackage { package: string; provides: string; for: ('lab' | 'tests')[] }
+type Purpose = 'lab' | 'rehearsal' | 'tests';
+interface SystemPackage { package: string; provides: string; for: Purpose[] }
 
 function packages(): SystemPackage[] {
   const file = path.join(packageRoot(), 'scripts', 'system-packages.json');
@@ -23,7 +24,7 @@ function present(provides: string, envPath: string): boolean {
 }
 
 /** The Debian packages of `purpose` whose file is missing on this machine. */
-export function missingPackages(purpose: 'lab' | 'tests', envPath = process.env.PATH ?? ''): string[] {
+export function missingPackages(purpose: Purpose, envPath = process.env.PATH ?? ''): string[] {
   return packages().filter((p) => p.for.includes(purpose) && !present(p.provides, envPath)).map((p) => p.package);
 }
 

@@ -1,43 +1,49 @@
-// Dress rehearsal (issue 11): the migrate flow against the lab built around the real current
-// playbook snapshot. syn2mas check / dry run / real run go through the snapshot's own task file
-// and the lab's docker stand-in; install-all / setup-all are stood in for. Measured by hand on
-// the 2-core machine under load 8–9: lab reset ≈ 60 s, the flow ≈ 4.5 min — hence gated.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+// Dress rehearsal on the real current snapshot (issue 11), slow: the whole migrate flow through the
+// checkout's own tasks, with a crash in the middle of the real migration. The wizard is SIGKILLed
+// while `just run-tags matrix-authentication-service-mas-cli-syn2mas` runs ("Perform syn2mas
+// migration" as a detached job); the resumed wizard follows that job instead of starting a second
+// migration, and the flow ends with every step succeeded.
+// Measured on the 2-core machine (load 2–4): 136 s in all (reset ≈ 45 s, flow and resume 81 s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from '../harness/e2e.js';
+import {
+  answers, jobDirs, MIGRATE_ANSWERS, readPlan, removeLab, runAnswers, serverRecord, startWizard, status, waitFor,
+} from '../harness/e2e.js';
+import { newRehearsal, syn2masTaskNames, transcript, type Rehearsal } from '../harness/rehearsal.js';
 
-const SNAPSHOT = path.resolve(__dirname, '../../../shared/data/playbook-snapshots/mdad-current-c0681e4bc.tar.zst');
 const slow = process.env.MAS_WIZARD_SLOW_TESTS === '1';
-let tmp: string;
-let env: NodeJS.ProcessEnv;
-const cli = (args: string[]) => execFileSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+let e: Rehearsal;
 
-describe.skipIf(!slow)('rehearsal: the real current playbook (MAS_WIZARD_SLOW_TESTS=1; ≈ 5.5 min)', () => {
-  beforeAll(() => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-rehearsal-'));
-    execFileSync('bash', ['-c', `zstd -dc "$0" | tar -x -C "$1"`, SNAPSHOT, tmp]);
-    env = { ...process.env, MAS_WIZARD_STATE_DIR: path.join(tmp, 'state'), NO_COLOR: '1' };
-    cli(['lab', 'reset', '--playbook', path.join(tmp, 'matrix-docker-ansible-deploy'), '--yes']);
-  }, 300_000);
-  afterAll(() => {
-    try { cli(['lab', 'destroy', '--yes']); } finally { rmSync(tmp, { recursive: true, force: true }); }
-  });
+describe.skipIf(!slow)('rehearsal: the real current playbook, full migrate flow with a crash (MAS_WIZARD_SLOW_TESTS=1; ≈ 2.5 min)', () => {
+  beforeAll(async () => { e = await newRehearsal('current'); }, 300_000);
+  afterAll(async () => { await removeLab(e); });
 
-  it('the full migrate flow ends with every step succeeded, through the real "Perform syn2mas migration" task', () => {
-    const answers = path.join(tmp, 'answers.yml');
-    writeFileSync(answers, 'mode: migrate\nsecret: generate\nproviders: convert-synapse-oidc\naccept: [db.non-email-3pids, syn2mas.warnings]\nbackup: { enabled: true }\nconfirm_server_name: example.org\n');
-    cli(['--lab', 'run', '--answers', answers, '--yes']);
-    const view = JSON.parse(cli(['--lab', 'status', '--json'])) as { steps: { id: string; status: string; outputs?: Record<string, any> }[]; summary: Record<string, any> };
-    expect(view.steps.filter((s) => s.status !== 'succeeded')).toEqual([]);
-    expect(view.summary.synapse_users).toBe(6);
-    expect(view.summary.mas_users).toBe(6);
-    // outputs.counts.users from the dry run needs h1's parser of the task's JSON result; synapse_running is h2's output.
-    const transcript = cli(['--lab', 'transcript']);
-    expect(transcript).toContain('TASK [Perform syn2mas migration]');
-    expect(transcript).toContain('PLAY [Practice lab stand-in for install-all (not the real tasks)]');
-    expect(readFileSync(path.join(tmp, 'state', 'lab', 'playbook', 'setup.yml'), 'utf8')).toBe(readFileSync(path.join(tmp, 'matrix-docker-ansible-deploy', 'setup.yml'), 'utf8'));
-  }, 900_000);
+  it('a wizard SIGKILLed during the real migration resumes by following its job; every step succeeds, through the checkout\'s own task names', async () => {
+    const first = startWizard(e, ['run', '--answers', answers(e, MIGRATE_ANSWERS), '--yes']);
+    await waitFor('the migrate step to start', () => {
+      try { return readPlan(e).steps.find((s) => s.id === 'migrate')?.status === 'running'; } catch { return false; }
+    }, 600_000);
+    await new Promise((r) => setTimeout(r, 2_000)); // the real playbook job is under way
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+
+    const resumed = await runAnswers(e, MIGRATE_ANSWERS);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('"migrate" was running when the wizard stopped');
+    expect(jobDirs(e, 'migrate')).toHaveLength(1); // followed, not started again
+    expect(serverRecord(e)!.history.filter((h) => h.step === 'migrate' && h.outcome === 'started')).toHaveLength(1);
+
+    const view = await status(e);
+    expect(view.steps.filter((s) => s.status !== 'succeeded').map((s) => s.id)).toEqual([]);
+    const summary = view.summary!;
+    expect(summary.synapse_users).toBe(6);
+    expect(summary.mas_users).toBe(6);
+    const step = (id: string) => view.steps.find((s) => s.id === id)!;
+    expect((step('dry-run').outputs?.counts as { users: number }).users).toBe(summary.synapse_users);
+    // synapse_running is the migrate step's observation of Synapse after the run (another helper's
+    // change); asserted where this branch has it.
+    if (step('migrate').outputs && 'synapse_running' in step('migrate').outputs!) expect(step('migrate').outputs!.synapse_running).toBe(false);
+    const text = transcript(e);
+    for (const name of syn2masTaskNames(e.checkout, 'current')) expect(text, name).toContain(`: ${name}]`);
+    expect(text).toContain('PLAY [Practice lab stand-in for install-all (not the real tasks)]');
+  }, 1_200_000);
 });

@@ -19,6 +19,13 @@ export function checkoutFacts(dir: string): CopyFacts {
   return { generation, masVersion: String(defaults.matrix_authentication_service_version ?? 'unknown') };
 }
 
+/** Whether the copy's syn2mas tasks call a community.docker module (the legacy docker_image task): then the collection must be installed. */
+export function syn2masUsesCommunityDocker(dir: string): boolean {
+  const { generation } = checkoutFacts(dir);
+  const tasks = readFileSync(path.join(dir, MAS_ROLE, 'tasks', generation === 'current' ? 'mas_cli_syn2mas.yml' : 'syn2mas.yml'), 'utf8');
+  return /^\s*community\.docker\./m.test(tasks);
+}
+
 /** Copies the checkout's playbook parts into `dest` (roles/galaxy included: run `just roles` in the checkout first). */
 export function copyCheckout(src: string, dest: string): CopyFacts {
   for (const name of COPIED) {

@@ -3,13 +3,16 @@
 // mas-cli for the MAS image, the real legacy syn2mas for the syn2mas image, psql/pg_dumpall for the
 // postgres image — with the line's bind mounts (paths mapped, `ro` kept), env files, `-e` values,
 // and the container network's `matrix-postgres` host (the lab's PostgreSQL socket). `--user` and
-// `--cap-drop` are checked and reported in the container's environment (this machine cannot switch
-// user for a non-root operator); anything else it does not know is refused as docker refuses it.
+// `--cap-drop` are honoured where this machine can: as root the program runs through setpriv with
+// the line's uid:gid, no supplementary groups and the dropped capabilities gone from its inheritable
+// and bounding sets (so an uid-0 container with --cap-drop=ALL has none, as in Docker); a non-root
+// operator cannot switch user, so the program runs as them (the README's lab section says so).
+// Anything else it does not know is refused as docker refuses it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readMeta } from '../lab-meta.js';
-import { CONTAINER_ENV, hostPath, type ContainerSpec, type Mount } from '../server/container.js';
+import { CONTAINER_ENV, containerProcess, ContainerRefused, hostPath, type ContainerSpec, type Mount } from '../server/container.js';
 
 const PG_HOSTS = ['matrix-postgres', 'postgres'];
 
@@ -93,6 +96,12 @@ function mapScript(script: string, spec: ContainerSpec): string {
   });
 }
 
+/** A script's `-h <network host>` (e.g. dump-all's `pg_dumpall -h matrix-postgres`) as the lab's socket directory (PGPORT carries its port). */
+function networkHosts(script: string, spec: ContainerSpec): string {
+  const hosts = spec.pg.hosts.map((h) => h.replace(/[.]/g, '\\.')).join('|');
+  return script.replace(new RegExp(`(\\s(?:-h\\s+|--host[=\\s]+))(${hosts})(?=[\\s'";|&)]|$)`, 'g'), (_, flag: string) => `${flag}${spec.pg.socketDir}`);
+}
+
 function labPaths() {
   const lab = process.env.MAS_LAB_DIR;
   if (!lab) throw new DockerError('MAS_LAB_DIR is not set (this docker stand-in runs inside the practice lab only)', 1);
@@ -111,7 +120,7 @@ function entrypoint(line: RunLine, spec: ContainerSpec, bin: string): string[] {
   if (/\/syn2mas:/.test(line.image)) return [path.join(bin, 'syn2mas'), ...args];
   if (/\/matrix-authentication-service:/.test(line.image)) return [path.join(bin, 'mas-cli-in-container'), ...(args[0] === 'mas-cli' ? args.slice(1) : args)];
   if (/(^|\/)postgres:/.test(line.image)) {
-    if (line.entrypoint === '/bin/sh' && line.args[0] === '-c' && line.args[1] !== undefined) return ['/bin/bash', '-c', mapScript(line.args[1], spec)];
+    if (line.entrypoint === '/bin/sh' && line.args[0] === '-c' && line.args[1] !== undefined) return ['/bin/bash', '-c', networkHosts(mapScript(line.args[1], spec), spec)];
     const [program, ...rest] = args;
     if (!program || !['psql', 'pg_dump', 'pg_dumpall'].includes(program)) throw new DockerError(`practice lab docker: the postgres image runs psql, pg_dump or pg_dumpall here (got "${program ?? ''}")`, 127);
     // -h <network host or mounted socket dir> → the lab's socket, with its port.
@@ -128,18 +137,18 @@ function entrypoint(line: RunLine, spec: ContainerSpec, bin: string): string[] {
 
 function run(line: RunLine, spec: ContainerSpec): number {
   const { bin, dist } = labPaths();
-  const [program, ...args] = entrypoint(line, spec, bin);
+  const [inImage, ...imageArgs] = entrypoint(line, spec, bin);
+  const { program, args } = containerProcess(line, inImage!, imageArgs, process.getuid?.() === 0);
   const env: NodeJS.ProcessEnv = {
     ...process.env, ...line.env,
     [CONTAINER_ENV]: JSON.stringify(spec),
-    MAS_LAB_CONTAINER_USER: line.user ?? '', MAS_LAB_CONTAINER_CAP_DROP: line.capDrop.join(','),
   };
   // The postgres image's tools reach the lab's server through its socket, whose file carries the lab's port.
   if (/(^|\/)postgres:/.test(line.image)) env.PGPORT = String(spec.pg.port);
   // The real legacy syn2mas connects over TCP to the network host; the lab's network sends that to the socket.
   if (/\/syn2mas:/.test(line.image)) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${path.join(dist, 'rehearsal', 'pg-network.js')}`.trim();
-  const r = spawnSync(program!, args, { stdio: 'inherit', env });
-  if (r.error) throw new DockerError(`docker: Error response from daemon: failed to create task for container: exec: "${program}": ${r.error.message}`, 127);
+  const r = spawnSync(program, args, { stdio: 'inherit', env });
+  if (r.error) throw new DockerError(`docker: Error response from daemon: failed to create task for container: exec: "${inImage}": ${r.error.message}`, 127);
   return r.status ?? 128 + 9;
 }
 
@@ -176,5 +185,5 @@ try {
   process.exitCode = main(process.argv.slice(2));
 } catch (error) {
   process.stderr.write(`${(error as Error).message}\n`);
-  process.exitCode = error instanceof DockerError ? error.code : 1;
+  process.exitCode = error instanceof DockerError ? error.code : error instanceof ContainerRefused ? 125 : 1;
 }

@@ -8,11 +8,13 @@ import path from 'node:path';
 import { clusterOf, type LabMeta } from '../lab-meta.js';
 import { psql } from '../postgres.js';
 import { copyCheckout } from './checkout-copy.js';
+import { ensureEngine } from './docker-engine.js';
 import { writeInventory, type OperatorVars } from './inventory.js';
 import { writeServerBin } from './server-bin.js';
 import { STAND_IN_PLAY, STAND_IN_TAG, writeStandIn } from './stand-in-play.js';
 
-export { checkoutFacts } from './checkout-copy.js';
+export { checkoutFacts, syn2masUsesCommunityDocker } from './checkout-copy.js';
+export { ensureEngine, stopEngine } from './docker-engine.js';
 export { readOperatorVars } from './inventory.js';
 
 export interface RehearsalSource { playbook: string; vars?: OperatorVars }
@@ -37,6 +39,7 @@ export function writeRehearsal(dir: string, meta: LabMeta, secrets: { postgresPa
   const run = path.join(dir, 'server', 'matrix', 'postgres', 'run');
   rmSync(run, { recursive: true, force: true });
   symlinkSync(meta.socketDir, run);
+  ensureEngine(dir, meta.node, meta.packageRoot);
   // The server before the wizard: what this playbook (MAS as vars.yml says) installed.
   try {
     execFileSync('ansible-playbook', ['-i', 'inventory/hosts', STAND_IN_PLAY, `--tags=${STAND_IN_TAG}`, '--extra-vars=lab_stand_in_for=lab-reset'], {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { LabMeta } from '../lab-meta.js';
 import { labVars } from '../playbook-files.js';
+import { imagesFile } from './docker-engine.js';
 import { serverBin } from './server-bin.js';
 
 export const PLUMBING_FILE = 'zz-practice-lab.yml';
@@ -54,5 +55,6 @@ ${stringify({
     matrix_group_name: group,
     lab_server_bin: bin,
     lab_systemd_dir: path.join(dir, 'server', 'systemd'),
+    lab_docker_images: imagesFile(dir),
   })}`, { mode: 0o600 });
 }

@@ -5,6 +5,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabMeta } from '../lab-meta.js';
+import { engineSocket } from './docker-engine.js';
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -46,8 +47,10 @@ builtins.open = _server_open
   write(path.join(bin, 'python3'), `#!/bin/bash
 # Practice lab: the server's python3 (ansible_python_interpreter). Ansible's modules run with the
 # server's PATH, where docker, service, systemctl and the account tools are the lab's, and see a
-# systemd-booted server (../python/sitecustomize.py).
+# systemd-booted server (../python/sitecustomize.py); community.docker modules reach the server's
+# Docker Engine API stand-in (docker-engine.ts) as they would reach /var/run/docker.sock.
 export PATH=${q(bin)}:"$PATH"
+export DOCKER_HOST=${q(`unix://${engineSocket(dir)}`)}
 export PYTHONPATH=${q(site)}
 export MAS_LAB_DIR=${q(dir)}
 exec /usr/bin/python3 "$@"

@@ -10,6 +10,8 @@ import { parse, stringify } from 'yaml';
 export const STAND_IN_PLAY = 'mas-wizard-lab-stand-in.yml';
 export const STAND_IN_TAG = 'mas-wizard-lab-stand-in';
 
+/** The roles' image variables (the syn2mas one exists only in the legacy generation). */
+const IMAGE_VARS = ['postgres_container_image', 'matrix_synapse_container_image', 'matrix_authentication_service_container_image', 'matrix_authentication_service_syn2mas_container_image'];
 const MAS = 'roles/custom/matrix-authentication-service/templates';
 const PG = 'roles/galaxy/postgres/templates';
 
@@ -24,9 +26,13 @@ function tasks(): unknown[] {
   return [
     { name: 'Stand-in notice', 'ansible.builtin.debug': { msg: 'Practice lab: the real {{ lab_stand_in_for }} tasks do not run here (they need Docker, image pulls and ansible-core >= 2.15). This stand-in renders the real roles\' templates (MAS config.yaml, Synapse homeserver.yaml, the MAS and postgres scripts, the MAS systemd unit) and starts the services.' } },
     { name: 'Stand-in: ensure the server directories exist', 'ansible.builtin.file': { path: '{{ item }}', state: 'directory', mode: '0750' },
-      loop: "{{ [matrix_synapse_config_dir_path, postgres_bin_path] + ([matrix_authentication_service_config_path, matrix_authentication_service_bin_path, matrix_authentication_service_data_keys_path] if matrix_authentication_service_enabled | bool else []) }}" },
+      loop: "{{ [matrix_synapse_config_dir_path, postgres_bin_path, lab_docker_images | dirname] + ([matrix_authentication_service_config_path, matrix_authentication_service_bin_path, matrix_authentication_service_data_keys_path] if matrix_authentication_service_enabled | bool else []) }}" },
     { name: "Stand-in: render the matrix-synapse role's homeserver.yaml template", when: 'matrix_synapse_enabled | bool',
       'ansible.builtin.template': { src: '{{ playbook_dir }}/roles/custom/matrix-synapse/templates/synapse/homeserver.yaml.j2', dest: '{{ matrix_synapse_config_dir_path }}/homeserver.yaml', mode: '0640' }, register: 'lab_synapse_config' },
+    // What the roles' docker_image tasks would have pulled: the images their own variables name.
+    { name: 'Stand-in: the images the roles pull are present (the server\'s Docker Engine API answers for them)',
+      'ansible.builtin.copy': { dest: '{{ lab_docker_images }}', mode: '0644',
+        content: `{% for v in ${JSON.stringify(IMAGE_VARS).replace(/"/g, "'")} %}{{ lookup('ansible.builtin.vars', v, default='') }}\n{% endfor %}` } },
     { name: "Stand-in: render the postgres role's env-postgres-psql template", 'ansible.builtin.template': { src: `{{ playbook_dir }}/${PG}/env-postgres-psql.j2`, dest: '{{ postgres_base_path }}/env-postgres-psql', mode: '0640' } },
     ...['cli-non-interactive', 'cli', 'dump-all'].flatMap(pgScript),
     { name: "Stand-in: render the matrix-authentication-service role's config.yaml template", when: mas,

@@ -47,3 +47,34 @@ export function pgEndpoint(host: string, port: number, spec = containerSpec()): 
   }
   return { host, port };
 }
+
+/** A `docker run` option docker itself would refuse (exit 125). */
+export class ContainerRefused extends Error {}
+
+/** `--cap-drop` values as setpriv capability changes (`ALL` → every one; `CAP_NET_RAW`/`net_raw` → that one). */
+export function capChanges(capDrop: string[]): string | null {
+  if (!capDrop.length) return null;
+  if (capDrop.some((c) => c.toUpperCase() === 'ALL')) return '-all';
+  return capDrop.map((c) => {
+    const name = c.toLowerCase().replace(/^cap_/, '');
+    if (!/^[a-z_]+$/.test(name)) throw new ContainerRefused(`invalid argument "${c}" for "--cap-drop" flag`);
+    return `-cap_${name}`;
+  }).join(',');
+}
+
+/**
+ * How the container's program is started: as root through setpriv with the line's `--user` (uid or
+ * name, `:gid` or gid 0 as Docker does without one) and `--cap-drop`; otherwise as the operator.
+ */
+export function containerProcess(line: { user?: string; capDrop: string[] }, program: string, args: string[], root: boolean): { program: string; args: string[] } {
+  const caps = capChanges(line.capDrop);
+  if (!root || (!line.user && !caps)) return { program, args };
+  const opts: string[] = [];
+  if (line.user) {
+    const [uid, gid] = line.user.split(':');
+    if (!uid) throw new ContainerRefused(`invalid argument "${line.user}" for "--user" flag`);
+    opts.push(`--reuid=${uid}`, `--regid=${gid || '0'}`, '--clear-groups');
+  }
+  if (caps) opts.push(`--inh-caps=${caps}`, `--bounding-set=${caps}`);
+  return { program: '/usr/bin/setpriv', args: [...opts, '--', program, ...args] };
+}

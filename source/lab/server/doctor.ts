@@ -20,7 +20,13 @@ export function doctor(config: MasConfig): number {
   const endpoint = config.endpoint.replace(/\/$/, '');
   const synapseUp = isActive('matrix-synapse');
   const hs = readYaml(path.join(baseDir(), 'synapse', 'config', 'homeserver.yaml'));
-  const integrated = hs.matrix_authentication_service?.enabled === true;
+  // Synapse's side of the integration: the stable `matrix_authentication_service` section (what the
+  // current playbook renders), or `experimental_features.msc3861` with its `admin_token` (what the
+  // legacy playbook's homeserver.yaml.j2 renders); MAS's matrix.secret must equal that secret.
+  const msc3861 = hs.experimental_features?.msc3861;
+  const synapseSide = hs.matrix_authentication_service?.enabled === true ? { secret: hs.matrix_authentication_service.secret }
+    : msc3861?.enabled === true ? { secret: msc3861.admin_token } : null;
+  const integrated = synapseSide !== null;
   const baseUrl = `https://matrix.${config.homeserver}/`;
   if (legacy) {
     // 0.15 still checked that the well-known document points clients at MAS.
@@ -33,7 +39,7 @@ export function doctor(config: MasConfig): number {
   } else {
     log('INFO', at(134, 196), `✅ Homeserver is reachable at "${endpoint}/_matrix/client/versions"`);
     log('INFO', at(187, 249), `✅ Homeserver at "${endpoint}/_matrix/client/v3/account/whoami" is reachable, and it correctly rejected an invalid token.`);
-    const secretOk = integrated && hs.matrix_authentication_service.secret === (config.raw.matrix?.secret ?? '');
+    const secretOk = synapseSide !== null && synapseSide.secret === (config.raw.matrix?.secret ?? '');
     if (legacy) {
       log('INFO', at(0, 294), `✅ The Synapse admin API is reachable at "${endpoint}/_synapse/admin/v1/server_version".`);
       const url = `${endpoint}/_synapse/admin/v1/background_updates/status`;
