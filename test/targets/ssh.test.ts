@@ -223,8 +223,11 @@ describe('commands', () => {
   it('reports a dropped connection as lost, never as success, and reconnects', async () => {
     let lostCalls = 0;
     const t = await connect({ onConnectionLost: () => { lostCalls++; } });
-    const running = t.run({ script: 'while :; do echo tick; sleep 0.05; done' }, { onStdout: () => {} });
-    await new Promise((r) => setTimeout(r, 300));
+    let ticking!: () => void;
+    const ticked = new Promise<void>((r) => { ticking = r; });
+    const running = t.run({ script: 'while :; do echo tick; sleep 0.05; done' }, { onStdout: () => ticking() });
+    // Drop the link only once the remote loop runs (a fixed pause missed it on a loaded machine).
+    await ticked;
     sshd.dropSessions();
     const r = await running;
     expect(r).toMatchObject({ lost: true, code: null, cancelled: false });
@@ -237,8 +240,10 @@ describe('commands', () => {
 
   it('notices a silent link (no FIN) within the keepalive window', async () => {
     const t = await connect({ keepaliveInterval: 200, keepaliveCountMax: 2 });
-    const running = t.run({ argv: ['sleep', '29.222'] });
-    await new Promise((r) => setTimeout(r, 200));
+    let ready!: () => void;
+    const started = new Promise<void>((r) => { ready = r; });
+    const running = t.run({ script: 'echo started; exec sleep 29.222' }, { onStdout: () => ready() });
+    await started;
     sshd.suspendSessions();
     const s = performance.now();
     try {
@@ -250,7 +255,7 @@ describe('commands', () => {
     } finally {
       sshd.dropSessions(); // SIGKILL reaches stopped processes; resuming first would orphan the sleep
       sshd.resumeSessions();
-      spawnSync('pkill', ['-x', '-f', 'sleep 29.222']);
+      spawnSync('pkill', ['-f', 'sleep 29.222']);
     }
   });
 });
