@@ -2,7 +2,7 @@
 // and the server name to type. Anything but an exact match starts nothing.
 import React, { useState } from 'react';
 import { Box, Text } from 'ink';
-import type { PromptOf } from '../../source/flow/prompt-io.js';
+import { gateFactLines, type PromptOf } from '../../source/flow/prompt-io.js';
 import { KeyHints } from '../components/key-hints.js';
 import { useKeys } from '../components/keys.js';
 import { LineInput } from '../components/line-input.js';
@@ -19,6 +19,7 @@ export function Gate({ prompt }: { prompt: PromptOf<'type-to-confirm'> }): React
       <Box flexDirection="column" borderStyle="double" borderColor={tint('red')} paddingX={1}>
         <Text bold color={tint('red')}>⚠ CANNOT BE UNDONE — read before typing</Text>
         <Text wrap="wrap">{prompt.warning}</Text>
+        {prompt.facts ? gateFactLines(prompt.facts).map((l) => <Text key={l} wrap="wrap">{l}</Text>) : null}
         <Text bold>It will run:</Text>
         {prompt.commands.map((c) => <Text key={c} wrap="wrap">  $ {c}</Text>)}
         <Text wrap="wrap">{prompt.question}:</Text>

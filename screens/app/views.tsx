@@ -52,6 +52,7 @@ export function SummaryView({ view }: { view: WizardView }): React.JSX.Element {
           <Text wrap="truncate-end">  Admins: {sm.admins.join(', ') || 'none'}</Text>
           <Text>  mas-cli doctor: {sm.doctor ? `${sm.doctor.ok} ✅ ok, ${sm.doctor.warn} ⚠️ warnings, ${sm.doctor.fail} ❌ failures` : 'n/a'}</Text>
           <Text wrap="wrap">  vars.yml keys changed: {sm.vars_changed.join(', ') || 'none'}</Text>
+          {view.plan?.flow === 'migrate' ? <Text>  Synapse downtime: {sm.synapse_downtime_s === null ? 'not measured' : `${sm.synapse_downtime_s} s`}</Text> : null}
         </Box>
       ) : null}
       <Text dimColor wrap="wrap">A shareable, redacted record: mas-wizard transcript. The plan and its outputs: mas-wizard status.</Text>

@@ -31,7 +31,7 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
   const infos = props.findings.filter((f) => f.severity === 'info');
 
   // The one item that needs an answer now: a fixable blocker, then an unaccepted warning.
-  const fixable = blockers.find((f) => f.edits && f.edits.length > 0 && !declined.includes(f.id));
+  const fixable = blockers.find((f) => ((f.edits && f.edits.length > 0) || f.action) && !declined.includes(f.id));
   const pendingWarning = warnings.find((f) => !acked.includes(f.id) && !declined.includes(f.id));
   const current = fixable ?? (blockers.length === 0 ? pendingWarning : undefined) ?? blockers[0];
   const ready = blockers.length === 0 && warnings.every((w) => acked.includes(w.id));
@@ -55,7 +55,7 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
   if (current && current === fixable) {
     question = (
       <Box>
-        <Text bold>Apply this fix to vars.yml? </Text>
+        <Text bold>{current.action ? 'Run this fix on the server? ' : 'Apply this fix to vars.yml? '}</Text>
         <Confirm key={current.id} defaultChoice="cancel" submitOnEnter={false} onConfirm={() => props.onApplyFix(current)} onCancel={() => setDeclined((d) => [...d, current.id])} />
       </Box>
     );
@@ -90,7 +90,8 @@ export function PrerequisitesScreen(props: PrerequisitesProps): React.JSX.Elemen
           <Text wrap="wrap">{clip(current.detail, 4)}</Text>
           <Text wrap="wrap"><Text bold>Fix: </Text>{clip(current.fix, 2)}</Text>
           <Text dimColor wrap="truncate-end">From {current.source}</Text>
-          {current === fixable ? <Text wrap="wrap">The wizard will change: {current.edits!.map((e) => `${e.op} ${e.key}`).join(', ')}</Text> : null}
+          {current === fixable && current.edits?.length ? <Text wrap="wrap">The wizard will change: {current.edits.map((e) => `${e.op} ${e.key}`).join(', ')}</Text> : null}
+          {current === fixable && current.action ? <Text wrap="wrap">The wizard will {current.action.summary}, running:{current.action.commands.map((c) => `\n  $ ${c}`).join('')}</Text> : null}
         </Box>
       ) : null}
       {ready ? <Text><StatusBadge kind="ok" label="ready: nothing blocks, every warning accepted" /></Text> : null}

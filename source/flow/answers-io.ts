@@ -4,7 +4,7 @@
 import type { Answers } from '../../state/answers.js';
 import { MissingAnswer } from '../../state/answers.js';
 import type { Choice, StepIO, Tone } from './io.js';
-import { Declined } from './io.js';
+import { Declined, gateFactLines } from './io.js';
 import { redact } from '../logs/redact.js';
 
 export interface AnswersIOOptions {
@@ -62,6 +62,7 @@ export function answersIO(options: AnswersIOOptions): StepIO {
       return value;
     },
     async typeToConfirm(q) {
+      if (q.facts) for (const l of gateFactLines(q.facts)) say(l);
       const typed = answers.confirm_server_name;
       if (typed === undefined) throw new MissingAnswer('confirm_server_name', q.question);
       if (typed !== q.expected) throw new Declined(`confirm_server_name is "${typed}" but the server name is "${q.expected}": nothing was started`);

@@ -7,7 +7,8 @@ import { readServerRecord, type ServerRecord } from '../../state/server-record.j
 import { stepDefinition, type StepId } from '../../state/steps.js';
 import { MissingAnswer } from '../../state/answers.js';
 import type { FlowContext } from './context.js';
-import { Declined } from './io.js';
+import { Declined, type GateFacts } from './io.js';
+import type { Json, Plan } from '../../state/plan.js';
 import type { StepRunner } from './steps/step.js';
 import { RUNNERS } from './steps/index.js';
 import { retireJobLog } from './steps/long-run.js';
@@ -48,6 +49,20 @@ export async function reconcileAll(ctx: FlowContext, runners: Record<StepId, Ste
   return null;
 }
 
+const strings = (v: Json | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/** What the gate shows: the dry run's counts and timings, and every warning accepted on the way. */
+export function gateFacts(plan: Plan): GateFacts {
+  const out = (id: StepId) => plan.steps.find((s) => s.id === id)?.outputs ?? {};
+  const t = plan.dryRun?.timings ?? {};
+  return {
+    counts: plan.dryRun?.counts ?? {},
+    measuredSeconds: t.measured_seconds ?? null,
+    estimateSeconds: t.downtime_estimate_seconds ?? null,
+    accepted: [...strings(out('prerequisites').accepted), ...strings(out('syn2mas-check').accepted_warnings)],
+  };
+}
+
 /** Runs the plan from its next step, up to and including `until`. */
 export async function drive(ctx: FlowContext, options: { until?: StepId; runners?: Record<StepId, StepRunner> } = {}): Promise<DriveResult> {
   const runners = options.runners ?? RUNNERS;
@@ -81,17 +96,20 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
     const runner = runners[step.id];
 
     let typed: string | undefined;
+    let early: Record<string, Json> = {};
     let record: ServerRecord | null = null;
     if (def.irreversible) {
       record = await serverRecord(ctx);
       // Everything but the typed name first: no point asking for it when the gate is shut anyway.
       const pre = canStart(plan, step.id, { currentVarsHash: ctx.varsHash(), typedServerName: plan.serverName, serverRecord: record });
       if (!pre.ok) return { code: 3, message: `"${step.id}" cannot start:\n  - ${pre.reasons.join('\n  - ')}`, step: step.id };
-      ctx.io.say(`${def.title}: ${def.irreversibleWarning ?? 'this cannot be undone.'}`, 'warn');
-      for (const c of runner.commands(ctx.session)) ctx.io.say(`It will run: ${c}`);
       let confirmed: boolean;
       try {
-        confirmed = await ctx.io.typeToConfirm({ key: 'confirm_server_name', question: `Type the server name (${plan.serverName}) to start the real migration`, expected: plan.serverName, warning: def.irreversibleWarning ?? '' });
+        // Whatever the steps after it ask is asked now, before the gate (nothing inside the downtime window).
+        early = runner.beforeGate ? await runner.beforeGate(ctx) : {};
+        ctx.io.say(`${def.title}: ${def.irreversibleWarning ?? 'this cannot be undone.'}`, 'warn');
+        for (const c of runner.commands(ctx.session)) ctx.io.say(`It will run: ${c}`);
+        confirmed = await ctx.io.typeToConfirm({ key: 'confirm_server_name', question: `Type the server name (${plan.serverName}) to start the real migration`, expected: plan.serverName, warning: def.irreversibleWarning ?? '', facts: gateFacts(ctx.plan()) });
       } catch (error) {
         // No typed confirmation (none in the answers file, or a wrong one): blocked, nothing started.
         if (error instanceof MissingAnswer || error instanceof Declined) return { code: 3, message: `"${step.id}" was not started: ${(error as Error).message}`, step: step.id };
@@ -102,7 +120,7 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
     const guard = canStart(plan, step.id, { currentVarsHash: ctx.varsHash(), typedServerName: typed, serverRecord: record });
     if (!guard.ok) return { code: 3, message: `"${step.id}" cannot start:\n  - ${guard.reasons.join('\n  - ')}`, step: step.id };
 
-    ctx.dispatch({ type: 'step-started', at: ctx.now(), step: step.id, inputs: runner.inputs?.(ctx) ?? {}, commands: runner.commands(ctx.session) });
+    ctx.dispatch({ type: 'step-started', at: ctx.now(), step: step.id, inputs: { ...(runner.inputs?.(ctx) ?? {}), ...early }, commands: runner.commands(ctx.session) });
     ctx.io.say(`▶ ${def.title} — ${def.description}`);
     let outcome;
     try {

@@ -5,6 +5,18 @@ import type { Finding } from '../preflight/finding.js';
 import type { Provider } from '../mas/providers.js';
 import type { SecretChoice } from '../mas/secret.js';
 
+/** What the typed gate shows about the dry run that vouches for the real migration. */
+export interface GateFacts {
+  /** Entity → rows the dry run migrated (users, threepids, …). */
+  counts: Record<string, number>;
+  /** How long the dry run's migration took, in seconds. */
+  measuredSeconds: number | null;
+  /** The expected downtime of the real run (parsers/syn2mas.ts estimateDowntime). */
+  estimateSeconds: number | null;
+  /** Warnings accepted on the way (finding ids and syn2mas warnings). */
+  accepted: string[];
+}
+
 export interface Choice<T extends string> { value: T; label: string; hint?: string }
 
 export type Tone = 'info' | 'ok' | 'warn' | 'error';
@@ -22,8 +34,8 @@ export interface StepIO {
   confirm(q: { key: string; question: string; defaultYes?: boolean }): Promise<boolean>;
   select<T extends string>(q: { key: string; question: string; choices: Choice<T>[]; initial?: T }): Promise<T>;
   text(q: { key: string; question: string; initial?: string; secret?: boolean; validate?: (value: string) => string | null }): Promise<string>;
-  /** "Type the server name to continue": true only for an exact match. */
-  typeToConfirm(q: { key: string; question: string; expected: string; warning: string }): Promise<boolean>;
+  /** "Type the server name to continue": true only for an exact match. `facts`: what the dry run found, shown beside it. */
+  typeToConfirm(q: { key: string; question: string; expected: string; warning: string; facts?: GateFacts }): Promise<boolean>;
   /** A vars.yml diff; true = write it. */
   reviewDiff(q: { key: string; title: string; diff: string }): Promise<boolean>;
   /** Blockers with a fix: which fixes to apply. Warnings: which are accepted. Returns ids. */
@@ -42,4 +54,14 @@ export class Declined extends Error {
     super(message);
     this.name = 'Declined';
   }
+}
+
+/** The gate's account of the dry run, one line each (screens and `run` print the same words). */
+export function gateFactLines(f: GateFacts): string[] {
+  const counts = Object.entries(f.counts).map(([k, v]) => `${v} ${k}`).join(', ');
+  return [
+    `Dry run: ${counts || 'no counts reported'}.`,
+    `It took ${f.measuredSeconds === null ? 'an unknown time' : `${f.measuredSeconds} s`}; expect about ${f.estimateSeconds === null ? '(no estimate)' : `${f.estimateSeconds} s`} of downtime (Synapse stays down until the reinstall starts it again).`,
+    `Accepted warnings: ${f.accepted.length ? f.accepted.join('; ') : 'none'}.`,
+  ];
 }

@@ -21,6 +21,8 @@ export interface Summary {
   oidc_links: number | null;
   doctor: { ok: number; warn: number; fail: number } | null;
   vars_changed: string[];
+  /** Seconds from Synapse's stop by the migration to its start after the reinstall, from the server's systemd (null: not measured). */
+  synapse_downtime_s: number | null;
 }
 
 /** A plan not started yet: every step pending (used by `plan` before the first run). */
@@ -57,6 +59,7 @@ export function summary(plan: Plan): Summary | undefined {
     oidc_links: num(users.oidc_links),
     doctor: doctor ? { ok: num(doctor.ok) ?? 0, warn: num(doctor.warn) ?? 0, fail: num(doctor.fail) ?? 0 } : null,
     vars_changed: [...changed].sort(),
+    synapse_downtime_s: num(out('reinstall').synapse_downtime_s),
   };
 }
 
@@ -95,7 +98,8 @@ export function planText(view: PlanView): string {
     const sm = view.summary;
     lines.push('', 'Summary:', `  Synapse users migrated: ${sm.synapse_users ?? 'n/a'}   MAS users: ${sm.mas_users ?? 'n/a'}   upstream links: ${sm.oidc_links ?? 'n/a'}`,
       `  admins: ${sm.admins.join(', ') || 'none'}`, `  doctor: ${sm.doctor ? `${sm.doctor.ok} ✅ ${sm.doctor.warn} ⚠️ ${sm.doctor.fail} ❌` : 'n/a'}`,
-      `  vars.yml keys changed: ${sm.vars_changed.join(', ') || 'none'}`);
+      `  vars.yml keys changed: ${sm.vars_changed.join(', ') || 'none'}`,
+      ...(view.flow === 'migrate' ? [`  Synapse downtime: ${sm.synapse_downtime_s === null ? 'not measured' : `${sm.synapse_downtime_s} s`}`] : []));
   }
   return `${lines.join('\n')}\n`;
 }

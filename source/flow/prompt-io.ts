@@ -17,7 +17,9 @@ import type { LogSource } from '../logs/log-sink.js';
 import type { Summary } from './plan-view.js';
 import { describeError, MissingAnswer } from '../errors.js';
 import { redact } from '../logs/redact.js';
-import { Declined, type Choice, type StepIO, type Tone } from './io.js';
+import { Declined, type Choice, type GateFacts, type StepIO, type Tone } from './io.js';
+
+export { gateFactLines, type GateFacts } from './io.js';
 
 export interface FindingsAnswer { fix: string[]; accept: string[] }
 export interface UrlAnswer { hostname: string; prefix: string }
@@ -44,7 +46,7 @@ interface Bodies {
   select: { key: string; question: string; choices: Choice<string>[]; initial?: string };
   text: { key: string; question: string; initial?: string; secret: boolean; validate?: (value: string) => string | null };
   /** The gate before an irreversible step: `commands` are exactly what will run. */
-  'type-to-confirm': { key: string; question: string; expected: string; warning: string; commands: string[] };
+  'type-to-confirm': { key: string; question: string; expected: string; warning: string; commands: string[]; facts?: GateFacts };
   diff: { key: string; title: string; diff: string };
   findings: { fixable: Finding[]; warnings: Finding[] };
   secret: { existing: 'missing' | 'vault' | 'reference' | 'valid' | 'invalid' };
@@ -225,7 +227,7 @@ export class PromptIO implements StepIO {
     return this.ask('text', { key: q.key, question: q.question, initial: q.initial, secret: Boolean(q.secret), validate: q.validate }, prefill);
   }
 
-  typeToConfirm(q: { key: string; question: string; expected: string; warning: string }): Promise<boolean> {
+  typeToConfirm(q: { key: string; question: string; expected: string; warning: string; facts?: GateFacts }): Promise<boolean> {
     return this.ask('type-to-confirm', { ...q, commands: (this.options.gateCommands?.() ?? []).map(redact) });
   }
 

@@ -17,19 +17,49 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export const SYSTEMCTL = `#!/bin/bash
 # Practice lab stand-in for systemctl. A unit exists when <server>/systemd/<unit> exists and is
-# active while <server>/run/<unit> exists. Exit codes and messages follow systemd's.
+# active while <server>/run/<unit> exists. Exit codes and messages follow systemd's. Like systemd,
+# it keeps when each unit last entered the active and the inactive state (CLOCK_MONOTONIC in µs,
+# <server>/times/<unit>), shown by 'show -p ActiveEnterTimestampMonotonic,InactiveEnterTimestampMonotonic'.
 set -u
 SERVER="$(cd "$(dirname "$0")/.." && pwd)"
 FAULTS="$SERVER/../faults.json"
 quiet=0
 args=()
-for a in "$@"; do
-	case "$a" in
+props=()
+while [ $# -gt 0 ]; do
+	case "$1" in
 		-q|--quiet) quiet=1 ;;
 		--no-pager|--no-block|--system|--daemon-reload|--no-ask-password) ;;
-		*) args+=("$a") ;;
+		-p|--property) IFS=, read -r -a more <<< "\${2:-}"; props+=("\${more[@]}"); shift ;;
+		--property=*) IFS=, read -r -a more <<< "\${1#--property=}"; props+=("\${more[@]}") ;;
+		-p*) IFS=, read -r -a more <<< "\${1#-p}"; props+=("\${more[@]}") ;;
+		*) args+=("$1") ;;
 	esac
+	shift
 done
+# Monotonic µs, as systemd's *TimestampMonotonic (/proc/uptime has two decimals).
+mono() { local up; up="$(cut -d' ' -f1 /proc/uptime)"; echo $(( 10#\${up/./} * 10000 )); }
+# Records a state change of unit $1: ActiveEnter or InactiveEnter.
+stamp() {
+	mkdir -p "$SERVER/times"
+	local f="$SERVER/times/$1" now; now="$(mono)"
+	local a=0 i=0
+	[ -f "$f" ] && . "$f"
+	if [ "$2" = ActiveEnter ]; then a=$now; else i=$now; fi
+	printf 'a=%s\ni=%s\n' "$a" "$i" > "$f"
+}
+# MAS writes the providers and clients of its configuration to its database on every start
+# ('mas-cli server' without --no-sync: crates/cli/src/commands/server.rs); a failed sync stops it.
+mas_sync() {
+	local out rc
+	out="$("$SERVER/bin/mas-cli-in-container" config sync 2>&1)"; rc=$?
+	while IFS= read -r l; do [ -n "$l" ] && journal "$1" "$l"; done <<< "$out"
+	if [ $rc -ne 0 ]; then
+		rm -f "$SERVER/run/$1"; stamp "$1" InactiveEnter
+		journal "$1" "Error: could not sync the configuration with the database"
+		journal "$1" "$1: Main process exited, code=exited, status=1/FAILURE"
+	fi
+}
 # What the unit printed, for the lab's journalctl (one file per unit, journalctl's short format).
 journal() { mkdir -p "$SERVER/journal"; printf '%s %s %s[%s]: %s\n' "$(date '+%b %d %H:%M:%S')" "$(hostname -s)" "\${1%.service}" "$$" "$2" >> "$SERVER/journal/$1"; }
 verb="\${args[0]:-}"
@@ -41,26 +71,33 @@ for u in "\${args[@]:1}"; do
 	case "$verb" in
 		start|restart)
 			if [ ! -f "$SERVER/systemd/$n" ]; then echo "Failed to $verb $n: Unit $n not found." >&2; exit 5; fi
+			was=0; [ -f "$SERVER/run/$n" ] && was=1
+			[ "$verb" = restart ] && [ $was = 1 ] && { stamp "$n" InactiveEnter; was=0; }
 			journal "$n" "Started $n."
 			if [ "$n" = matrix-synapse.service ] && grep -q '"synapseRefusesStart": true' "$FAULTS" 2>/dev/null; then
 				# Like a docker-run unit: the start itself succeeds, the process dies a moment later.
 				rm -f "$SERVER/run/$n"
+				[ $was = 1 ] && stamp "$n" InactiveEnter
 				journal "$n" "synapse.config._base.ConfigError: Error in configuration at 'matrix_authentication_service.endpoint':"
 				journal "$n" "  Could not connect to MAS at http://matrix-authentication-service:8080/: Connection refused (practice lab fault synapseRefusesStart)"
 				journal "$n" "$n: Main process exited, code=exited, status=1/FAILURE"
 				journal "$n" "$n: Failed with result 'exit-code'."
 				continue
 			fi
-			touch "$SERVER/run/$n" ;;
+			touch "$SERVER/run/$n"
+			[ $was = 0 ] && stamp "$n" ActiveEnter
+			[ $was = 0 ] && [ "$n" = matrix-authentication-service.service ] && mas_sync "$n"
+			;;
 		stop)
 			if [ ! -f "$SERVER/systemd/$n" ]; then echo "Failed to stop $n: Unit $n not loaded." >&2; exit 5; fi
-			[ -f "$SERVER/run/$n" ] && journal "$n" "Stopped $n."
-			rm -f "$SERVER/run/$n" ;;
+			if [ -f "$SERVER/run/$n" ]; then journal "$n" "Stopped $n."; rm -f "$SERVER/run/$n"; stamp "$n" InactiveEnter; fi ;;
 		show)
-			# The properties Ansible's systemd module reads.
+			# The properties Ansible's systemd module reads, and the state-change timestamps (0: never).
 			if [ -f "$SERVER/systemd/$n" ]; then load=loaded; else load=not-found; fi
 			if [ -f "$SERVER/run/$n" ]; then st=active; sub=running; else st=inactive; sub=dead; fi
-			printf 'Id=%s\nNames=%s\nLoadState=%s\nActiveState=%s\nSubState=%s\nUnitFileState=%s\n' "$n" "$n" "$load" "$st" "$sub" "$([ $load = loaded ] && echo enabled || echo '')" ;;
+			a=0; i=0; [ -f "$SERVER/times/$n" ] && . "$SERVER/times/$n"
+			all="$(printf 'Id=%s\nNames=%s\nLoadState=%s\nActiveState=%s\nSubState=%s\nUnitFileState=%s\nActiveEnterTimestampMonotonic=%s\nInactiveEnterTimestampMonotonic=%s' "$n" "$n" "$load" "$st" "$sub" "$([ $load = loaded ] && echo enabled || echo '')" "$a" "$i")"
+			if [ \${#props[@]} -eq 0 ]; then echo "$all"; else for p in "\${props[@]}"; do grep "^$p=" <<< "$all"; done; fi ;;
 		is-active)
 			if [ -f "$SERVER/run/$n" ]; then [ $quiet = 1 ] || echo active; else [ $quiet = 1 ] || echo inactive; rc=3; fi ;;
 		status)

@@ -15,9 +15,14 @@ export interface Finding {
   source: string;
   /** The vars.yml change that fixes it, when the wizard can apply it for the operator (with consent). */
   edits?: VarsEdit[];
+  /**
+   * A fix the wizard runs on the server instead (with consent, answers `fix:`): what it does, in
+   * words, and the exact commands shown before they run. The flow knows how (flow/steps/server-fixes.ts).
+   */
+  action?: { summary: string; commands: string[] };
 }
 
-/** JSON form printed by `preflight --json`; `edits` stays internal. */
-export function findingJson(f: Finding): Omit<Finding, 'edits'> {
+/** JSON form printed by `preflight --json`; `edits` and `action` stay internal. */
+export function findingJson(f: Finding): Omit<Finding, 'edits' | 'action'> {
   return { id: f.id, severity: f.severity, title: f.title, detail: f.detail, fix: f.fix, source: f.source };
 }

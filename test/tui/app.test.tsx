@@ -139,6 +139,18 @@ describe('wizard App', () => {
     expect(await asked).toBe(false);
   });
 
+  it('the migration gate shows the dry run it rests on: counts per entity, the measured time, the downtime estimate and the warnings accepted', async () => {
+    const io = new PromptIO({ gateCommands: () => ['just run-tags matrix-authentication-service-mas-cli-syn2mas --limit=matrix.example.org'] });
+    setup(io);
+    io.setPlan(plan(['prerequisites', 'secret', 'url', 'providers', 'mark-migration', 'install', 'backup', 'syn2mas-check', 'dry-run']));
+    void io.typeToConfirm({ key: 'confirm_server_name', question: 'Type the server name (example.org) to start the real migration', expected: 'example.org', warning: 'This stops Synapse and writes every user into MAS.',
+      facts: { counts: { users: 6, threepids: 5, devices: 9 }, measuredSeconds: 1.2, estimateSeconds: 62, accepted: ['db.non-email-3pids'] } });
+    await waitFor(() => frame().includes('CANNOT BE UNDONE'), 'the gate');
+    expect(frame()).toContain('Dry run: 6 users, 5 threepids, 9 devices.');
+    expect(frame()).toMatch(/It took 1\.2 s; expect about 62 s of downtime/);
+    expect(frame()).toContain('Accepted warnings: db.non-email-3pids.');
+  });
+
   it('the migration gate shows the warning and the exact command, and starts only on the exact server name', async () => {
     const io = new PromptIO({ gateCommands: () => ['just run-tags matrix-authentication-service-mas-cli-syn2mas --limit=matrix.example.org'] });
     setup(io);
@@ -171,12 +183,13 @@ describe('wizard App', () => {
     await press(app!, 'r', { changes: false });
     expect(calls.retry).toBe(1);
     io.setPlan(plan(['prerequisites', 'secret', 'url', 'providers', 'mark-migration', 'install', 'backup', 'syn2mas-check', 'dry-run', 'migrate', 'cut-over', 'reinstall', 'verify', 'users']));
-    io.setResult({ code: 0, message: 'every step is done' }, { synapse_users: 6, mas_users: 6, admins: ['alice', 'ops'], oidc_links: 2, doctor: { ok: 4, warn: 0, fail: 0 }, vars_changed: ['matrix_authentication_service_enabled'] });
+    io.setResult({ code: 0, message: 'every step is done' }, { synapse_users: 6, mas_users: 6, admins: ['alice', 'ops'], oidc_links: 2, doctor: { ok: 4, warn: 0, fail: 0 }, vars_changed: ['matrix_authentication_service_enabled'], synapse_downtime_s: 3.4 });
     await waitFor(() => frame().includes('Every step is done.'), 'the summary');
     expect(frame()).toContain('all 14 steps done');
     expect(frame()).toContain('MAS users: 6');
     expect(frame()).toContain('Admins: alice, ops');
     expect(frame()).toContain('4 ✅ ok, 0 ⚠️ warnings, 0 ❌ failures');
+    expect(frame()).toContain('Synapse downtime: 3.4 s');
     await ready();
     app!.stdin.write(KEY.enter);
     await waitFor(() => calls.finish === 1, 'finish');

@@ -9,6 +9,7 @@ import { oidcRemovalEdits } from '../../mas/oidc-convert.js';
 import { runPlanned } from '../exec.js';
 import { serviceDiagnosis } from './service-log.js';
 import type { Session } from '../../session.js';
+import { synapseDowntime } from './downtime.js';
 
 async function synapseActive(ctx: FlowContext, step: StepId): Promise<boolean> {
   const r = await runPlanned(ctx, ctx.session.cat.service('is-active', 'matrix-synapse.service'), { step });
@@ -44,7 +45,7 @@ function installRunner(id: 'install' | 'reinstall'): StepRunner {
         return { status: 'failed', error: `the playbook finished but matrix-synapse is not running; fix what its log shows, then run the reinstall again${diagnosis}` };
       }
       ctx.io.say('Synapse is running again and delegates logins to MAS.', 'ok');
-      return result;
+      return { ...result, outputs: { ...result.outputs, ...(ctx.plan().flow === 'migrate' ? await synapseDowntime(ctx) : {}) } };
     },
     async reconcile(ctx, step): Promise<Reconciled | null> {
       const job = jobOf(step);
@@ -53,7 +54,10 @@ function installRunner(id: 'install' | 'reinstall'): StepRunner {
       if (state === 'absent') return { to: 'pending', evidence: 'the playbook run never started' };
       const run = await resumePlaybook(ctx, id, job, ctx.session.cat.install().display);
       const result = outcome(run);
-      if (result.status === 'succeeded') return { to: 'succeeded', evidence: `the playbook run finished while the wizard was away (exit 0)`, outputs: result.outputs };
+      if (result.status === 'succeeded') {
+        const measured = id === 'reinstall' && ctx.plan().flow === 'migrate' && (await synapseActive(ctx, id)) ? await synapseDowntime(ctx) : {};
+        return { to: 'succeeded', evidence: `the playbook run finished while the wizard was away (exit 0)`, outputs: { ...result.outputs, ...measured } };
+      }
       // An install is safe to run again.
       return { to: 'pending', evidence: `the playbook run did not succeed (${result.status === 'failed' ? result.error.split('\n')[0] : 'unknown'}); it can simply run again` };
     },

@@ -8,15 +8,31 @@ import { SYNAPSE_DB, type Catalogue } from '../../playbook/commands.js';
 
 export const LEGACY_WARNINGS_FATAL = 'the legacy syn2mas (MAS ≤ 0.15) turns every per-user warning into a fatal error in the real run and stops half-way, leaving the users processed so far in MAS (MAS issue #3479), although its dry run passes';
 
+/** The non-email 3PIDs the legacy tool would choke on, and the rows a restore puts back (same columns). */
+export const NON_EMAIL_3PIDS = {
+  columns: ['user_id', 'medium', 'address', 'validated_at', 'added_at'] as const,
+  where: "medium <> 'email'",
+};
+
+/** What the wizard runs to remove them (flow/steps/server-fixes.ts), shown before it runs. */
+export function phonesFixCommands(cat: Catalogue): string[] {
+  const cols = NON_EMAIL_3PIDS.columns.join(', ');
+  return [
+    cat.sql(SYNAPSE_DB, `SELECT json_agg(…) FROM (SELECT ${cols} FROM user_threepids WHERE ${NON_EMAIL_3PIDS.where}) t`).display,
+    cat.sql(SYNAPSE_DB, `DELETE FROM user_threepids WHERE ${NON_EMAIL_3PIDS.where} AND (user_id, medium, address) IN (<the exported rows>)`).display,
+  ];
+}
+
 /** The way out for phone numbers on legacy; the SQL command comes from the catalogue (the server's own psql path). */
 function phonesFix(cat: Catalogue): string {
   return 'Either move the checkout to the current playbook generation (MAS ≥ 0.16: its syn2mas keeps phone numbers aside and goes on), '
-    + 'or, after noting them (SELECT user_id, medium, address FROM user_threepids WHERE medium <> \'email\'), remove them from Synapse: '
-    + `DELETE FROM user_threepids WHERE medium <> 'email' on the Synapse database (${sqlClient(cat)} -c "…") — then run the wizard again.`;
+    + 'or let the wizard remove them from Synapse (answers `fix: [db.non-email-3pids]`): it first exports them (user, medium, address, validated_at, added_at) '
+    + 'to a 0600 file on this machine that puts them back when run on the Synapse database, then runs '
+    + `DELETE FROM user_threepids WHERE medium <> 'email' for exactly those rows on the Synapse database (${sqlClient(cat)} -c "…").`;
 }
 
 /** The server's SQL client for the Synapse database as the catalogue runs it, without the query. */
-function sqlClient(cat: Catalogue): string {
+export function sqlClient(cat: Catalogue): string {
   const display = cat.sql(SYNAPSE_DB, 'SELECT 1').display;
   return display.slice(0, display.lastIndexOf(' -c '));
 }
@@ -36,7 +52,10 @@ export function forGeneration(findings: Finding[], generation: Generation, cat: 
   if (generation !== 'legacy') return findings;
   const PHONES_FIX = phonesFix(cat);
   return findings.map((f) => {
-    if (f.id === 'db.non-email-3pids') return { ...f, severity: 'block' as const, detail: `${f.detail} On this playbook generation that is not a warning: ${LEGACY_WARNINGS_FATAL}.`, fix: PHONES_FIX, edits: undefined };
+    if (f.id === 'db.non-email-3pids') {
+      return { ...f, severity: 'block' as const, detail: `${f.detail} On this playbook generation that is not a warning: ${LEGACY_WARNINGS_FATAL}.`, fix: PHONES_FIX, edits: undefined,
+        action: { summary: 'export the non-email 3PIDs to a 0600 file on this machine, then delete exactly those rows from Synapse', commands: phonesFixCommands(cat) } };
+    }
     if (f.id === 'db.guests-present') {
       return { ...f, severity: 'block' as const, detail: `${f.detail.replace(/ will be migrated.*$/, '')} exist. The legacy syn2mas (MAS ≤ 0.15) cannot migrate them: it stops with "${LEGACY_GUEST_FATAL}: <user>" at the first guest, in the real run after the users before it were already written to MAS.`, fix: GUESTS_FIX, edits: undefined };
     }

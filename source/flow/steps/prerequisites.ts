@@ -16,6 +16,8 @@ import { forGeneration } from './legacy-limits.js';
 import { count, SYNAPSE_MIGRATABLE } from './verify.js';
 import { passwordAdvice } from './users.js';
 import { SYNAPSE_DB } from '../../playbook/commands.js';
+import { applyServerFix } from './server-fixes.js';
+import type { Json } from '../../../state/plan.js';
 
 /** Findings a later step of the wizard resolves itself: shown, never blocking here. */
 const LATER: Record<string, string> = {
@@ -115,13 +117,20 @@ export const prerequisites: StepRunner = {
 
     const later = findings.filter((f) => f.severity === 'block' && LATER[f.id]);
     for (const f of later) ctx.io.say(`${f.id} is handled in the "${LATER[f.id]}" step.`);
-    const fixable = findings.filter((f) => f.severity === 'block' && !LATER[f.id] && f.edits?.length);
+    const fixable = findings.filter((f) => f.severity === 'block' && !LATER[f.id] && (f.edits?.length || f.action));
     const warnings = findings.filter((f) => f.severity === 'warn');
     const chosen = fixable.length || warnings.length ? await ctx.io.findings({ fixable, warnings }) : { fix: [], accept: [] };
 
     const edits = fixable.filter((f) => chosen.fix.includes(f.id)).flatMap((f) => f.edits ?? []);
     const written = await changeVars(ctx, 'fix', 'Fixes for the prerequisites', edits);
-    if (written.changed) findings = (await collectFindings(ctx, { probe: true })).filter(relevant);
+    // Server fixes (Finding.action): each keeps its own undo before it changes anything.
+    const serverFixed: Record<string, Json> = {};
+    for (const f of fixable.filter((x) => chosen.fix.includes(x.id) && x.action)) {
+      const done = await applyServerFix(ctx, f);
+      if (!done.ok) return { status: 'failed', error: `${f.id}: ${done.error}` };
+      serverFixed[f.id] = done.outputs;
+    }
+    if (written.changed || Object.keys(serverFixed).length) findings = (await collectFindings(ctx, { probe: true })).filter(relevant);
 
     const blockers = findings.filter((f) => f.severity === 'block' && !LATER[f.id]);
     const unaccepted = findings.filter((f) => f.severity === 'warn' && !chosen.accept.includes(f.id));
@@ -138,6 +147,7 @@ export const prerequisites: StepRunner = {
         fixed: fixable.filter((f) => chosen.fix.includes(f.id)).map((f) => f.id),
         accepted: warnings.map((f) => f.id),
         vars_changed: written.keys,
+        ...(Object.keys(serverFixed).length ? { server_fixes: serverFixed } : {}),
       },
     };
   },

@@ -27,6 +27,12 @@ export interface StepRunner {
   commands(session: Session): string[];
   /** Inputs recorded when the step starts (never secret values). */
   inputs?(ctx: FlowContext): Record<string, Json>;
+  /**
+   * For an irreversible step: everything the steps after it need until the service runs again,
+   * asked before the typed gate so nothing is asked inside the downtime window. What it returns
+   * is recorded with the step's inputs. Throws Declined/MissingAnswer when not approved.
+   */
+  beforeGate?(ctx: FlowContext): Promise<Record<string, Json>>;
   run(ctx: FlowContext): Promise<StepOutcome>;
   reconcile?(ctx: FlowContext, step: StepState): Promise<Reconciled | null>;
 }

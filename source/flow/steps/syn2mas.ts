@@ -21,6 +21,8 @@ import { probeDisplays } from './prerequisites.js';
 import { effectiveBool } from '../../playbook/effective.js';
 import { MissingAnswer } from '../../../state/answers.js';
 import { Declined } from '../io.js';
+import { synapseStopped } from './downtime.js';
+import { approveCutOver } from './flags.js';
 
 /**
  * What syn2mas reported, out of the playbook log: the registered result of "Perform syn2mas
@@ -69,15 +71,45 @@ async function legacyCheck(ctx: FlowContext): Promise<StepOutcome> {
   const findings = forGeneration(probed.findings, s.generation, s.cat);
   const blockers = findings.filter((f) => f.severity === 'block').map((f) => `${f.id}: ${f.title} — ${f.detail} ${f.fix}`);
   for (const f of findings) ctx.io.say(`[${f.severity}] ${f.id}: ${f.title}`, f.severity === 'block' ? 'error' : 'info');
+  let missing = await unsyncedProviders(ctx, mapping);
+  if (typeof missing === 'string') return { status: 'failed', error: missing };
+  const fixed: string[] = [];
+  if (missing.length) {
+    // MAS writes its configured providers to its database whenever it starts (`mas-cli server`
+    // syncs unless --no-sync), so this means MAS has not started since they were configured.
+    // `mas-cli config sync` runs inside the MAS container: it needs MAS running; else start MAS.
+    const masUp = (await serviceState(ctx, UNITS.mas, 'syn2mas-check')) === 'active';
+    const fix = masUp ? s.cat.configSync() : s.cat.service('start', UNITS.mas);
+    ctx.io.say(`${missing.map((m) => `Provider ${m.ulid} (for Synapse's ${m.synapseIdp})`).join(', ')} is not in the MAS database yet: MAS has not ${masUp ? 'synced its configuration' : 'started'} since it was configured, `
+      + `and the legacy syn2mas only looks providers up ("Could not find upstream provider"). MAS writes them itself ${masUp ? 'with' : 'when it starts'}: ${fix.display}. `
+      + 'It only adds the configured providers (no user data); nothing needs undoing.', 'warn');
+    if (await ctx.io.confirm({ key: `fix: ${PROVIDERS_NOT_SYNCED}`, question: `Run ${fix.display} now?`, defaultYes: true })) {
+      const r = await runPlanned(ctx, fix, { step: 'syn2mas-check' });
+      if (r.code === 0) fixed.push(PROVIDERS_NOT_SYNCED);
+      const again = await unsyncedProviders(ctx, mapping);
+      if (typeof again === 'string') return { status: 'failed', error: again };
+      missing = again;
+    }
+  }
+  for (const m of missing) blockers.push(`provider ${m.ulid} (for Synapse's ${m.synapseIdp}) is not in the MAS database yet; the legacy syn2mas only looks providers up and stops with "Could not find upstream provider". MAS writes its configured providers to its database when it starts: start it (${s.cat.services('start').display}), or run ${s.cat.configSync().display} (answers \`fix: [${PROVIDERS_NOT_SYNCED}]\` lets the wizard do it), then run the wizard again.`);
+  if (blockers.length) return { status: 'failed', error: blockers.join('\n') };
+  return { status: 'succeeded', outputs: { checks: findings.map((f) => f.id), mapped_providers: mapping.map((m) => `${m.synapseIdp}:${m.ulid}`), tool: 'wizard probes (legacy playbook)', ...(fixed.length ? { fixed } : {}) } };
+}
+
+/** The finding id of a mapped provider MAS has not written to its database yet (legacy check). */
+export const PROVIDERS_NOT_SYNCED = 'mas.providers-not-synced';
+
+/** Mapped providers missing from the MAS database, or why they could not be looked up. */
+async function unsyncedProviders(ctx: FlowContext, mapping: { synapseIdp: string; ulid: string }[]): Promise<{ synapseIdp: string; ulid: string }[] | string> {
+  const missing: { synapseIdp: string; ulid: string }[] = [];
   for (const m of mapping) {
     const uuid = ulidToUUID(m.ulid).toLowerCase();
-    const r = await runPlanned(ctx, s.cat.sql(MAS_DB, 'SELECT count(*) FROM upstream_oauth_providers WHERE upstream_oauth_provider_id = $1::uuid', [uuid]), { step: 'syn2mas-check' });
+    const r = await runPlanned(ctx, ctx.session.cat.sql(MAS_DB, 'SELECT count(*) FROM upstream_oauth_providers WHERE upstream_oauth_provider_id = $1::uuid', [uuid]), { step: 'syn2mas-check' });
     const n = Number(r.output.trim().split('\n').pop());
-    if (r.code !== 0 || !Number.isInteger(n)) return { status: 'failed', error: `cannot look up provider ${m.ulid} in the MAS database: ${r.output.trim() || `exit ${r.code}`}` };
-    if (n === 0) blockers.push(`provider ${m.ulid} (for Synapse's ${m.synapseIdp}) is not in the MAS database yet; the legacy syn2mas only looks providers up and stops with "Could not find upstream provider". MAS writes its configured providers to its database when it starts: start it (${s.cat.services('start').display}), or run ${s.cat.configSync().display}, then run the wizard again.`);
+    if (r.code !== 0 || !Number.isInteger(n)) return `cannot look up provider ${m.ulid} in the MAS database: ${r.output.trim() || `exit ${r.code}`}`;
+    if (n === 0) missing.push(m);
   }
-  if (blockers.length) return { status: 'failed', error: blockers.join('\n') };
-  return { status: 'succeeded', outputs: { checks: findings.map((f) => f.id), mapped_providers: mapping.map((m) => `${m.synapseIdp}:${m.ulid}`), tool: 'wizard probes (legacy playbook)' } };
+  return missing;
 }
 
 /** The question for one syn2mas warning: its whole text (screens wrap it at word boundaries). */
@@ -85,13 +117,27 @@ export function warningQuestion(w: Pick<Syn2masItem, 'text'>): string {
   return `Accept this syn2mas warning and go on? "${w.text}"`;
 }
 
-async function acknowledgeWarnings(ctx: FlowContext, warnings: Syn2masItem[]): Promise<string | null> {
-  for (const w of warnings) {
+/**
+ * syn2mas warnings that restate a finding the operator already accepted in the prerequisites
+ * (the advice kind is that finding's id: non-email 3PIDs ↔ db.non-email-3pids, guests ↔
+ * db.guests-present): they are not asked again.
+ */
+export function acceptedEarlier(warnings: readonly Syn2masItem[], accepted: readonly string[]): { earlier: Syn2masItem[]; ask: Syn2masItem[] } {
+  const earlier = warnings.filter((w) => accepted.includes(w.kind));
+  return { earlier, ask: warnings.filter((w) => !earlier.includes(w)) };
+}
+
+/** Asks about each warning not accepted earlier; returns the refused one's text, or the accepted texts. */
+async function acknowledgeWarnings(ctx: FlowContext, warnings: Syn2masItem[]): Promise<{ refused: string } | { accepted: string[]; earlier: string[] }> {
+  const prior = ctx.plan().steps.find((s) => s.id === 'prerequisites')?.outputs.accepted;
+  const { earlier, ask } = acceptedEarlier(warnings, Array.isArray(prior) ? prior.filter((x): x is string => typeof x === 'string') : []);
+  for (const w of earlier) ctx.io.say(`syn2mas warning, accepted earlier: ${w.kind} (in the prerequisites) — "${w.text}"`);
+  for (const w of ask) {
     ctx.io.say(`syn2mas warning: ${w.text}\n  ${w.explanation}${w.fix ? `\n  What to do: ${w.fix}` : ''}`, 'warn');
     const yes = await ctx.io.confirm({ key: `accept: syn2mas.warnings`, question: warningQuestion(w) });
-    if (!yes) return w.text;
+    if (!yes) return { refused: w.text };
   }
-  return null;
+  return { accepted: ask.map((w) => `syn2mas: ${w.text}`), earlier: earlier.map((w) => w.kind) };
 }
 
 export const syn2masCheck: StepRunner = {
@@ -119,9 +165,9 @@ async function judgeCheck(ctx: FlowContext, run: PlaybookRun): Promise<StepOutco
   const outputs: Record<string, Json> = { errors: errors.map((e) => e.text), warnings: warnings.map((w) => w.text) };
   if (run.ok) return { status: 'succeeded', outputs };
   if (rc === 11 && errors.length === 0) {
-    const refused = await acknowledgeWarnings(ctx, warnings);
-    if (refused) return { status: 'failed', error: `a syn2mas warning was not accepted: ${refused}`, outputs };
-    return { status: 'succeeded', outputs: { ...outputs, accepted_warnings: true } };
+    const answered = await acknowledgeWarnings(ctx, warnings);
+    if ('refused' in answered) return { status: 'failed', error: `a syn2mas warning was not accepted: ${answered.refused}`, outputs };
+    return { status: 'succeeded', outputs: { ...outputs, accepted_warnings: answered.accepted, accepted_earlier: answered.earlier } };
   }
   return { status: 'failed', error: run.problem ?? 'syn2mas check failed', outputs };
 }
@@ -196,8 +242,8 @@ async function note(ctx: FlowContext, outcome: 'started' | 'succeeded' | 'failed
 export type ServiceState = 'active' | 'inactive' | 'unknown';
 
 /** `systemctl is-active`: exit 0 "active"; "inactive"/"failed" (exit 3) is down; anything else (a lost link) is unknown. */
-async function serviceState(ctx: FlowContext, unit: string): Promise<ServiceState> {
-  const r = await runPlanned(ctx, ctx.session.cat.service('is-active', unit), { step: 'migrate', quiet: true });
+async function serviceState(ctx: FlowContext, unit: string, step: 'migrate' | 'syn2mas-check' = 'migrate'): Promise<ServiceState> {
+  const r = await runPlanned(ctx, ctx.session.cat.service('is-active', unit), { step, quiet: true });
   const said = r.output.trim().split('\n').pop() ?? '';
   if (r.code === 0 && said === 'active') return 'active';
   if (!r.lost && /^(inactive|failed|unknown|deactivating)$/.test(said)) return 'inactive';
@@ -262,6 +308,7 @@ export const migrate: StepRunner = {
   id: 'migrate',
   commands: (s: Session) => [s.cat.syn2mas('migrate').display],
   inputs: (ctx) => ({ job: { ...nextJob(ctx, 'migrate', 'controller', false) } }),
+  beforeGate: approveCutOver,
   async run(ctx): Promise<StepOutcome> {
     for (const key of ['matrix_authentication_service_syn2mas_migrate_dry_run', 'matrix_authentication_service_syn2mas_dry_run']) {
       const v = effectiveBool(ctx.session.layers(), key).value;
@@ -280,9 +327,10 @@ export const migrate: StepRunner = {
       return { status: 'failed', ...failed };
     }
     await note(ctx, 'succeeded');
+    const stopped = await synapseStopped(ctx);
     const running = await keepSynapseStopped(ctx);
     if (!running) ctx.io.say('The migration finished. Synapse stays stopped until the cut-over and reinstall.', 'ok');
-    return { status: 'succeeded', outputs: { counts: counts(report), synapse_running: running } };
+    return { status: 'succeeded', outputs: { counts: counts(report), synapse_running: running, ...stopped } };
   },
   async reconcile(ctx, step): Promise<Reconciled> {
     // Never re-run: find out what the run did, from its job and the server's record.
@@ -306,8 +354,9 @@ export const migrate: StepRunner = {
     const report = syn2masReport(run.ran.output);
     if (run.ok) {
       await note(ctx, 'succeeded', 'confirmed after the wizard restarted');
+      const stopped = await synapseStopped(ctx);
       const running = await keepSynapseStopped(ctx);
-      return { to: 'succeeded', evidence: 'the migration finished while the wizard was away (exit 0)', outputs: { counts: counts(report), synapse_running: running } };
+      return { to: 'succeeded', evidence: 'the migration finished while the wizard was away (exit 0)', outputs: { counts: counts(report), synapse_running: running, ...stopped } };
     }
     await note(ctx, 'failed', 'found failed after the wizard restarted');
     const failed = await failedMigrate(ctx, run.problem ?? 'the migration did not succeed', counts(report));
