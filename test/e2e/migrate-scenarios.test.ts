@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { labCount, labSql, MIGRATE_ANSWERS, newLab, removeLab, runAnswers, status, stepStatus, type E2E } from '../harness/e2e.js';
+import { labCount, MIGRATE_ANSWERS, newLab, removeLab, runAnswers, status, stepStatus, type E2E } from '../harness/e2e.js';
 
 const labs: E2E[] = [];
 afterAll(async () => { for (const e of labs) await removeLab(e); });
