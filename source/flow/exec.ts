@@ -25,6 +25,11 @@ export interface RunPlannedOptions {
   /** Don't echo the command in the narration (probes the operator need not watch). */
   quiet?: boolean;
   stdin?: string;
+  /**
+   * The output is personal data (e.g. users' phone numbers) that must not reach the log pane or
+   * the shareable transcript: only this note is logged in its place; the caller still gets it.
+   */
+  privateOutput?: string;
 }
 
 async function targetFor(ctx: FlowContext, where: PlannedCommand['where']): Promise<Target> {
@@ -49,9 +54,10 @@ export async function runPlanned(ctx: FlowContext, pc: PlannedCommand, options: 
     become: pc.become && ctx.session.become,
     stdin: options.stdin ?? pc.stdin,
     collect: false,
-    onStdout: (chunk) => { ctx.log.push('stdout', chunk); lines.feed(chunk); },
+    onStdout: (chunk) => { if (!options.privateOutput) ctx.log.push('stdout', chunk); lines.feed(chunk); },
     onStderr: (chunk) => { ctx.log.push('stderr', chunk); lines.feed(chunk); },
   });
+  if (options.privateOutput) ctx.log.push('stdout', `(output not logged: ${options.privateOutput})\n`);
   ctx.log.endCommand(id, { code: result.code, signal: result.signal, lost: result.lost, cancelled: result.cancelled });
   return { code: result.code, lost: result.lost, cancelled: result.cancelled, output: lines.done() };
 }

@@ -11,8 +11,7 @@ import path from 'node:path';
 import { ulidToUUID } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  jobDirs, labCount, labSql, MIGRATE_ANSWERS, newLab, readVars, removeLab, runAnswers, serverRecord, status, stepStatus, type E2E,
-} from '../harness/e2e.js';
+  jobDirs, labCount, labSql, MIGRATE_ANSWERS, newLab, readVars, removeLab, runAnswers, serverRecord, status, stepStatus, type E2E, wizard } from '../harness/e2e.js';
 
 let e: E2E;
 beforeAll(async () => { e = await newLab('legacy'); });
@@ -50,6 +49,15 @@ describe('migrate, legacy generation (real @vector-im/syn2mas 0.15.0)', () => {
     expect(sql).toContain('INSERT INTO user_threepids (user_id, medium, address, validated_at, added_at) VALUES');
     for (const row of before) expect(sql).toContain(`'${row.split(' ')[2]}'`);
     expect(r.stdout).toMatch(/To put them back .*run: .*cli-non-interactive.* < /);
+    // The numbers are users' personal data: in the 0600 export only, never on screen or in the
+    // shareable transcript (`mas-wizard transcript`).
+    const shared = await wizard(e, ['transcript']);
+    for (const row of before) {
+      const address = row.split(' ')[2]!;
+      expect(r.stdout + r.stderr).not.toContain(address);
+      expect(shared.stdout).not.toContain(address);
+    }
+    expect(shared.stdout).toContain('(output not logged: users\' phone numbers; they go to the export file only)');
     const prereq = (await status(e)).steps.find((st) => st.id === 'prerequisites')!;
     expect((prereq.outputs!.server_fixes as Record<string, { rows: number }>)['db.non-email-3pids'].rows).toBe(before.length);
   }, 120_000);

@@ -36,7 +36,7 @@ async function removeNonEmail3pids(ctx: FlowContext): Promise<FixResult> {
   const s = ctx.session;
   const cols = NON_EMAIL_3PIDS.columns.join(', ');
   const select = s.cat.sql(SYNAPSE_DB, `SELECT coalesce(json_agg(t ORDER BY t.user_id, t.medium, t.address), '[]'::json) FROM (SELECT ${cols} FROM user_threepids WHERE ${NON_EMAIL_3PIDS.where}) t`);
-  const read = await runPlanned(ctx, select, { step: 'prerequisites' });
+  const read = await runPlanned(ctx, select, { step: 'prerequisites', privateOutput: 'users\' phone numbers; they go to the export file only' });
   let rows: Row[];
   try {
     if (read.code !== 0) throw new Error(read.output.trim() || `exit ${read.code}`);
@@ -56,6 +56,8 @@ async function removeNonEmail3pids(ctx: FlowContext): Promise<FixResult> {
     `To put them back, copy this file to the server and run it on the Synapse database: ${restore}`,
   ]), { mode: 0o600, flag: 'wx' });
   ctx.io.say(`Exported ${rows.length} non-email 3PID(s) to ${file} (mode 0600).`, 'ok');
+  // The DELETE names each address: masked wherever it is shown or logged, like a secret.
+  for (const r of rows) ctx.addSecret(String(r.address), 'non-email 3PID address');
   const del = await runPlanned(ctx, s.cat.sql(SYNAPSE_DB, deleteSql(rows)), { step: 'prerequisites' });
   if (del.code !== 0) return { ok: false, error: `deleting the exported non-email 3PIDs failed (${del.output.trim() || `exit ${del.code}`}); the export ${file} is kept` };
   ctx.io.say(`Removed them from Synapse. To put them back (after the migration, or if you change your mind), copy ${file} to the server and run: ${restore}`, 'ok');
