@@ -34,8 +34,32 @@ const quick = flags.quick ?? false;
 
 /** Sizes and repetitions; --quick only proves the machinery works. */
 const plan = quick
-  ? { startupRuns: 3, frameRuns: 2, streamLines: 20_000, streamRuns: 1, opensshStreamRuns: 3, commandRuns: 1, commands: 10, inputSamples: 6, inputRate: 5000, millionLines: 100_000, flowPairs: 1 }
-  : { startupRuns: 10, frameRuns: 5, streamLines: 200_000, streamRuns: 3, opensshStreamRuns: 9, commandRuns: 3, commands: 50, inputSamples: 40, inputRate: 5000, millionLines: 1_000_000, flowPairs: 3 };
+  ? {
+      startupRuns: 3,
+      frameRuns: 2,
+      streamLines: 20_000,
+      streamRuns: 1,
+      opensshStreamRuns: 3,
+      commandRuns: 1,
+      commands: 10,
+      inputSamples: 6,
+      inputRate: 5000,
+      millionLines: 100_000,
+      flowPairs: 1,
+    }
+  : {
+      startupRuns: 10,
+      frameRuns: 5,
+      streamLines: 200_000,
+      streamRuns: 3,
+      opensshStreamRuns: 9,
+      commandRuns: 3,
+      commands: 50,
+      inputSamples: 40,
+      inputRate: 5000,
+      millionLines: 1_000_000,
+      flowPairs: 3,
+    };
 
 const root = packageRoot();
 const node = process.execPath;
@@ -51,13 +75,20 @@ let cleaning: Promise<void> | null = null;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     while (cleanups.length) {
-      try { await cleanups.pop()!(); } catch (error) { log(`cleanup: ${(error as Error).message}`); }
+      try {
+        await cleanups.pop()!();
+      } catch (error) {
+        log(`cleanup: ${(error as Error).message}`);
+      }
     }
   })();
   return cleaning;
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => { log(`${signal}: stopping`); void cleanup().finally(() => process.exit(130)); });
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
 }
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-bench-'));
@@ -82,7 +113,8 @@ function timeProcess(argv: readonly string[]): number {
 function benchStartup() {
   const cli: number[] = [];
   const bare: number[] = [];
-  for (let i = 0; i < plan.startupRuns; i++) { // interleaved, so load changes hit both alike
+  for (let i = 0; i < plan.startupRuns; i++) {
+    // interleaved, so load changes hit both alike
     bare.push(timeProcess([node, '-e', '0']));
     cli.push(timeProcess([node, cliJs, '--version']));
   }
@@ -91,16 +123,30 @@ function benchStartup() {
 
 // ---- over SSH --------------------------------------------------------------------------
 
-interface Server { sshd: Sshd; knownHosts: string; target: SshTarget; file: string; ssh: (command: string) => string[] }
+interface Server {
+  sshd: Sshd;
+  knownHosts: string;
+  target: SshTarget;
+  file: string;
+  ssh: (command: string) => string[];
+}
 
 async function startServer(): Promise<Server> {
   const sshd = await startSshd({ dirPrefix: 'mas-wizard-bench-sshd-' });
-  cleanups.push(() => { sshd.stop(); rmSync(sshd.dir, { recursive: true, force: true }); });
+  cleanups.push(() => {
+    sshd.stop();
+    rmSync(sshd.dir, { recursive: true, force: true });
+  });
   const knownHosts = path.join(sshd.dir, 'known_hosts');
   writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
   const target = await SshTarget.connect({
-    host: '127.0.0.1', port: sshd.port, username: sshd.user, identityFiles: [sshd.clientKey],
-    knownHostsFile: knownHosts, agent: null, defaultIdentityFiles: [],
+    host: '127.0.0.1',
+    port: sshd.port,
+    username: sshd.user,
+    identityFiles: [sshd.clientKey],
+    knownHostsFile: knownHosts,
+    agent: null,
+    defaultIdentityFiles: [],
   });
   cleanups.push(() => target.close());
   // The file to stream is created on the server first: ~51-byte numbered lines.
@@ -109,10 +155,29 @@ async function startServer(): Promise<Server> {
   });
   if (made.code !== 0) throw new Error(`creating the stream file on the server failed: ${made.stderr}`);
   const remoteDir = made.stdout.trim();
-  cleanups.push(async () => { await target.run({ argv: ['rm', '-rf', '--', remoteDir] }); });
+  cleanups.push(async () => {
+    await target.run({ argv: ['rm', '-rf', '--', remoteDir] });
+  });
   const ssh = (command: string) => [
-    'ssh', '-F', '/dev/null', '-p', String(sshd.port), '-i', sshd.clientKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-    '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR', `${sshd.user}@127.0.0.1`, command,
+    'ssh',
+    '-F',
+    '/dev/null',
+    '-p',
+    String(sshd.port),
+    '-i',
+    sshd.clientKey,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'LogLevel=ERROR',
+    `${sshd.user}@127.0.0.1`,
+    command,
   ];
   return { sshd, knownHosts, target, file: `${remoteDir}/stream.txt`, ssh };
 }
@@ -129,8 +194,15 @@ async function waitForFile(file: string, what: string, timeoutMs: number): Promi
 async function streamOnce(server: Server, term: Terminal, run: number) {
   const base = path.join(work, `stream-${run}`);
   const config: AppConfig = {
-    mode: 'ssh', host: '127.0.0.1', port: server.sshd.port, user: server.sshd.user, key: server.sshd.clientKey,
-    knownHosts: server.knownHosts, file: server.file, transcript: `${base}.jsonl`, result: `${base}.result.json`,
+    mode: 'ssh',
+    host: '127.0.0.1',
+    port: server.sshd.port,
+    user: server.sshd.user,
+    key: server.sshd.clientKey,
+    knownHosts: server.knownHosts,
+    file: server.file,
+    transcript: `${base}.jsonl`,
+    result: `${base}.result.json`,
   };
   writeFileSync(`${base}.json`, JSON.stringify(config));
   // React's production build, as in the wizard's own bundle (scripts/bundle.mjs defines it).
@@ -138,7 +210,8 @@ async function streamOnce(server: Server, term: Terminal, run: number) {
   await waitForFile(config.result, 'the streaming command to exit', 60_000);
   const exited = JSON.parse(readFileSync(config.result, 'utf8')) as AppResult;
   if (exited.error) throw new Error(`stream app: ${exited.error}`);
-  if (exited.code !== 0 || exited.startedAt === undefined) throw new Error(`stream app: cat ended with ${exited.lost ? 'a lost connection' : `exit ${exited.code}`}`);
+  if (exited.code !== 0 || exited.startedAt === undefined)
+    throw new Error(`stream app: cat ended with ${exited.lost ? 'a lost connection' : `exit ${exited.code}`}`);
   const last = `line ${String(plan.streamLines).padStart(6, '0')} `;
   const frame = await term.waitFor((s) => s[0]?.includes('exit 0') && s.some((l) => l.includes(last)), `the final frame showing "${last}"`, 10_000, 2);
   term.send('q');
@@ -161,10 +234,17 @@ async function timeStreamInProcess(server: Server, transcriptFile: string | null
   sink?.subscribe(() => {});
   let bytes = 0;
   const started = performance.now();
-  const run = await server.target.run({ argv: ['cat', '--', server.file] }, {
-    collect: false,
-    onStdout: sink ? (chunk) => sink.push('stdout', chunk) : (chunk) => { bytes += chunk.length; },
-  });
+  const run = await server.target.run(
+    { argv: ['cat', '--', server.file] },
+    {
+      collect: false,
+      onStdout: sink
+        ? (chunk) => sink.push('stdout', chunk)
+        : (chunk) => {
+            bytes += chunk.length;
+          },
+    },
+  );
   sink?.close();
   transcript?.close();
   const ms = performance.now() - started;
@@ -172,7 +252,8 @@ async function timeStreamInProcess(server: Server, transcriptFile: string | null
   if (transcriptFile) {
     const counted = await countTranscript(transcriptFile);
     rmSync(transcriptFile, { force: true });
-    if (counted.inOrder !== plan.streamLines) throw new Error(`in-process stream: ${counted.inOrder} of ${plan.streamLines} lines reached the transcript in order`);
+    if (counted.inOrder !== plan.streamLines)
+      throw new Error(`in-process stream: ${counted.inOrder} of ${plan.streamLines} lines reached the transcript in order`);
   } else if (bytes === 0) throw new Error('in-process stream: no output');
   return ms;
 }
@@ -221,10 +302,18 @@ async function benchStream(server: Server) {
  */
 async function benchCommands(server: Server) {
   const controlPath = path.join(work, 'cm-%C');
-  const mux = (command: string) => { const argv = server.ssh(command); return [...argv.slice(0, -2), '-o', `ControlPath=${controlPath}`, ...argv.slice(-2)]; };
+  const mux = (command: string) => {
+    const argv = server.ssh(command);
+    return [...argv.slice(0, -2), '-o', `ControlPath=${controlPath}`, ...argv.slice(-2)];
+  };
   const master = mux('true');
-  const open = spawnSync(master[0], [...master.slice(1, -2), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-f', '-N', master[master.length - 2]], { encoding: 'utf8', timeout: 30_000 });
-  const closeMaster = () => { spawnSync(master[0], [...master.slice(1, -2), '-O', 'exit', master[master.length - 2]], { stdio: 'ignore', timeout: 10_000 }); };
+  const open = spawnSync(master[0], [...master.slice(1, -2), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-f', '-N', master[master.length - 2]], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const closeMaster = () => {
+    spawnSync(master[0], [...master.slice(1, -2), '-O', 'exit', master[master.length - 2]], { stdio: 'ignore', timeout: 10_000 });
+  };
   cleanups.push(closeMaster);
   if (open.status !== 0) throw new Error(`opening an OpenSSH ControlMaster failed (exit ${open.status ?? open.signal}): ${open.stderr.trim()}`);
   const check = spawnSync(master[0], [...master.slice(1, -2), '-O', 'check', master[master.length - 2]], { encoding: 'utf8' });
@@ -233,7 +322,8 @@ async function benchCommands(server: Server) {
   const muxed: number[] = [];
   const unmuxed: number[] = [];
   try {
-    for (let r = 0; r < plan.commandRuns; r++) { // interleaved, so load changes hit all three alike
+    for (let r = 0; r < plan.commandRuns; r++) {
+      // interleaved, so load changes hit all three alike
       const started = performance.now();
       for (let i = 0; i < plan.commands; i++) {
         const res = await server.target.run({ argv: ['true'] });
@@ -276,23 +366,54 @@ function report(f: Figures): string {
   const num = (k: string) => f[k] as number;
   const ms = (k: string) => `${round(num(k))} ms`;
   const mark = (ok: boolean) => (ok ? '✓' : '✗');
-  const install: [string, string, string, string][] = typeof f.install_s === 'number'
-    ? [
-      ['npm ci, fresh clone, warm cache', `${round(num('install_s'))} s`, `before (${f.install_before_ref}): ${round(num('install_s_before'))} s`, ''],
-      ['production install: node_modules', `${round(num('install_mb'))} MB`, `before (${f.install_before_ref}): ${round(num('install_mb_before'))} MB`, ''],
-    ]
-    : [['install (npm ci; production node_modules)', 'skipped', '--quick: minutes of npm', '']];
+  const install: [string, string, string, string][] =
+    typeof f.install_s === 'number'
+      ? [
+          ['npm ci, fresh clone, warm cache', `${round(num('install_s'))} s`, `before (${f.install_before_ref}): ${round(num('install_s_before'))} s`, ''],
+          ['production install: node_modules', `${round(num('install_mb'))} MB`, `before (${f.install_before_ref}): ${round(num('install_mb_before'))} MB`, ''],
+        ]
+      : [['install (npm ci; production node_modules)', 'skipped', '--quick: minutes of npm', '']];
   const rows: [string, string, string, string][] = [
-    ['startup: mas-wizard --version', ms('startup_ms'), `node -e 0: ${ms('node_ms')}`, `ratio ${round(num('startup_ratio'), 2)} ≤ 2.5 ${mark(num('startup_ratio') <= 2.5)}`],
+    [
+      'startup: mas-wizard --version',
+      ms('startup_ms'),
+      `node -e 0: ${ms('node_ms')}`,
+      `ratio ${round(num('startup_ratio'), 2)} ≤ 2.5 ${mark(num('startup_ratio') <= 2.5)}`,
+    ],
     ['first frame: the mode question drawn', ms('first_frame_ms'), 'mas-wizard --lab spawned in a real pty', `≤ 500 ms ${mark(num('first_frame_ms') <= 500)}`],
-    [`stream ${plan.streamLines.toLocaleString('en-US')} lines → log pane`, ms('stream_ms'), `OpenSSH cat: ${ms('openssh_stream_ms')}; exit seen at ${ms('stream_exit_ms')}`, `ratio ${round(num('stream_ratio'), 2)} ≤ 1.5 ${mark(num('stream_ratio') <= 1.5)}`],
+    [
+      `stream ${plan.streamLines.toLocaleString('en-US')} lines → log pane`,
+      ms('stream_ms'),
+      `OpenSSH cat: ${ms('openssh_stream_ms')}; exit seen at ${ms('stream_exit_ms')}`,
+      `ratio ${round(num('stream_ratio'), 2)} ≤ 1.5 ${mark(num('stream_ratio') <= 1.5)}`,
+    ],
     ['  same, no pty: ssh2 → LogSink+transcript', ms('engine_stream_ms'), `ssh2 alone: ${ms('ssh2_stream_ms')}`, '(where the time goes)'],
     ['  peak RSS while streaming', `${round(num('stream_rss_mb'))} MB`, '', `≤ 150 MB ${mark(num('stream_rss_mb') <= 150)}`],
     ['  lines missing from transcript', String(num('stream_lines_lost')), '', `= 0 ${mark(num('stream_lines_lost') === 0)}`],
-    [`${plan.commands} × true on one connection`, ms('commands_ms'), `${plan.commands} × ssh true via a ControlMaster: ${ms('openssh_mux_commands_ms')}`, `speed-up ${round(num('command_speedup'), 1)}× ≥ 1.5 ${mark(num('command_speedup') >= 1.5)}`],
-    ['  same, against ssh without multiplexing', '', `${plan.commands} × ssh true: ${ms('openssh_commands_ms')}`, `speed-up ${round(num('command_speedup_no_mux'), 1)}× (reference)`],
-    [`key → frame, wizard run screen at ${plan.inputRate} lines/s (p95)`, ms('input_p95_ms'), `median ${ms('input_median_ms')}, ${num('input_samples')} samples, pane took ${Math.round(num('input_lines_per_s'))} lines/s`, `≤ 100 ms ${mark(num('input_p95_ms') <= 100)}`],
-    [`${plan.millionLines.toLocaleString('en-US')} lines: peak RSS`, `${round(num('million_lines_rss_mb'))} MB`, 'LogSink + transcript, no pty', `(flat memory)`],
+    [
+      `${plan.commands} × true on one connection`,
+      ms('commands_ms'),
+      `${plan.commands} × ssh true via a ControlMaster: ${ms('openssh_mux_commands_ms')}`,
+      `speed-up ${round(num('command_speedup'), 1)}× ≥ 1.5 ${mark(num('command_speedup') >= 1.5)}`,
+    ],
+    [
+      '  same, against ssh without multiplexing',
+      '',
+      `${plan.commands} × ssh true: ${ms('openssh_commands_ms')}`,
+      `speed-up ${round(num('command_speedup_no_mux'), 1)}× (reference)`,
+    ],
+    [
+      `key → frame, wizard run screen at ${plan.inputRate} lines/s (p95)`,
+      ms('input_p95_ms'),
+      `median ${ms('input_median_ms')}, ${num('input_samples')} samples, pane took ${Math.round(num('input_lines_per_s'))} lines/s`,
+      `≤ 100 ms ${mark(num('input_p95_ms') <= 100)}`,
+    ],
+    [
+      `${plan.millionLines.toLocaleString('en-US')} lines: peak RSS`,
+      `${round(num('million_lines_rss_mb'))} MB`,
+      'LogSink + transcript, no pty',
+      `(flat memory)`,
+    ],
     ['  lines missing from transcript', String(num('million_lines_lost')), '', `= 0 ${mark(num('million_lines_lost') === 0)}`],
     ...flowRows(f, mark),
     ...install,
@@ -302,7 +423,12 @@ function report(f: Figures): string {
   const load = `machine: ${os.cpus().length} cores, load average ${f.load_avg_1m} at start`;
   return [
     `mas-wizard bench${quick ? ' (--quick: reduced sizes, figures not comparable)' : ''}`,
-    ...rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('   ').trimEnd()),
+    ...rows.map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('   ')
+        .trimEnd(),
+    ),
     runs,
     load,
   ].join('\n');
@@ -311,16 +437,34 @@ function report(f: Figures): string {
 async function main(): Promise<number> {
   const started = Date.now();
   const figures: Figures = { quick, load_avg_1m: os.loadavg()[0] };
-  const hooks = { node, cliJs, work, onCleanup: (fn: () => void | Promise<void>) => { cleanups.push(fn); }, log };
-  log('startup'); Object.assign(figures, benchStartup());
-  log('wizard screens'); Object.assign(figures, await benchScreens({ frameRuns: plan.frameRuns, inputSamples: plan.inputSamples, inputRate: plan.inputRate, quick }, hooks));
-  log('sshd'); const server = await startServer();
-  log('streaming'); Object.assign(figures, await benchStream(server));
-  log('commands'); Object.assign(figures, await benchCommands(server));
-  log('a million lines'); Object.assign(figures, await benchMillion());
-  log('full migrate flow'); Object.assign(figures, await benchFlow({ ...hooks, pairs: plan.flowPairs }));
+  const hooks = {
+    node,
+    cliJs,
+    work,
+    onCleanup: (fn: () => void | Promise<void>) => {
+      cleanups.push(fn);
+    },
+    log,
+  };
+  log('startup');
+  Object.assign(figures, benchStartup());
+  log('wizard screens');
+  Object.assign(figures, await benchScreens({ frameRuns: plan.frameRuns, inputSamples: plan.inputSamples, inputRate: plan.inputRate, quick }, hooks));
+  log('sshd');
+  const server = await startServer();
+  log('streaming');
+  Object.assign(figures, await benchStream(server));
+  log('commands');
+  Object.assign(figures, await benchCommands(server));
+  log('a million lines');
+  Object.assign(figures, await benchMillion());
+  log('full migrate flow');
+  Object.assign(figures, await benchFlow({ ...hooks, pairs: plan.flowPairs }));
   // npm ci twice and two production installs take minutes: skipped with --quick (the table says so).
-  if (!quick) { log('install'); Object.assign(figures, await benchInstall({ root, onCleanup: hooks.onCleanup, log })); }
+  if (!quick) {
+    log('install');
+    Object.assign(figures, await benchInstall({ root, onCleanup: hooks.onCleanup, log }));
+  }
   figures.startup_ratio = (figures.startup_ms as number) / (figures.node_ms as number);
   figures.stream_ratio = (figures.stream_ms as number) / (figures.openssh_stream_ms as number);
   figures.command_speedup = (figures.openssh_mux_commands_ms as number) / (figures.commands_ms as number);
@@ -336,10 +480,13 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  async (code) => { await cleanup(); process.exitCode = code; },
+  async (code) => {
+    await cleanup();
+    process.exitCode = code;
+  },
   async (error: unknown) => {
     await cleanup();
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -26,7 +26,8 @@ export interface InstallHooks {
 function run(argv: readonly string[], cwd: string, timeoutMs = 900_000): number {
   const started = performance.now();
   const r = spawnSync(argv[0], argv.slice(1), { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, CI: 'true' }, maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`install: ${argv.join(' ')} in ${cwd} exited ${r.status ?? r.signal}:\n${(r.stderr || r.stdout).trim().split('\n').slice(-15).join('\n')}`);
+  if (r.status !== 0)
+    throw new Error(`install: ${argv.join(' ')} in ${cwd} exited ${r.status ?? r.signal}:\n${(r.stderr || r.stdout).trim().split('\n').slice(-15).join('\n')}`);
   return (performance.now() - started) / 1000;
 }
 
@@ -37,8 +38,13 @@ function diskMb(dir: string): number {
 
 /** The commit before the one that took @vector-im/syn2mas out of package.json's dependencies. */
 export function beforeRef(root: string): string {
-  const removal = execFileSync('git', ['-C', root, 'log', '-1', '--format=%H', '-S', '"@vector-im/syn2mas": ', '--', 'package.json'], { encoding: 'utf8' }).trim();
-  if (!removal) throw new Error('install: no commit in this clone\'s history changes @vector-im/syn2mas in package.json (a shallow clone?); the previous value cannot be measured');
+  const removal = execFileSync('git', ['-C', root, 'log', '-1', '--format=%H', '-S', '"@vector-im/syn2mas": ', '--', 'package.json'], {
+    encoding: 'utf8',
+  }).trim();
+  if (!removal)
+    throw new Error(
+      "install: no commit in this clone's history changes @vector-im/syn2mas in package.json (a shallow clone?); the previous value cannot be measured",
+    );
   return execFileSync('git', ['-C', root, 'rev-parse', '--short', `${removal}^`], { encoding: 'utf8' }).trim();
 }
 

@@ -10,7 +10,10 @@ import type { LabInfo } from '../source/lab/lab.js';
 import { loginUserAsMatrixUser } from '../source/lab/matrix-user.js';
 import type { Sshd } from './sshd.js';
 
-export interface LabOverSsh { knownHostsFile: string; hostLine: string }
+export interface LabOverSsh {
+  knownHostsFile: string;
+  hostLine: string;
+}
 
 export function labOverSsh(lab: LabInfo, sshd: Sshd): LabOverSsh {
   // Every parent must be traversable by the SSH user; a lab under /root is not.
@@ -27,7 +30,10 @@ export function labOverSsh(lab: LabInfo, sshd: Sshd): LabOverSsh {
   writeFileSync(knownHostsFile, `${sshd.knownHostsLine}\n`, { mode: 0o644 });
   const hosts = path.join(lab.playbookDir, 'inventory', 'hosts');
   const hostLine = `${lab.host} ansible_host=127.0.0.1 ansible_port=${sshd.port} ansible_user=${sshd.user} ansible_ssh_private_key_file=${sshd.clientKey} ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args='-o UserKnownHostsFile=${knownHostsFile} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'`;
-  const text = readFileSync(hosts, 'utf8').split('\n').map((line) => (line.startsWith(`${lab.host} `) ? hostLine : line)).join('\n');
+  const text = readFileSync(hosts, 'utf8')
+    .split('\n')
+    .map((line) => (line.startsWith(`${lab.host} `) ? hostLine : line))
+    .join('\n');
   writeFileSync(hosts, text);
   return { knownHostsFile, hostLine };
 }

@@ -20,7 +20,10 @@ const id = sink.beginCommand({ display: 'generated lines', step: 'bench' });
 let chunk = '';
 for (let i = 1; i <= lines; i++) {
   chunk += `line ${String(i).padStart(7, '0')} ${'abcdefghij'.repeat(4)}\n`;
-  if (chunk.length >= 64 * 1024) { sink.push('stdout', chunk); chunk = ''; }
+  if (chunk.length >= 64 * 1024) {
+    sink.push('stdout', chunk);
+    chunk = '';
+  }
 }
 if (chunk) sink.push('stdout', chunk);
 sink.endCommand(id, { code: 0 });

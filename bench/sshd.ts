@@ -72,7 +72,12 @@ export function descendants(pid: number): number[] {
     children.set(pp, [...(children.get(pp) ?? []), p]);
   }
   const found: number[] = [];
-  const walk = (p: number) => { for (const c of children.get(p) ?? []) { found.push(c); walk(c); } };
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      found.push(c);
+      walk(c);
+    }
+  };
   walk(pid);
   return found;
 }
@@ -98,7 +103,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   writeFileSync(authorizedKeys, readFileSync(`${clientKey}.pub`), { mode: 0o644 });
   const config = path.join(dir, 'sshd_config');
   const pidFile = path.join(dir, 'sshd.pid');
-  const writeConfig = () => writeFileSync(config, `Port ${port}
+  const writeConfig = () =>
+    writeFileSync(
+      config,
+      `Port ${port}
 ListenAddress 127.0.0.1
 HostKey ${hostKeyFile}
 PidFile ${pidFile}
@@ -118,7 +126,8 @@ MaxStartups 50:30:100
 MaxSessions 30
 ClientAliveInterval 0
 ${options.extraConfig ?? ''}
-`);
+`,
+    );
   writeConfig();
 
   let listenerPid = 0;
@@ -130,7 +139,10 @@ ${options.extraConfig ?? ''}
     // The pid file appears just before the listener: wait for a real TCP accept.
     for (let i = 0; i < 100; i++) {
       const up = await new Promise<boolean>((resolve) => {
-        const socket = net.connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
         socket.on('error', () => resolve(false));
       });
       if (up) return;
@@ -141,27 +153,50 @@ ${options.extraConfig ?? ''}
   const signalSessions = (signal: NodeJS.Signals) => {
     if (listenerPid <= 1) return; // never walk from init
     // Session processes ("sshd: USER [priv]", "sshd: USER@notty", their commands) descend from the listener.
-    for (const pid of descendants(listenerPid)) { try { process.kill(pid, signal); } catch { /* gone */ } }
+    for (const pid of descendants(listenerPid)) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        /* gone */
+      }
+    }
   };
   const stop = () => {
     signalSessions('SIGKILL'); // orphaned sessions would outlive the listener
     if (existsSync(pidFile)) {
-      try { process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM'); } catch { /* already gone */ }
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
       rmSync(pidFile, { force: true });
     }
   };
   await start();
   const pub = () => readFileSync(`${hostKeyFile}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
   const sshd: Sshd = {
-    port, dir, user: TEST_USER, clientKey, hostKeyFile,
-    get hostPublicKey() { return pub(); },
-    get knownHostsLine() { return `[127.0.0.1]:${port} ${pub()}`; },
-    authorize(publicKey) { writeFileSync(authorizedKeys, `${readFileSync(authorizedKeys, 'utf8').trimEnd()}\n${publicKey.trim()}\n`); },
-    stop() { stop(); },
+    port,
+    dir,
+    user: TEST_USER,
+    clientKey,
+    hostKeyFile,
+    get hostPublicKey() {
+      return pub();
+    },
+    get knownHostsLine() {
+      return `[127.0.0.1]:${port} ${pub()}`;
+    },
+    authorize(publicKey) {
+      writeFileSync(authorizedKeys, `${readFileSync(authorizedKeys, 'utf8').trimEnd()}\n${publicKey.trim()}\n`);
+    },
+    stop() {
+      stop();
+    },
     async restart(opts = {}) {
       stop();
       if (opts.newHostKey) {
-        rmSync(hostKeyFile, { force: true }); rmSync(`${hostKeyFile}.pub`, { force: true });
+        rmSync(hostKeyFile, { force: true });
+        rmSync(`${hostKeyFile}.pub`, { force: true });
         keygen(hostKeyFile, 'test-host-new');
       }
       await start();
@@ -170,8 +205,12 @@ ${options.extraConfig ?? ''}
       // Only this daemon's sessions: other test files may run their own sshd at the same time.
       signalSessions('SIGKILL');
     },
-    suspendSessions() { signalSessions('SIGSTOP'); },
-    resumeSessions() { signalSessions('SIGCONT'); },
+    suspendSessions() {
+      signalSessions('SIGSTOP');
+    },
+    resumeSessions() {
+      signalSessions('SIGCONT');
+    },
   };
   return sshd;
 }

@@ -26,7 +26,10 @@ export class Terminal {
   /** The program last launched (env execs it, so it is the pane's own process). */
   private pid: number | null = null;
 
-  constructor(readonly width = 80, readonly height = 24) {
+  constructor(
+    readonly width = 80,
+    readonly height = 24,
+  ) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-bench-tmux-'));
     this.socket = path.join(this.dir, 'tmux.sock');
     this.tmux('new-session', '-d', '-s', 'app', '-x', String(width), '-y', String(height), 'sleep 600');
@@ -39,7 +42,9 @@ export class Terminal {
 
   /** Replaces whatever runs in the pane with `argv`; returns wallMs() just before the spawn. */
   launch(argv: readonly string[], env: Record<string, string> = {}, cwd = process.cwd()): number {
-    const vars = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    const vars = Object.entries(env)
+      .map(([k, v]) => `${k}=${shellQuote(v)}`)
+      .join(' ');
     const line = `cd ${shellQuote(cwd)} && exec env -u CI ${vars} ${argv.map(shellQuote).join(' ')}`;
     this.stopProgram();
     this.tmux('clear-history', '-t', 'app');
@@ -59,15 +64,35 @@ export class Terminal {
     this.pid = null;
     // A dead pane's pid was reaped by tmux and may belong to someone else by now: leave it.
     if (pid === null || this.exited()) return;
-    const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const pause = new Int32Array(new SharedArrayBuffer(4));
-    try { process.kill(pid, 'SIGHUP'); } catch { return; }
+    try {
+      process.kill(pid, 'SIGHUP');
+    } catch {
+      return;
+    }
     for (let waited = 0; alive() && waited < 2000; waited += 10) Atomics.wait(pause, 0, 0, 10);
-    if (alive()) { try { process.kill(pid, 'SIGKILL'); } catch { /* just ended */ } }
+    if (alive()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* just ended */
+      }
+    }
   }
 
   capture(): string[] {
-    return this.tmux('capture-pane', '-p', '-t', 'app').replace(/\n$/, '').split('\n').map((l) => l.trimEnd());
+    return this.tmux('capture-pane', '-p', '-t', 'app')
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => l.trimEnd());
   }
 
   /** True once the program in the pane has exited. */
@@ -99,7 +124,11 @@ export class Terminal {
     if (!this.alive) return;
     this.alive = false;
     this.stopProgram();
-    try { this.tmux('kill-server'); } catch { /* already gone */ }
+    try {
+      this.tmux('kill-server');
+    } catch {
+      /* already gone */
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -14,7 +14,12 @@ import { Terminal } from './terminal.js';
 import { FLOW_ANSWERS } from './flow.js';
 import { median, percentile } from './stats.js';
 
-export interface ScreensPlan { frameRuns: number; inputSamples: number; inputRate: number; quick: boolean }
+export interface ScreensPlan {
+  frameRuns: number;
+  inputSamples: number;
+  inputRate: number;
+  quick: boolean;
+}
 
 export interface ScreensHooks {
   node: string;
@@ -33,7 +38,9 @@ function labProcesses(dir: string): number[] {
       const env = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1');
       if (env.includes(`MAS_LAB_DIR=${dir}`) || cmd.includes(`${dir}/server/`)) pids.push(Number(name));
-    } catch { /* gone or not ours to read */ }
+    } catch {
+      /* gone or not ours to read */
+    }
   }
   return pids;
 }
@@ -47,7 +54,13 @@ export async function benchScreens(plan: ScreensPlan, hooks: ScreensHooks) {
     if (!lab) return;
     const dir = lab.dir;
     lab = null;
-    for (const pid of labProcesses(dir)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    for (const pid of labProcesses(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     await destroyLab({ dir });
   };
   hooks.onCleanup(stopLab);
@@ -82,15 +95,23 @@ async function inputLatency(plan: ScreensPlan, hooks: ScreensHooks, term: Termin
   writeFileSync(answers, FLOW_ANSWERS, { mode: 0o600 });
   hooks.log('wizard screens: run --until install (untimed)');
   const r = spawnSync(hooks.node, [hooks.cliJs, '--lab', 'run', '--answers', answers, '--yes', '--until', 'install'], {
-    encoding: 'utf8', env: { ...process.env, ...env, NO_COLOR: '1' }, timeout: 300_000,
+    encoding: 'utf8',
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+    timeout: 300_000,
   });
-  if (r.status !== 0) throw new Error(`input latency: run --until install exited ${r.status ?? r.signal}:\n${(r.stdout + r.stderr).trim().split('\n').slice(-15).join('\n')}`);
+  if (r.status !== 0)
+    throw new Error(`input latency: run --until install exited ${r.status ?? r.signal}:\n${(r.stdout + r.stderr).trim().split('\n').slice(-15).join('\n')}`);
   // Enough lines for the samples at the rate, with room to spare: the flood must outlast them.
   const seconds = plan.quick ? 15 : 40;
   writeFaults(lab.dir, { flood: { lines: plan.inputRate * seconds, linesPerSecond: plan.inputRate } });
   hooks.log(`wizard screens: keys on the run screen while the backup step prints ${plan.inputRate} lines/s`);
   term.launch([hooks.node, hooks.cliJs, '--lab', '--state-dir', stateDir], env);
-  await term.waitFor((s) => s.some((l) => /following · [\d,]+ lines/.test(l)) && s.some((l) => l.includes('lab flood: line')), 'the backup step streaming into the log pane', 60_000, 20);
+  await term.waitFor(
+    (s) => s.some((l) => /following · [\d,]+ lines/.test(l)) && s.some((l) => l.includes('lab flood: line')),
+    'the backup step streaming into the log pane',
+    60_000,
+    20,
+  );
   await sleep(plan.quick ? 300 : 1000); // steady state
   const status = (s: string[]) => s.find((l) => l.includes('scrolled back') || l.includes('following'));
   // Scrolled back, the range "lines A–B" moves only on keys; following, it moves on every batch.
@@ -110,7 +131,15 @@ async function inputLatency(plan: ScreensPlan, hooks: ScreensHooks, term: Termin
     const key = i % 2 === 0 ? 'PageUp' : 'PageDown';
     const before = shown;
     const sent = term.send(key);
-    const frame = await term.waitFor((s) => { const now = rangeEnd(s); return now !== null && now !== before; }, `the frame after ${key}`, 5_000, 2);
+    const frame = await term.waitFor(
+      (s) => {
+        const now = rangeEnd(s);
+        return now !== null && now !== before;
+      },
+      `the frame after ${key}`,
+      5_000,
+      2,
+    );
     shown = rangeEnd(frame.screen);
     last = { at: frame.at, lines: total(frame.screen) };
     first ??= last;

@@ -45,8 +45,12 @@ const engineStaysOutside = {
 const noDevtools = {
   name: 'no-devtools',
   setup(b) {
-    b.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) => (args.importer.includes(`${path.sep}ink${path.sep}`) ? { path: 'ink-devtools', namespace: 'no-devtools' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'no-devtools' }, () => ({ contents: "throw new Error('DEV=true: React DevTools are not part of the mas-wizard bundle');" }));
+    b.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}ink${path.sep}`) ? { path: 'ink-devtools', namespace: 'no-devtools' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'no-devtools' }, () => ({
+      contents: "throw new Error('DEV=true: React DevTools are not part of the mas-wizard bundle');",
+    }));
   },
 };
 

@@ -23,12 +23,30 @@ export const options = {
 } as const;
 
 export type Flags = {
-  help?: boolean; version?: boolean; lab?: boolean; 'lab-dir'?: string; playbook?: string; host?: string;
-  vars?: string; offline?: boolean; json?: boolean; answers?: string; yes?: boolean; until?: string;
-  out?: string; generation?: string; scenario?: string; 'state-dir'?: string; 'take-over'?: boolean;
+  help?: boolean;
+  version?: boolean;
+  lab?: boolean;
+  'lab-dir'?: string;
+  playbook?: string;
+  host?: string;
+  vars?: string;
+  offline?: boolean;
+  json?: boolean;
+  answers?: string;
+  yes?: boolean;
+  until?: string;
+  out?: string;
+  generation?: string;
+  scenario?: string;
+  'state-dir'?: string;
+  'take-over'?: boolean;
 };
 
-export interface ParsedCli { command: string; rest: string[]; flags: Flags }
+export interface ParsedCli {
+  command: string;
+  rest: string[];
+  flags: Flags;
+}
 
 export const COMMANDS = ['wizard', 'preflight', 'plan', 'run', 'status', 'transcript', 'rollback', 'lab'] as const;
 

@@ -27,6 +27,10 @@ async function main(argv: string[]): Promise<number> {
 
 // The one handler: an AbortError ends the command with its code and next step; anything else is a bug.
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (error: unknown) => { process.exitCode = reportError(error, cli && cli.command !== 'wizard' ? cli.command : undefined); },
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = reportError(error, cli && cli.command !== 'wizard' ? cli.command : undefined);
+  },
 );

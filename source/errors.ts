@@ -33,7 +33,10 @@ export class BugError extends Error {
 
 /** No terminal, and the answers file does not say: the error names the key to set (blocked, exit 3). */
 export class MissingAnswer extends AbortError {
-  constructor(readonly key: string, readonly question: string) {
+  constructor(
+    readonly key: string,
+    readonly question: string,
+  ) {
     super(`no terminal to ask "${question}"; set \`${key}\` in the answers file`, { exitCode: 3 });
   }
 }
@@ -56,7 +59,9 @@ export function reportError(error: unknown, command: string | undefined, write: 
     return error.exitCode;
   }
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  write(`${who}: internal error (a bug in mas-wizard, not in your setup): ${text}\n` +
-    '  Please report it with the output of `mas-wizard transcript` (secrets are redacted there).\n');
+  write(
+    `${who}: internal error (a bug in mas-wizard, not in your setup): ${text}\n` +
+      '  Please report it with the output of `mas-wizard transcript` (secrets are redacted there).\n',
+  );
   return 1;
 }

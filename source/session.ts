@@ -76,17 +76,21 @@ function literalOr(layers: VarsLayer[], key: string, fallback: string): string {
 export function externalDatabases(layers: VarsLayer[]): ExternalDatabases | undefined {
   if (effectiveBool(layers, 'postgres_enabled').value !== false) return undefined;
   const synapse = {
-    host: literalOr(layers, 'matrix_synapse_database_host', ''), port: literalOr(layers, 'matrix_synapse_database_port', '5432'),
-    user: literalOr(layers, 'matrix_synapse_database_user', 'synapse'), password: literalOr(layers, 'matrix_synapse_database_password', ''),
+    host: literalOr(layers, 'matrix_synapse_database_host', ''),
+    port: literalOr(layers, 'matrix_synapse_database_port', '5432'),
+    user: literalOr(layers, 'matrix_synapse_database_user', 'synapse'),
+    password: literalOr(layers, 'matrix_synapse_database_password', ''),
     database: literalOr(layers, 'matrix_synapse_database_database', 'synapse'),
   };
   const mas = {
-    host: literalOr(layers, 'matrix_authentication_service_config_database_host', synapse.host), port: literalOr(layers, 'matrix_authentication_service_config_database_port', '5432'),
+    host: literalOr(layers, 'matrix_authentication_service_config_database_host', synapse.host),
+    port: literalOr(layers, 'matrix_authentication_service_config_database_port', '5432'),
     user: literalOr(layers, 'matrix_authentication_service_config_database_username', 'matrix_authentication_service'),
     password: literalOr(layers, 'matrix_authentication_service_config_database_password', ''),
     database: literalOr(layers, 'matrix_authentication_service_config_database_database', 'matrix_authentication_service'),
   };
-  if (!synapse.host) throw new SessionError('postgres_enabled is false but matrix_synapse_database_host is not a literal value: set the external PostgreSQL host in vars.yml');
+  if (!synapse.host)
+    throw new SessionError('postgres_enabled is false but matrix_synapse_database_host is not a literal value: set the external PostgreSQL host in vars.yml');
   return { synapse, mas };
 }
 
@@ -122,7 +126,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const serverName = literalString(initial, 'matrix_domain');
   const base = literalString(initial, 'matrix_base_data_path', DEFAULT_BASE);
   const layout: Layout = {
-    base, systemctl: lab?.systemctl ?? 'systemctl', journalctl: lab ? path.join(path.dirname(lab.systemctl), 'journalctl') : 'journalctl',
+    base,
+    systemctl: lab?.systemctl ?? 'systemctl',
+    journalctl: lab ? path.join(path.dirname(lab.systemctl), 'journalctl') : 'journalctl',
     database: externalDatabases(initial),
   };
   const cat = catalogue({ checkout, host: host.name, layout });
@@ -130,7 +136,16 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 
   let server: Promise<Target> | undefined;
   const session: Session = {
-    checkout, host, inventoryHost, spec, lab, layout, cat, varsFile: host.varsFile, varsLabel, serverName,
+    checkout,
+    host,
+    inventoryHost,
+    spec,
+    lab,
+    layout,
+    cat,
+    varsFile: host.varsFile,
+    varsLabel,
+    serverName,
     generation: checkout.generation,
     planFile: planFilePath(checkout.dir, serverName, env),
     controller,

@@ -24,15 +24,17 @@ export interface AnswerIssue {
 }
 
 export class AnswersError extends AbortError {
-  constructor(readonly file: string, readonly issues: AnswerIssue[]) {
-    super(`${file}: ${issues.length === 1 ? 'a problem' : `${issues.length} problems`}; nothing was changed\n${issues.map((i) => `  ${file}:${i.line}:${i.column}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}`);
+  constructor(
+    readonly file: string,
+    readonly issues: AnswerIssue[],
+  ) {
+    super(
+      `${file}: ${issues.length === 1 ? 'a problem' : `${issues.length} problems`}; nothing was changed\n${issues.map((i) => `  ${file}:${i.line}:${i.column}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}`,
+    );
   }
 }
 
-export type SecretAnswer =
-  | { kind: 'generate' }
-  | { kind: 'value'; value: string }
-  | { kind: 'reference'; reference: string };
+export type SecretAnswer = { kind: 'generate' } | { kind: 'value'; value: string } | { kind: 'reference'; reference: string };
 
 const FINDING_ID = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/;
 // Matrix user id localpart grammar (lower case, as MAS registers it).
@@ -96,34 +98,42 @@ const problem = (check: (s: string) => string | null) => (value: string, ctx: z.
   if (found) ctx.addIssue({ code: 'custom', message: found });
 };
 
-export const answersSchema = z.strictObject({
-  /** new: a homeserver without users yet; migrate: move Synapse's users into MAS. */
-  mode: z.enum(['new', 'migrate']).optional(),
-  /** Inventory host name (inventory/host_vars/<host>). */
-  host: z.string().min(1).optional(),
-  secret: secret.optional(),
-  hostname: z.string().superRefine(problem(checkHostname)).optional(),
-  path_prefix: z.string().superRefine(problem(checkPathPrefix)).optional(),
-  providers: providers.optional(),
-  fix: findingIds.optional(),
-  accept: findingIds.optional(),
-  backup: z.strictObject({
-    enabled: z.boolean().default(true),
-    /** Absolute directory on the server for the dump (default: the playbook's postgres backup dir). */
-    path: z.string().startsWith('/', 'must be an absolute path on the server').optional(),
-    /** postgres_enabled: false — where on the server the operator's own backup of both databases is. */
-    external_location: z.string().startsWith('/', 'must be an absolute path on the server').optional(),
-  }).optional(),
-  first_admin: z.strictObject({
-    username: z.string().regex(LOCALPART, 'a Matrix localpart: lower-case letters, digits and . _ = / + -'),
-    password: z.string().min(1, 'must not be empty'),
-  }).optional(),
-  /** Typed confirmation before the real migration; must equal the server name exactly. */
-  confirm_server_name: z.string().min(1).optional(),
-}).superRefine((a, ctx) => {
-  if (a.first_admin && a.mode === 'migrate') ctx.addIssue({ code: 'custom', path: ['first_admin'], message: 'only for mode: new (a migration keeps Synapse\'s admins)' });
-  if (a.backup && a.mode === 'new') ctx.addIssue({ code: 'custom', path: ['backup'], message: 'only for mode: migrate (a new server has no users to back up)' });
-});
+export const answersSchema = z
+  .strictObject({
+    /** new: a homeserver without users yet; migrate: move Synapse's users into MAS. */
+    mode: z.enum(['new', 'migrate']).optional(),
+    /** Inventory host name (inventory/host_vars/<host>). */
+    host: z.string().min(1).optional(),
+    secret: secret.optional(),
+    hostname: z.string().superRefine(problem(checkHostname)).optional(),
+    path_prefix: z.string().superRefine(problem(checkPathPrefix)).optional(),
+    providers: providers.optional(),
+    fix: findingIds.optional(),
+    accept: findingIds.optional(),
+    backup: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Absolute directory on the server for the dump (default: the playbook's postgres backup dir). */
+        path: z.string().startsWith('/', 'must be an absolute path on the server').optional(),
+        /** postgres_enabled: false — where on the server the operator's own backup of both databases is. */
+        external_location: z.string().startsWith('/', 'must be an absolute path on the server').optional(),
+      })
+      .optional(),
+    first_admin: z
+      .strictObject({
+        username: z.string().regex(LOCALPART, 'a Matrix localpart: lower-case letters, digits and . _ = / + -'),
+        password: z.string().min(1, 'must not be empty'),
+      })
+      .optional(),
+    /** Typed confirmation before the real migration; must equal the server name exactly. */
+    confirm_server_name: z.string().min(1).optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.first_admin && a.mode === 'migrate')
+      ctx.addIssue({ code: 'custom', path: ['first_admin'], message: "only for mode: new (a migration keeps Synapse's admins)" });
+    if (a.backup && a.mode === 'new')
+      ctx.addIssue({ code: 'custom', path: ['backup'], message: 'only for mode: migrate (a new server has no users to back up)' });
+  });
 
 export type Answers = z.infer<typeof answersSchema>;
 const TOP_KEYS = Object.keys(answersSchema.shape);
@@ -175,10 +185,13 @@ export function parseAnswers(text: string, file: string): Omit<LoadedAnswers, 'w
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
-    throw new AnswersError(file, doc.errors.map((e) => {
-      const { line, col } = lineCounter.linePos(e.pos[0]);
-      return { path: '', line, column: col, message: `not valid YAML: ${e.message.split('\n')[0]}` };
-    }));
+    throw new AnswersError(
+      file,
+      doc.errors.map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        return { path: '', line, column: col, message: `not valid YAML: ${e.message.split('\n')[0]}` };
+      }),
+    );
   }
   const raw = doc.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
@@ -192,7 +205,11 @@ export function parseAnswers(text: string, file: string): Omit<LoadedAnswers, 'w
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           const allowed = issue.path.length === 0 ? ` (known keys: ${TOP_KEYS.join(', ')})` : '';
-          issues.push({ path: dotted ? `${dotted}.${key}` : key, ...position(lineCounter, locate(doc.contents, issue.path, key)), message: `unknown key "${key}"${allowed}` });
+          issues.push({
+            path: dotted ? `${dotted}.${key}` : key,
+            ...position(lineCounter, locate(doc.contents, issue.path, key)),
+            message: `unknown key "${key}"${allowed}`,
+          });
         }
         continue;
       }
@@ -225,7 +242,9 @@ export function loadAnswers(file: string): LoadedAnswers {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new AnswersError(file, [{ path: '', line: 1, column: 1, message: `cannot read the answers file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+    throw new AnswersError(file, [
+      { path: '', line: 1, column: 1, message: `cannot read the answers file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` },
+    ]);
   }
   const loaded = parseAnswers(text, file);
   // From now on every sink (screen, logs, transcript, plan file) masks them.

@@ -43,12 +43,16 @@ function irreversibleReasons(plan: Plan, stepId: StepId, ctx: GuardContext): str
   const reasons: string[] = [];
   const step = plan.steps[stepIndex(plan, stepId)];
   if (step.status === 'failed') {
-    reasons.push(`"${stepId}" failed on attempt ${step.attempt} and may have written part of the users into MAS; restore the backup${plan.backup ? ` (${plan.backup.path})` : ''}, then go back to the dry run and pass it again`);
+    reasons.push(
+      `"${stepId}" failed on attempt ${step.attempt} and may have written part of the users into MAS; restore the backup${plan.backup ? ` (${plan.backup.path})` : ''}, then go back to the dry run and pass it again`,
+    );
   }
 
   const backup = plan.backup;
   if (findStep(plan, 'backup')?.status !== 'succeeded' || !backup || !backup.sha256 || backup.sizeBytes <= 0) {
-    reasons.push('there is no verified backup yet: the backup step must succeed, with the dump\'s size and sha256 recorded, before the migration (an answers file with `backup.enabled: false` never gets there: set it to true)');
+    reasons.push(
+      "there is no verified backup yet: the backup step must succeed, with the dump's size and sha256 recorded, before the migration (an answers file with `backup.enabled: false` never gets there: set it to true)",
+    );
   }
 
   const dryRun = plan.dryRun;

@@ -152,7 +152,13 @@ export async function acquireLocalLock(key: string, options: LockOptions & { env
     } finally {
       fs.rmSync(temp, { force: true });
     }
-    const readText = () => { try { return fs.readFileSync(file, 'utf8'); } catch { return null; } };
+    const readText = () => {
+      try {
+        return fs.readFileSync(file, 'utf8');
+      } catch {
+        return null;
+      }
+    };
     const text = readText();
     if (text === null) continue; // released between our create and our read: try once more
     const held = await readOwnerSettled(readText);
@@ -161,7 +167,18 @@ export async function acquireLocalLock(key: string, options: LockOptions & { env
     // Remove only the lock we judged stale; the next O_EXCL create decides between two takers.
     if (held && parseOwner(readText() ?? '')?.id === held.id) fs.rmSync(file, { force: true });
   }
-  throw new LockHeldError('local', file, await readOwnerSettled(() => { try { return fs.readFileSync(file, 'utf8'); } catch { return null; } }), false);
+  throw new LockHeldError(
+    'local',
+    file,
+    await readOwnerSettled(() => {
+      try {
+        return fs.readFileSync(file, 'utf8');
+      } catch {
+        return null;
+      }
+    }),
+    false,
+  );
 }
 
 function releaseLocal(file: string, id: string): void {
@@ -199,19 +216,24 @@ rm -f ${temp}; cat ${lock} 2>/dev/null; exit 4`;
   for (let attempt = 0; attempt < 2; attempt++) {
     const result = await runScript(target, take, 'taking the server lock', { stdin: JSON.stringify(owner), become: options.become });
     if (result.code === 0) return { owner, path: paths.lock, release: () => releaseServer(target, options, owner.id) };
-    if (result.code !== 4) throw new Error(`cannot take the server lock ${paths.lock} on ${target.description}: ${result.stderr.trim() || `exit ${result.code}`}`);
+    if (result.code !== 4)
+      throw new Error(`cannot take the server lock ${paths.lock} on ${target.description}: ${result.stderr.trim() || `exit ${result.code}`}`);
     const held = parseOwner(result.stdout);
     const stale = isStale(held, options.now?.() ?? new Date(), options.staleAfterMs ?? SERVER_LOCK_STALE_MS);
     if (!(stale && options.takeOver) || attempt > 0 || !held) throw new LockHeldError('server', `${target.description}:${paths.lock}`, held, stale);
     // Remove it only if it still holds the owner we judged stale.
-    await runScript(target, `if grep -qF -e ${quoteArg(`"id":"${held.id}"`)} ${lock} 2>/dev/null; then rm -f ${lock}; fi`, 'removing a stale server lock', { become: options.become });
+    await runScript(target, `if grep -qF -e ${quoteArg(`"id":"${held.id}"`)} ${lock} 2>/dev/null; then rm -f ${lock}; fi`, 'removing a stale server lock', {
+      become: options.become,
+    });
   }
   throw new Error('unreachable: the loop returns or throws');
 }
 
 async function releaseServer(target: Target, options: ServerFilesOptions, id: string): Promise<void> {
   const lock = quoteArg(serverPaths(options.baseDir).lock);
-  await runScript(target, `if grep -qF -e ${quoteArg(`"id":"${id}"`)} ${lock} 2>/dev/null; then rm -f ${lock}; fi`, 'releasing the server lock', { become: options.become });
+  await runScript(target, `if grep -qF -e ${quoteArg(`"id":"${id}"`)} ${lock} 2>/dev/null; then rm -f ${lock}; fi`, 'releasing the server lock', {
+    become: options.become,
+  });
 }
 
 /** Who holds the server lock now (for `status`), or null when nobody does. */

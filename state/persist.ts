@@ -45,7 +45,11 @@ export function planFilePath(checkoutPath: string, serverName: string, env: Node
 export function listPlanFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   const dir = path.join(stateDir(env), 'plans');
   try {
-    return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f)).sort();
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => path.join(dir, f))
+      .sort();
   } catch {
     return [];
   }
@@ -99,7 +103,11 @@ export function savePlan(file: string, plan: Plan, options: SaveOptions = {}): v
     fs.closeSync(fd);
     fs.renameSync(temp, file);
   } catch (error) {
-    try { fs.closeSync(fd); } catch { /* already closed */ }
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* already closed */
+    }
     fs.rmSync(temp, { force: true });
     throw error;
   }
@@ -159,17 +167,27 @@ export function loadPlan(file: string, options: { now?: () => Date } = {}): Plan
     raw = JSON.parse(text);
   } catch (error) {
     const kept = keepAside(file, now);
-    throw new PlanFileError(file, `plan file ${file} is not valid JSON (${(error as Error).message}); kept it as ${kept} and starting over is safe only after you look at it`, kept);
+    throw new PlanFileError(
+      file,
+      `plan file ${file} is not valid JSON (${(error as Error).message}); kept it as ${kept} and starting over is safe only after you look at it`,
+      kept,
+    );
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version > PLAN_VERSION) {
-    throw new PlanFileError(file, `plan file ${file} was written by a newer mas-wizard (version ${version}); this one reads up to version ${PLAN_VERSION}: upgrade mas-wizard`);
+    throw new PlanFileError(
+      file,
+      `plan file ${file} was written by a newer mas-wizard (version ${version}); this one reads up to version ${PLAN_VERSION}: upgrade mas-wizard`,
+    );
   }
   // Version 1 is the first format; upgrades of older versions go here when there are any.
   const parsed = planSchema.safeParse(raw);
   if (!parsed.success) {
     const kept = keepAside(file, now);
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new PlanFileError(file, `plan file ${file} is damaged (${issues}); kept it as ${kept}`, kept);
   }
   return parsed.data;

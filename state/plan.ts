@@ -11,9 +11,7 @@ export const PLAN_VERSION = 1;
 export const AUDIT_LIMIT = 200;
 
 const iso = z.string().min(1);
-const json: z.ZodType<Json> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
-);
+const json: z.ZodType<Json> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 export const stepIdSchema = z.enum(STEP_IDS);
@@ -89,7 +87,16 @@ export type PlanEvent =
   | { type: 'step-failed'; at: string; step: StepId; error: string; outputs?: Record<string, Json> }
   | { type: 'step-skipped'; at: string; step: StepId; reason: string }
   | { type: 'step-needs-check'; at: string; step: StepId; reason: string }
-  | { type: 'step-reconciled'; at: string; step: StepId; to: ReconciledStatus; evidence: string; outputs?: Record<string, Json>; backup?: BackupRecord; dryRun?: DryRunRecord }
+  | {
+      type: 'step-reconciled';
+      at: string;
+      step: StepId;
+      to: ReconciledStatus;
+      evidence: string;
+      outputs?: Record<string, Json>;
+      backup?: BackupRecord;
+      dryRun?: DryRunRecord;
+    }
   /** The plan was loaded by a new process: whatever was `running` may or may not have finished. */
   | { type: 'resumed'; at: string }
   | { type: 'vars-changed'; at: string; hash: string }
@@ -103,13 +110,24 @@ export type PlanEvent =
   | { type: 'commands-set'; at: string; step: StepId; commands: string[] };
 
 export type TransitionCode =
-  | 'unknown-step' | 'not-pending' | 'predecessors-unfinished' | 'needs-check' | 'not-running'
-  | 'another-running' | 'not-skippable' | 'missing-record' | 'go-back-refused';
+  | 'unknown-step'
+  | 'not-pending'
+  | 'predecessors-unfinished'
+  | 'needs-check'
+  | 'not-running'
+  | 'another-running'
+  | 'not-skippable'
+  | 'missing-record'
+  | 'go-back-refused';
 
 /** An event that is not allowed in the plan's current state. The plan is left unchanged. */
 /** A transition the reducer refuses: the engine asked for something impossible (ours, not the operator's). */
 export class PlanTransitionError extends BugError {
-  constructor(readonly code: TransitionCode, readonly step: StepId | null, message: string) {
+  constructor(
+    readonly code: TransitionCode,
+    readonly step: StepId | null,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -1,10 +1,7 @@
 // The pure reducer: (plan, event) → new plan. No I/O and no clock: every timestamp
 // arrives in the event. An event that is illegal in the current state throws a
 // PlanTransitionError and the caller keeps the old plan (nothing is mutated).
-import {
-  AUDIT_LIMIT, PLAN_VERSION, PlanTransitionError,
-  type AuditEntry, type Plan, type PlanEvent, type StepState,
-} from './plan.js';
+import { AUDIT_LIMIT, PLAN_VERSION, PlanTransitionError, type AuditEntry, type Plan, type PlanEvent, type StepState } from './plan.js';
 import { flowSteps, stepDefinition, type Flow, type StepId } from './steps.js';
 
 export interface NewPlan {
@@ -81,8 +78,7 @@ function withStep(plan: Plan, id: StepId, change: (s: StepState) => StepState): 
 
 function requireStatus(step: StepState, allowed: StepState['status'][], code: 'not-pending' | 'not-running', verb: string): void {
   if (step.status === 'needs-check' && !allowed.includes('needs-check')) {
-    throw new PlanTransitionError('needs-check', step.id,
-      `cannot ${verb} "${step.id}": it may or may not have finished; check it against the server first`);
+    throw new PlanTransitionError('needs-check', step.id, `cannot ${verb} "${step.id}": it may or may not have finished; check it against the server first`);
   }
   if (!allowed.includes(step.status)) {
     throw new PlanTransitionError(code, step.id, `cannot ${verb} "${step.id}": it is ${step.status} (must be ${allowed.join(' or ')})`);
@@ -90,17 +86,24 @@ function requireStatus(step: StepState, allowed: StepState['status'][], code: 'n
 }
 
 function requirePredecessorsDone(plan: Plan, index: number, verb: string): void {
-  const open = plan.steps.slice(0, index).filter((s) => !isDone(s)).map((s) => `${s.id} (${s.status})`);
+  const open = plan.steps
+    .slice(0, index)
+    .filter((s) => !isDone(s))
+    .map((s) => `${s.id} (${s.status})`);
   if (open.length > 0) {
-    throw new PlanTransitionError('predecessors-unfinished', plan.steps[index].id,
-      `cannot ${verb} "${plan.steps[index].id}" before ${open.join(', ')} ${open.length === 1 ? 'is' : 'are'} done`);
+    throw new PlanTransitionError(
+      'predecessors-unfinished',
+      plan.steps[index].id,
+      `cannot ${verb} "${plan.steps[index].id}" before ${open.join(', ')} ${open.length === 1 ? 'is' : 'are'} done`,
+    );
   }
 }
 
 /** backup and dry-run carry the records the migration gate checks; a success without them is a bug in the runner. */
 function records(plan: Plan, event: Extract<PlanEvent, { type: 'step-succeeded' | 'step-reconciled' }>): Pick<Plan, 'backup' | 'dryRun'> {
   if (event.step === 'backup') {
-    if (!event.backup) throw new PlanTransitionError('missing-record', 'backup', 'the backup step can only succeed with a verified backup (path, size, sha256)');
+    if (!event.backup)
+      throw new PlanTransitionError('missing-record', 'backup', 'the backup step can only succeed with a verified backup (path, size, sha256)');
     return { backup: event.backup, dryRun: plan.dryRun };
   }
   if (event.step === 'dry-run') {
@@ -141,8 +144,13 @@ export function reduce(plan: Plan, event: PlanEvent): Plan {
       return {
         ...base,
         steps: withStep(plan, event.step, (s) => ({
-          id: s.id, status: 'running', inputs: event.inputs ?? s.inputs, outputs: {},
-          commands: event.commands ?? s.commands, startedAt: event.at, attempt: s.attempt + 1,
+          id: s.id,
+          status: 'running',
+          inputs: event.inputs ?? s.inputs,
+          outputs: {},
+          commands: event.commands ?? s.commands,
+          startedAt: event.at,
+          attempt: s.attempt + 1,
         })),
         events: audit(plan, { at: event.at, type: event.type, step: event.step, detail: `attempt ${step.attempt + 1}` }),
       };
@@ -212,14 +220,24 @@ export function reduce(plan: Plan, event: PlanEvent): Plan {
         return {
           ...base,
           ...records(plan, event),
-          steps: withStep(plan, event.step, (s) => ({ ...clean(s), status: 'succeeded', outputs: event.outputs ?? s.outputs, endedAt: event.at, note: event.evidence })),
+          steps: withStep(plan, event.step, (s) => ({
+            ...clean(s),
+            status: 'succeeded',
+            outputs: event.outputs ?? s.outputs,
+            endedAt: event.at,
+            note: event.evidence,
+          })),
           events: audit(plan, { at: event.at, type: event.type, step: event.step, detail }),
         };
       }
       return {
         ...base,
         steps: withStep(plan, event.step, (s) => ({
-          ...clean(s), status: event.to, outputs: event.outputs ?? s.outputs, endedAt: event.at, note: event.evidence,
+          ...clean(s),
+          status: event.to,
+          outputs: event.outputs ?? s.outputs,
+          endedAt: event.at,
+          note: event.evidence,
           ...(event.to === 'failed' ? { error: event.evidence } : {}),
         })),
         events: audit(plan, { at: event.at, type: event.type, step: event.step, detail }),

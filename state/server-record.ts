@@ -35,7 +35,10 @@ export const serverRecordSchema = z.strictObject({
 export type ServerRecord = z.infer<typeof serverRecordSchema>;
 
 export class ServerRecordError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ServerRecordError';
   }
@@ -47,7 +50,8 @@ export async function readServerRecord(target: Target, options: ServerFilesOptio
   const q = quoteArg(record);
   const result = await runScript(target, `if [ -e ${q} ]; then cat ${q}; else exit 3; fi`, 'reading the wizard record', { become: options.become });
   if (result.code === 3) return null;
-  if (result.code !== 0) throw new ServerRecordError(record, `cannot read ${record} on ${target.description}: ${result.stderr.trim() || `exit ${result.code}`}`);
+  if (result.code !== 0)
+    throw new ServerRecordError(record, `cannot read ${record} on ${target.description}: ${result.stderr.trim() || `exit ${result.code}`}`);
   let raw: unknown;
   try {
     raw = JSON.parse(result.stdout);
@@ -60,7 +64,10 @@ export async function readServerRecord(target: Target, options: ServerFilesOptio
     if (typeof version === 'number' && version > SERVER_RECORD_VERSION) {
       throw new ServerRecordError(record, `${record} on ${target.description} was written by a newer mas-wizard (version ${version})`);
     }
-    throw new ServerRecordError(record, `${record} on ${target.description} is not a wizard record: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new ServerRecordError(
+      record,
+      `${record} on ${target.description} is not a wizard record: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -70,8 +77,12 @@ export async function writeServerRecord(target: Target, record: ServerRecord, op
   const paths = serverPaths(options.baseDir);
   const temp = `${paths.record}.tmp-${process.pid}-${Date.now()}`;
   const script = `umask 077; mkdir -p ${quoteArg(paths.dir)} && cat > ${quoteArg(temp)} && mv -f ${quoteArg(temp)} ${quoteArg(paths.record)} || { rm -f ${quoteArg(temp)}; exit 1; }`;
-  const result = await runScript(target, script, 'writing the wizard record', { stdin: `${JSON.stringify(serverRecordSchema.parse(record), null, 2)}\n`, become: options.become });
-  if (result.code !== 0) throw new ServerRecordError(paths.record, `cannot write ${paths.record} on ${target.description}: ${result.stderr.trim() || `exit ${result.code}`}`);
+  const result = await runScript(target, script, 'writing the wizard record', {
+    stdin: `${JSON.stringify(serverRecordSchema.parse(record), null, 2)}\n`,
+    become: options.become,
+  });
+  if (result.code !== 0)
+    throw new ServerRecordError(paths.record, `cannot write ${paths.record} on ${target.description}: ${result.stderr.trim() || `exit ${result.code}`}`);
 }
 
 export interface NoteStep {
@@ -96,6 +107,8 @@ export async function noteServerStep(target: Target, note: NoteStep, options: Se
 
 /** One sentence per recorded step, for the screen: "migrate succeeded at T from ops@laptop (plan P)". */
 export function describeServerRecord(record: ServerRecord): string[] {
-  return Object.values(record.steps).map((e) =>
-    `${e.step} ${e.outcome === 'started' ? 'was started' : e.outcome} at ${e.at} from ${e.user}@${e.host} (plan ${e.planId}, attempt ${e.attempt})${e.detail ? `: ${e.detail}` : ''}`);
+  return Object.values(record.steps).map(
+    (e) =>
+      `${e.step} ${e.outcome === 'started' ? 'was started' : e.outcome} at ${e.at} from ${e.user}@${e.host} (plan ${e.planId}, attempt ${e.attempt})${e.detail ? `: ${e.detail}` : ''}`,
+  );
 }

@@ -16,10 +16,22 @@ import { useLayoutEffect, useRef } from 'react';
 import { useStdin, useStdout } from 'ink';
 
 export interface Key {
-  upArrow: boolean; downArrow: boolean; leftArrow: boolean; rightArrow: boolean;
-  pageUp: boolean; pageDown: boolean; home: boolean; end: boolean;
-  return: boolean; escape: boolean; tab: boolean; shift: boolean;
-  backspace: boolean; delete: boolean; ctrl: boolean; meta: boolean;
+  upArrow: boolean;
+  downArrow: boolean;
+  leftArrow: boolean;
+  rightArrow: boolean;
+  pageUp: boolean;
+  pageDown: boolean;
+  home: boolean;
+  end: boolean;
+  return: boolean;
+  escape: boolean;
+  tab: boolean;
+  shift: boolean;
+  backspace: boolean;
+  delete: boolean;
+  ctrl: boolean;
+  meta: boolean;
   /** `input` is text the terminal marked as pasted (bracketed paste): insert it, act on nothing. */
   paste: boolean;
 }
@@ -27,22 +39,49 @@ export interface Key {
 export type KeyHandler = (input: string, key: Key) => void;
 
 const NO_KEY: Key = {
-  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageUp: false, pageDown: false,
-  home: false, end: false, return: false, escape: false, tab: false, shift: false, backspace: false,
-  delete: false, ctrl: false, meta: false, paste: false,
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageUp: false,
+  pageDown: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  tab: false,
+  shift: false,
+  backspace: false,
+  delete: false,
+  ctrl: false,
+  meta: false,
+  paste: false,
 };
 
 export const PASTE_START = '\u001b[200~';
 export const PASTE_END = '\u001b[201~';
 
 const CSI_KEYS: Record<string, Partial<Key>> = {
-  A: { upArrow: true }, B: { downArrow: true }, C: { rightArrow: true }, D: { leftArrow: true },
-  H: { home: true }, F: { end: true }, Z: { tab: true, shift: true },
-  '1~': { home: true }, '7~': { home: true }, '4~': { end: true }, '8~': { end: true },
-  '3~': { delete: true }, '5~': { pageUp: true }, '6~': { pageDown: true },
+  A: { upArrow: true },
+  B: { downArrow: true },
+  C: { rightArrow: true },
+  D: { leftArrow: true },
+  H: { home: true },
+  F: { end: true },
+  Z: { tab: true, shift: true },
+  '1~': { home: true },
+  '7~': { home: true },
+  '4~': { end: true },
+  '8~': { end: true },
+  '3~': { delete: true },
+  '5~': { pageUp: true },
+  '6~': { pageDown: true },
 };
 
-export interface KeyEvent { input: string; key: Key }
+export interface KeyEvent {
+  input: string;
+  key: Key;
+}
 
 const event = (input: string, key: Partial<Key> = {}): KeyEvent => ({ input, key: { ...NO_KEY, ...key } });
 
@@ -72,10 +111,16 @@ function sequenceKey(seq: string): KeyEvent {
 function textKeys(text: string): KeyEvent[] {
   const out: KeyEvent[] = [];
   let run = '';
-  const flush = () => { if (run) out.push(event(run, { shift: /^[A-Z]$/.test(run) })); run = ''; };
+  const flush = () => {
+    if (run) out.push(event(run, { shift: /^[A-Z]$/.test(run) }));
+    run = '';
+  };
   for (const ch of text) {
     const code = ch.codePointAt(0)!;
-    if (code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code < 0xa0)) { run += ch; continue; }
+    if (code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code < 0xa0)) {
+      run += ch;
+      continue;
+    }
     flush();
     if (ch === '\r' || ch === '\n') out.push(event('', { return: true }));
     else if (ch === '\t') out.push(event('', { tab: true }));
@@ -105,14 +150,20 @@ export function createKeyReader(): { push: (inkEvent: string) => KeyEvent[] } {
         pasting += data;
         return [];
       }
-      if (data === PASTE_START) { pasting = ''; return []; }
+      if (data === PASTE_START) {
+        pasting = '';
+        return [];
+      }
       if (data.startsWith('\u001b')) return [sequenceKey(data)];
       return textKeys(data);
     },
   };
 }
 
-interface Dispatcher { handlers: Set<{ current: KeyHandler }>; detach: () => void }
+interface Dispatcher {
+  handlers: Set<{ current: KeyHandler }>;
+  detach: () => void;
+}
 
 const dispatchers = new WeakMap<object, Dispatcher>();
 const BRACKETED_ON = '\u001b[?2004h';
@@ -139,28 +190,40 @@ function dispatcherFor(emitter: NodeJS.EventEmitter, stdout: NodeJS.WriteStream,
   // the next turn of the event loop, after the Scheduler task queued in this one.
   const drain = () => {
     const next = queue.shift();
-    if (!next || detached) { draining = false; return; }
+    if (!next || detached) {
+      draining = false;
+      return;
+    }
     deliver(next);
     // Also when nothing is queued: a key read meanwhile waits for that render too.
     setImmediate(() => setImmediate(drain));
   };
   const onInput = (data: string) => {
     queue.push(...reader.push(data));
-    if (!draining && queue.length > 0) { draining = true; drain(); }
+    if (!draining && queue.length > 0) {
+      draining = true;
+      drain();
+    }
   };
   emitter.on('input', onInput);
   setRawMode(true);
   // Ask the terminal to mark pastes, so a pasted newline never submits a field by itself.
   const tty = Boolean(stdout.isTTY);
   const off = () => stdout.write(BRACKETED_OFF);
-  if (tty) { stdout.write(BRACKETED_ON); process.once('exit', off); }
+  if (tty) {
+    stdout.write(BRACKETED_ON);
+    process.once('exit', off);
+  }
   const d: Dispatcher = {
     handlers,
     detach: () => {
       detached = true;
       emitter.removeListener('input', onInput);
       setRawMode(false);
-      if (tty) { off(); process.removeListener('exit', off); }
+      if (tty) {
+        off();
+        process.removeListener('exit', off);
+      }
       dispatchers.delete(emitter);
     },
   };
@@ -173,7 +236,9 @@ export function useKeys(handler: KeyHandler, options: { isActive?: boolean } = {
   const { internal_eventEmitter: emitter, setRawMode } = useStdin();
   const { stdout } = useStdout();
   const ref = useRef(handler);
-  useLayoutEffect(() => { ref.current = handler; });
+  useLayoutEffect(() => {
+    ref.current = handler;
+  });
   const active = options.isActive !== false;
   useLayoutEffect(() => {
     if (!active || !emitter) return;
@@ -183,7 +248,10 @@ export function useKeys(handler: KeyHandler, options: { isActive?: boolean } = {
       d.handlers.delete(ref);
       // A screen swap removes every handler and adds the next screen's in the same commit;
       // keep the listener (and a paste in progress) unless nothing comes back.
-      if (d.handlers.size === 0) queueMicrotask(() => { if (d.handlers.size === 0 && dispatchers.get(emitter) === d) d.detach(); });
+      if (d.handlers.size === 0)
+        queueMicrotask(() => {
+          if (d.handlers.size === 0 && dispatchers.get(emitter) === d) d.detach();
+        });
     };
   }, [active, emitter, stdout, setRawMode]);
 }

@@ -28,7 +28,10 @@ export default async function lab(cli: ParsedCli): Promise<number> {
     process.stderr.write(`mas-wizard lab: --generation must be current or legacy (got "${generation}")\n`);
     return 2;
   }
-  if (action === 'destroy' && (generation !== undefined || cli.flags.scenario !== undefined || cli.flags.playbook !== undefined || cli.flags.vars !== undefined)) {
+  if (
+    action === 'destroy' &&
+    (generation !== undefined || cli.flags.scenario !== undefined || cli.flags.playbook !== undefined || cli.flags.vars !== undefined)
+  ) {
     process.stderr.write('mas-wizard lab: --generation, --scenario, --playbook and --vars only apply to "lab reset"\n');
     return 2;
   }
@@ -55,7 +58,10 @@ export default async function lab(cli: ParsedCli): Promise<number> {
       process.stderr.write(`mas-wizard lab ${action}: this deletes the practice lab in ${dir}; no terminal to ask for confirmation, so pass --yes\n`);
       return 2;
     }
-    if (!(await confirm(what))) { process.stderr.write('Nothing changed.\n'); return 0; }
+    if (!(await confirm(what))) {
+      process.stderr.write('Nothing changed.\n');
+      return 0;
+    }
   }
   try {
     if (action === 'destroy') {
@@ -66,8 +72,13 @@ export default async function lab(cli: ParsedCli): Promise<number> {
       const info = await resetLab({ dir, generation: generation as Generation | undefined, scenarios, playbook: cli.flags.playbook, vars: cli.flags.vars });
       const scenarioText = info.scenarios.length ? `, scenario ${info.scenarios.join(', ')}` : '';
       const rehearsal = info.rehearsal ? `, rehearsal of ${info.rehearsal.source}${info.rehearsal.vars ? ` with ${info.rehearsal.vars}` : ''}` : '';
-      process.stdout.write(`Practice lab ready in ${info.dir} (${info.generation} generation, MAS ${info.rehearsal?.masVersion ?? labMasVersion(info)}${scenarioText}${rehearsal}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n  playbook: ${info.playbookDir}\n  server:   ${info.serverRoot}\n${info.matrixUser && !info.matrixUser.separate ? `  note:     ${info.matrixUser.degraded}\n` : ''}`);
-      if (info.rehearsal) process.stdout.write('  install-all and setup-all are stood in for (see the README\'s lab section); syn2mas, mas-cli and register-user run the checkout\'s real tasks and scripts.\n');
+      process.stdout.write(
+        `Practice lab ready in ${info.dir} (${info.generation} generation, MAS ${info.rehearsal?.masVersion ?? labMasVersion(info)}${scenarioText}${rehearsal}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n  playbook: ${info.playbookDir}\n  server:   ${info.serverRoot}\n${info.matrixUser && !info.matrixUser.separate ? `  note:     ${info.matrixUser.degraded}\n` : ''}`,
+      );
+      if (info.rehearsal)
+        process.stdout.write(
+          "  install-all and setup-all are stood in for (see the README's lab section); syn2mas, mas-cli and register-user run the checkout's real tasks and scripts.\n",
+        );
     }
     return 0;
   } catch (error) {

@@ -18,7 +18,9 @@ function readVars(file: string) {
 
 export default async function preflight(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
-  const bad = (message: string): never => { throw new UsageError(message); };
+  const bad = (message: string): never => {
+    throw new UsageError(message);
+  };
   if (flags.vars && (flags.playbook || flags.host)) return bad('use either --vars FILE or --playbook DIR [--host NAME], not both');
   let checkout: Checkout | undefined;
   let subject: string;
@@ -41,7 +43,10 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
     } else {
       checkout = detectCheckout(playbookDir ?? process.cwd());
       host = pickHost(checkout, hostName);
-      if (!host.varsExists) return bad(`${path.relative(checkout.dir, host.varsFile)} does not exist: create the host's vars.yml first (see the playbook's docs/configuring-playbook.md)`);
+      if (!host.varsExists)
+        return bad(
+          `${path.relative(checkout.dir, host.varsFile)} does not exist: create the host's vars.yml first (see the playbook's docs/configuring-playbook.md)`,
+        );
       const label = path.relative(checkout.dir, host.varsFile);
       layers = layersFor(readVars(host.varsFile), label, checkout, host.name);
       subject = `${host.name} in ${checkout.dir} (${checkout.generation} playbook, MAS ${checkout.masVersion ?? 'version unknown'})`;
@@ -67,18 +72,33 @@ export default async function preflight(cli: ParsedCli): Promise<number> {
       });
       const values = varsLayer(layers).parsed.values;
       const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
-      const probed = await probeServer(await session.server(), session.cat, { become: session.become,
+      const probed = await probeServer(await session.server(), session.cat, {
+        become: session.become,
         serverName: String(values.matrix_domain ?? ''),
-        mappedIdps: providers.filter(isPlainObject).map((p) => p.synapse_idp_id).filter((v): v is string => typeof v === 'string'),
+        mappedIdps: providers
+          .filter(isPlainObject)
+          .map((p) => p.synapse_idp_id)
+          .filter((v): v is string => typeof v === 'string'),
       });
       findings.push(...probed.findings, {
-        id: 'server.services', severity: 'info', title: 'Service states on the server',
-        detail: Object.entries(probed.services).map(([u, st]) => `${u}: ${st}`).join('\n'), fix: 'Nothing to do.', source: 'server: systemctl is-active',
+        id: 'server.services',
+        severity: 'info',
+        title: 'Service states on the server',
+        detail: Object.entries(probed.services)
+          .map(([u, st]) => `${u}: ${st}`)
+          .join('\n'),
+        fix: 'Nothing to do.',
+        source: 'server: systemctl is-active',
       });
     } catch (error) {
-      findings.push({ id: 'server.not-probed', severity: 'warn', title: 'The server could not be checked',
+      findings.push({
+        id: 'server.not-probed',
+        severity: 'warn',
+        title: 'The server could not be checked',
         detail: `${describeError(error)}. Only vars.yml and the playbook defaults were judged; the db.* checks did not run.`,
-        fix: 'Make `ssh` to the inventory host work without questions (known host key, key or agent), or run the interactive wizard; use --offline to skip the server.', source: `inventory/hosts:${host.line}` });
+        fix: 'Make `ssh` to the inventory host work without questions (known host key, key or agent), or run the interactive wizard; use --offline to skip the server.',
+        source: `inventory/hosts:${host.line}`,
+      });
     } finally {
       await session?.close();
     }

@@ -14,20 +14,35 @@ import { releaseOnSignals } from '../flow/release-on-signal.js';
 export default async function run(cli: ParsedCli): Promise<number> {
   const { flags } = cli;
   const err = (m: string) => process.stderr.write(`mas-wizard run: ${m}\n`);
-  if (!flags.answers) throw new UsageError('--answers FILE is required (see the README for the file\'s keys)');
+  if (!flags.answers) throw new UsageError("--answers FILE is required (see the README for the file's keys)");
   if (flags.until && !isStepId(flags.until)) throw new UsageError(`--until ${flags.until}: not a step id (see mas-wizard --help)`);
   const loaded = loadAnswers(flags.answers);
   for (const w of loaded.warnings) err(`warning: ${w}`);
   const answers = loaded.answers;
   const write = (text: string) => (flags.json ? process.stderr : process.stdout).write(text);
   // Errors opening the run (lock held: 3; bad checkout, plan file, connection: 2) reach cli.ts's handler.
-  const opened = await openRun({ ...flags, host: flags.host ?? answers.host }, {
-    flow: answers.mode, command: `mas-wizard run --answers ${flags.answers}`, secrets: loaded.secrets, takeOver: Boolean(flags['take-over']),
-    connect: { confirmUnknownHost: async () => false, askPassphrase: async () => null, askBecomePassword: async () => null },
-  });
+  const opened = await openRun(
+    { ...flags, host: flags.host ?? answers.host },
+    {
+      flow: answers.mode,
+      command: `mas-wizard run --answers ${flags.answers}`,
+      secrets: loaded.secrets,
+      takeOver: Boolean(flags['take-over']),
+      connect: { confirmUnknownHost: async () => false, askPassphrase: async () => null, askBecomePassword: async () => null },
+    },
+  );
   const stopHandling = releaseOnSignals(() => opened.close());
   const io = answersIO({ answers, yes: Boolean(flags.yes), write });
-  const ctx = createContext({ session: opened.session, io, plan: opened.plan, transcript: opened.transcript, log: opened.log, answers, yes: Boolean(flags.yes), secrets: loaded.secrets });
+  const ctx = createContext({
+    session: opened.session,
+    io,
+    plan: opened.plan,
+    transcript: opened.transcript,
+    log: opened.log,
+    answers,
+    yes: Boolean(flags.yes),
+    secrets: loaded.secrets,
+  });
   let printed = opened.log.total;
   const unsubscribe = opened.log.subscribe(() => {
     const lines = opened.log.snapshot(Math.max(printed, opened.log.first), opened.log.total - Math.max(printed, opened.log.first));

@@ -10,8 +10,18 @@ export default async function status(cli: ParsedCli): Promise<number> {
   return withSession(cli, async (session) => {
     const saved = loadPlan(session.planFile);
     if (!saved) {
-      const none = { server_name: session.serverName, generation: session.generation, flow: null, steps: [], note: 'no plan has been started for this server yet' };
-      process.stdout.write(flags.json ? `${JSON.stringify(none)}\n` : `No plan has been started for ${session.serverName} yet (run mas-wizard, or mas-wizard run --answers FILE).\n`);
+      const none = {
+        server_name: session.serverName,
+        generation: session.generation,
+        flow: null,
+        steps: [],
+        note: 'no plan has been started for this server yet',
+      };
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify(none)}\n`
+          : `No plan has been started for ${session.serverName} yet (run mas-wizard, or mas-wizard run --answers FILE).\n`,
+      );
       return 0;
     }
     const view = planView(saved, session, { withOutputs: true });

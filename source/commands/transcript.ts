@@ -19,8 +19,10 @@ export function renderTranscript(files: string[]): string {
       if ('out' in r) out.push(`  ${r.out}`);
       else if ('err' in r) out.push(`! ${r.err}`);
       else if (r.type === 'note') out.push(`# ${r.at} ${r.text}`);
-      else if (r.type === 'command') { starts.set(r.id, r.at); out.push(`$ ${r.display}    [${r.target ?? ''}${r.step ? `, step ${r.step}` : ''}, ${r.at}]`); }
-      else if (r.type === 'end') {
+      else if (r.type === 'command') {
+        starts.set(r.id, r.at);
+        out.push(`$ ${r.display}    [${r.target ?? ''}${r.step ? `, step ${r.step}` : ''}, ${r.at}]`);
+      } else if (r.type === 'end') {
         const how = r.lost ? 'connection lost: outcome unknown' : r.cancelled ? 'cancelled' : r.code !== null ? `exit ${r.code}` : `signal ${r.signal}`;
         out.push(`= ${how} after ${(r.durationMs / 1000).toFixed(1)} s`);
       }
@@ -35,7 +37,13 @@ export default async function transcript(cli: ParsedCli): Promise<number> {
   return withSession(cli, async (session) => {
     const key = planKey(session.checkout.dir, session.serverName);
     const dir = path.join(stateDir(), 'transcripts');
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(`${key}-`) && f.endsWith('.jsonl')).sort().map((f) => path.join(dir, f)) : [];
+    const files = fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.startsWith(`${key}-`) && f.endsWith('.jsonl'))
+          .sort()
+          .map((f) => path.join(dir, f))
+      : [];
     if (files.length === 0) {
       process.stderr.write(`mas-wizard transcript: no runs recorded for ${session.serverName} yet\n`);
       return 0;

@@ -17,20 +17,38 @@ import { releaseOnSignals } from '../flow/release-on-signal.js';
 // time to first frame is node + Ink, not node + Ink + everything.
 async function loadEngine() {
   const [session, run, context, driver, view, steps, reducer, catalogue, prerequisites, lock] = await Promise.all([
-    import('../session.js'), import('../flow/open-run.js'), import('../flow/context.js'), import('../flow/driver.js'),
-    import('../flow/plan-view.js'), import('../flow/steps/index.js'), import('../../state/reducer.js'), import('../../state/steps.js'),
-    import('../flow/steps/prerequisites.js'), import('../../state/lock.js'),
+    import('../session.js'),
+    import('../flow/open-run.js'),
+    import('../flow/context.js'),
+    import('../flow/driver.js'),
+    import('../flow/plan-view.js'),
+    import('../flow/steps/index.js'),
+    import('../../state/reducer.js'),
+    import('../../state/steps.js'),
+    import('../flow/steps/prerequisites.js'),
+    import('../../state/lock.js'),
   ]);
   return {
-    openSession: session.openSession, openRun: run.openRun, createContext: context.createContext, drive: driver.drive,
-    synapseUserCount: prerequisites.synapseUserCount, LockHeldError: lock.LockHeldError,
-    summary: view.summary, RUNNERS: steps.RUNNERS, nextStep: reducer.nextStep, stepDefinition: catalogue.stepDefinition,
+    openSession: session.openSession,
+    openRun: run.openRun,
+    createContext: context.createContext,
+    drive: driver.drive,
+    synapseUserCount: prerequisites.synapseUserCount,
+    LockHeldError: lock.LockHeldError,
+    summary: view.summary,
+    RUNNERS: steps.RUNNERS,
+    nextStep: reducer.nextStep,
+    stepDefinition: catalogue.stepDefinition,
   };
 }
 type Engine = Awaited<ReturnType<typeof loadEngine>>;
 
 export const FLOW_CHOICES: { value: Flow; label: string; hint: string }[] = [
-  { value: 'migrate', label: 'Migrate an existing Synapse to MAS', hint: 'Moves every user, password and login link from Synapse into MAS, with a backup and a dry run first.' },
+  {
+    value: 'migrate',
+    label: 'Migrate an existing Synapse to MAS',
+    hint: 'Moves every user, password and login link from Synapse into MAS, with a backup and a dry run first.',
+  },
   { value: 'new', label: 'Set up MAS on a new homeserver', hint: 'Installs MAS before anyone has an account, then registers the first administrator.' },
 ];
 
@@ -54,9 +72,14 @@ export class WizardEngine implements WizardActions {
   private busy = false;
   private settle!: (code: number) => void;
   /** Resolves with the exit code once the operator leaves. */
-  readonly exited = new Promise<number>((resolve) => { this.settle = resolve; });
+  readonly exited = new Promise<number>((resolve) => {
+    this.settle = resolve;
+  });
 
-  constructor(private readonly flags: Flags, private readonly loaded: LoadedAnswers | null) {
+  constructor(
+    private readonly flags: Flags,
+    private readonly loaded: LoadedAnswers | null,
+  ) {
     this.io = new PromptIO({
       answers: loaded?.answers,
       gateCommands: () => {
@@ -117,10 +140,14 @@ export class WizardEngine implements WizardActions {
         flow = await io.select({ key: 'mode', question, choices: flowChoices(users), initial: 'migrate' });
       }
     };
-    const openWith = (takeOver: boolean | undefined) => openRun(hostFlags, {
-      chooseFlow, command: 'mas-wizard', secrets: this.loaded?.secrets, takeOver,
-      connect: { confirmUnknownHost: io.confirmUnknownHost, askPassphrase: io.askPassphrase, askBecomePassword: io.askBecomePassword },
-    });
+    const openWith = (takeOver: boolean | undefined) =>
+      openRun(hostFlags, {
+        chooseFlow,
+        command: 'mas-wizard',
+        secrets: this.loaded?.secrets,
+        takeOver,
+        connect: { confirmUnknownHost: io.confirmUnknownHost, askPassphrase: io.askPassphrase, askBecomePassword: io.askBecomePassword },
+      });
     let opened: OpenedRun;
     try {
       opened = await openWith(flags['take-over']);
@@ -131,15 +158,26 @@ export class WizardEngine implements WizardActions {
       const o = error.owner;
       const who = o ? `pid ${o.pid} on ${o.host}, started ${o.startedAt}` : 'its owner';
       io.setPhase('starting', 'An earlier wizard left its lock');
-      const take = await io.confirm({ key: 'take-over', question: `The mas-wizard that held this server's lock is gone (${who}): it was probably in a terminal that closed. Take over its lock and resume where it stopped?`, defaultYes: true });
+      const take = await io.confirm({
+        key: 'take-over',
+        question: `The mas-wizard that held this server's lock is gone (${who}): it was probably in a terminal that closed. Take over its lock and resume where it stopped?`,
+        defaultYes: true,
+      });
       if (!take) throw error;
       io.setPhase('starting', `Connecting to ${probe.host.name}…`);
       opened = await openWith(true);
     }
     this.opened = opened;
     this.ctx = createContext({
-      session: opened.session, io, plan: opened.plan, transcript: opened.transcript, log: opened.log,
-      answers, yes: false, secrets: this.loaded?.secrets, onPlan: (plan) => io.setPlan(plan),
+      session: opened.session,
+      io,
+      plan: opened.plan,
+      transcript: opened.transcript,
+      log: opened.log,
+      answers,
+      yes: false,
+      secrets: this.loaded?.secrets,
+      onPlan: (plan) => io.setPlan(plan),
     });
     io.setPlan(opened.plan);
     io.setLog(opened.log);
@@ -157,12 +195,18 @@ export class WizardEngine implements WizardActions {
     }
     this.opened?.log.flush();
     this.io.setPlan(ctx.plan());
-    this.io.setResult(result, result.code === 0 ? summary(ctx.plan()) ?? null : null);
+    this.io.setResult(result, result.code === 0 ? (summary(ctx.plan()) ?? null) : null);
   }
 
-  retry(): void { void this.start(); }
-  quit(): void { this.settle(130); }
-  finish(): void { this.settle(0); }
+  retry(): void {
+    void this.start();
+  }
+  quit(): void {
+    this.settle(130);
+  }
+  finish(): void {
+    this.settle(0);
+  }
   async checkDns(hostname: string, domain: string): Promise<DnsCheck> {
     const [{ checkDns }, { promises: dns }] = await Promise.all([import('../mas/url.js'), import('node:dns')]);
     return checkDns(hostname, domain, new dns.Resolver({ timeout: 2000, tries: 1 }));
@@ -227,19 +271,27 @@ export default async function wizard(cli: ParsedCli): Promise<number> {
   const app = await startApp(engine);
   void engine.start();
   // The App ending on its own means it crashed while rendering: say so, exit 1.
-  const code = await Promise.race([engine.exited, app.waitUntilExit().then(() => 1, (error: unknown) => {
-    process.stderr.write(`mas-wizard: the screen failed: ${(error as Error).message}\n`);
-    return 1;
-  })]);
+  const code = await Promise.race([
+    engine.exited,
+    app.waitUntilExit().then(
+      () => 1,
+      (error: unknown) => {
+        process.stderr.write(`mas-wizard: the screen failed: ${(error as Error).message}\n`);
+        return 1;
+      },
+    ),
+  ]);
   const leftRunning = code === 130 ? engine.runningLongStep() : null;
   stopHandling();
   app.unmount();
   await engine.close();
   if (code === 130) {
     const again = `mas-wizard${cli.flags.lab ? ' --lab' : ''}`;
-    process.stdout.write(leftRunning
-      ? `Stopped. "${leftRunning}" keeps running on the server; run \`${again}\` again to re-attach and see how it ended.\n`
-      : `Stopped. Nothing is running; run \`${again}\` again to continue where you left off.\n`);
+    process.stdout.write(
+      leftRunning
+        ? `Stopped. "${leftRunning}" keeps running on the server; run \`${again}\` again to re-attach and see how it ended.\n`
+        : `Stopped. Nothing is running; run \`${again}\` again to continue where you left off.\n`,
+    );
   }
   // A question left unanswered or a re-attached job may still hold the event loop.
   setTimeout(() => process.exit(code), 200).unref();

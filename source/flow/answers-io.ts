@@ -24,12 +24,20 @@ export function answersIO(options: AnswersIOOptions): StepIO {
   const { answers, yes } = options;
   // Everything shown passes the redactor: diffs of vars.yml carry the secrets being written.
   const write = (text: string) => options.write(redact(text));
-  const say = (text: string, tone: Tone = 'info') => write(`${text.split('\n').map((l, i) => (i === 0 ? PREFIX[tone] : '  ') + l).join('\n')}\n`);
+  const say = (text: string, tone: Tone = 'info') =>
+    write(
+      `${text
+        .split('\n')
+        .map((l, i) => (i === 0 ? PREFIX[tone] : '  ') + l)
+        .join('\n')}\n`,
+    );
   return {
     say,
     command: (display, where) => write(`$ ${display}    [${where}]\n`),
     commandEnd: (summary, ok) => say(summary, ok ? 'ok' : 'error'),
-    progress: () => { /* the log already shows every task */ },
+    progress: () => {
+      /* the log already shows every task */
+    },
     async confirm(q) {
       if (q.key.startsWith('accept: ')) {
         const id = q.key.slice('accept: '.length);

@@ -36,14 +36,33 @@ export async function reconcileAll(ctx: FlowContext, runners: Record<StepId, Ste
     const runner = runners[step.id];
     ctx.io.say(`"${step.id}" was running when the wizard stopped; checking what happened…`, 'warn');
     try {
-      const found = runner.reconcile ? await runner.reconcile(ctx, step) : { to: 'pending' as const, evidence: 'it changes nothing that cannot be done again; it will run again' };
+      const found = runner.reconcile
+        ? await runner.reconcile(ctx, step)
+        : { to: 'pending' as const, evidence: 'it changes nothing that cannot be done again; it will run again' };
       if (!found) continue;
-      ctx.dispatch({ type: 'step-reconciled', at: ctx.now(), step: step.id, to: found.to, evidence: found.evidence, outputs: found.outputs, backup: found.backup, dryRun: found.dryRun });
+      ctx.dispatch({
+        type: 'step-reconciled',
+        at: ctx.now(),
+        step: step.id,
+        to: found.to,
+        evidence: found.evidence,
+        outputs: found.outputs,
+        backup: found.backup,
+        dryRun: found.dryRun,
+      });
       ctx.io.say(`"${step.id}": ${found.to} — ${found.evidence}`, found.to === 'failed' ? 'error' : 'ok');
-      if (found.to !== 'pending') await retireJobLog(ctx, ctx.plan().steps.find((s) => s.id === step.id));
+      if (found.to !== 'pending')
+        await retireJobLog(
+          ctx,
+          ctx.plan().steps.find((s) => s.id === step.id),
+        );
       if (found.to === 'failed') return { code: 4, message: `${step.id}: ${found.evidence}`, step: step.id };
     } catch (error) {
-      return { code: 4, message: `cannot check "${step.id}" against the server yet: ${(error as Error).message}. Nothing was re-run; try again when the server is reachable.`, step: step.id };
+      return {
+        code: 4,
+        message: `cannot check "${step.id}" against the server yet: ${(error as Error).message}. Nothing was re-run; try again when the server is reachable.`,
+        step: step.id,
+      };
     }
   }
   return null;
@@ -84,7 +103,10 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
     const hadDryRun = Boolean(ctx.plan().dryRun);
     ctx.dispatch({ type: 'vars-changed', at: ctx.now(), hash: onDisk });
     if (hadDryRun && !ctx.plan().dryRun) {
-      ctx.io.say(`${ctx.session.varsLabel} changed since the dry run passed; the dry run runs again on the current configuration before the migration.`, 'warn');
+      ctx.io.say(
+        `${ctx.session.varsLabel} changed since the dry run passed; the dry run runs again on the current configuration before the migration.`,
+        'warn',
+      );
     }
   }
   for (;;) {
@@ -109,10 +131,17 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
         early = runner.beforeGate ? await runner.beforeGate(ctx) : {};
         ctx.io.say(`${def.title}: ${def.irreversibleWarning ?? 'this cannot be undone.'}`, 'warn');
         for (const c of runner.commands(ctx.session)) ctx.io.say(`It will run: ${c}`);
-        confirmed = await ctx.io.typeToConfirm({ key: 'confirm_server_name', question: `Type the server name (${plan.serverName}) to start the real migration`, expected: plan.serverName, warning: def.irreversibleWarning ?? '', facts: gateFacts(ctx.plan()) });
+        confirmed = await ctx.io.typeToConfirm({
+          key: 'confirm_server_name',
+          question: `Type the server name (${plan.serverName}) to start the real migration`,
+          expected: plan.serverName,
+          warning: def.irreversibleWarning ?? '',
+          facts: gateFacts(ctx.plan()),
+        });
       } catch (error) {
         // No typed confirmation (none in the answers file, or a wrong one): blocked, nothing started.
-        if (error instanceof MissingAnswer || error instanceof Declined) return { code: 3, message: `"${step.id}" was not started: ${(error as Error).message}`, step: step.id };
+        if (error instanceof MissingAnswer || error instanceof Declined)
+          return { code: 3, message: `"${step.id}" was not started: ${(error as Error).message}`, step: step.id };
         throw error;
       }
       typed = confirmed ? plan.serverName : '';
@@ -120,7 +149,13 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
     const guard = canStart(plan, step.id, { currentVarsHash: ctx.varsHash(), typedServerName: typed, serverRecord: record });
     if (!guard.ok) return { code: 3, message: `"${step.id}" cannot start:\n  - ${guard.reasons.join('\n  - ')}`, step: step.id };
 
-    ctx.dispatch({ type: 'step-started', at: ctx.now(), step: step.id, inputs: { ...(runner.inputs?.(ctx) ?? {}), ...early }, commands: runner.commands(ctx.session) });
+    ctx.dispatch({
+      type: 'step-started',
+      at: ctx.now(),
+      step: step.id,
+      inputs: { ...(runner.inputs?.(ctx) ?? {}), ...early },
+      commands: runner.commands(ctx.session),
+    });
     ctx.io.say(`▶ ${def.title} — ${def.description}`);
     let outcome;
     try {
@@ -132,7 +167,11 @@ export async function drive(ctx: FlowContext, options: { until?: StepId; runners
       return { code: blocked ? 3 : 4, message: `${step.id}: ${message}`, step: step.id };
     }
     // The outcome goes into the plan first; only then is the raw job log emptied.
-    const retire = () => retireJobLog(ctx, ctx.plan().steps.find((s) => s.id === step.id));
+    const retire = () =>
+      retireJobLog(
+        ctx,
+        ctx.plan().steps.find((s) => s.id === step.id),
+      );
     switch (outcome.status) {
       case 'succeeded':
         ctx.dispatch({ type: 'step-succeeded', at: ctx.now(), step: step.id, outputs: outcome.outputs, backup: outcome.backup, dryRun: outcome.dryRun });

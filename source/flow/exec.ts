@@ -38,8 +38,17 @@ async function targetFor(ctx: FlowContext, where: PlannedCommand['where']): Prom
 
 function collector(onLine?: (line: string) => void) {
   const lines: string[] = [];
-  const splitter = new LineSplitter((line) => { lines.push(line); onLine?.(line); });
-  return { feed: (chunk: string) => splitter.feed(chunk), done: () => { splitter.flush(); return lines.join('\n'); } };
+  const splitter = new LineSplitter((line) => {
+    lines.push(line);
+    onLine?.(line);
+  });
+  return {
+    feed: (chunk: string) => splitter.feed(chunk),
+    done: () => {
+      splitter.flush();
+      return lines.join('\n');
+    },
+  };
 }
 
 /** Runs a short command attached (output streamed, exit status awaited). */
@@ -54,8 +63,14 @@ export async function runPlanned(ctx: FlowContext, pc: PlannedCommand, options: 
     become: pc.become && ctx.session.become,
     stdin: options.stdin ?? pc.stdin,
     collect: false,
-    onStdout: (chunk) => { if (!options.privateOutput) ctx.log.push('stdout', chunk); lines.feed(chunk); },
-    onStderr: (chunk) => { ctx.log.push('stderr', chunk); lines.feed(chunk); },
+    onStdout: (chunk) => {
+      if (!options.privateOutput) ctx.log.push('stdout', chunk);
+      lines.feed(chunk);
+    },
+    onStderr: (chunk) => {
+      ctx.log.push('stderr', chunk);
+      lines.feed(chunk);
+    },
   });
   if (options.privateOutput) ctx.log.push('stdout', `(output not logged: ${options.privateOutput})\n`);
   ctx.log.endCommand(id, { code: result.code, signal: result.signal, lost: result.lost, cancelled: result.cancelled });
@@ -71,7 +86,7 @@ export interface JobRecord {
 }
 
 export function jobRecord(ctx: FlowContext, pc: PlannedCommand, step: StepId): JobRecord {
-  const attempt = (ctx.plan().steps.find((s) => s.id === step)?.attempt ?? 0);
+  const attempt = ctx.plan().steps.find((s) => s.id === step)?.attempt ?? 0;
   return {
     jobId: `${ctx.plan().id}-${step}-${attempt}`,
     where: pc.where,
@@ -115,7 +130,10 @@ export async function follow(ctx: FlowContext, job: JobRecord, display: string, 
       target = await targetFor(ctx, job.where);
       const result = await attach(target, handle, {
         fromByte,
-        onChunk: (text) => { ctx.log.push('stdout', text); lines.feed(text); },
+        onChunk: (text) => {
+          ctx.log.push('stdout', text);
+          lines.feed(text);
+        },
       });
       fromByte = result.lastByte;
       if (result.state === 'exited' || result.state === 'vanished') {

@@ -17,7 +17,11 @@ export interface GateFacts {
   accepted: string[];
 }
 
-export interface Choice<T extends string> { value: T; label: string; hint?: string }
+export interface Choice<T extends string> {
+  value: T;
+  label: string;
+  hint?: string;
+}
 
 export type Tone = 'info' | 'ok' | 'warn' | 'error';
 
@@ -58,7 +62,9 @@ export class Declined extends Error {
 
 /** The gate's account of the dry run, one line each (screens and `run` print the same words). */
 export function gateFactLines(f: GateFacts): string[] {
-  const counts = Object.entries(f.counts).map(([k, v]) => `${v} ${k}`).join(', ');
+  const counts = Object.entries(f.counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
   return [
     `Dry run: ${counts || 'no counts reported'}.`,
     `It took ${f.measuredSeconds === null ? 'an unknown time' : `${f.measuredSeconds} s`}; expect about ${f.estimateSeconds === null ? '(no estimate)' : `${f.estimateSeconds} s`} of downtime (Synapse stays down until the reinstall starts it again).`,

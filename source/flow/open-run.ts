@@ -30,13 +30,20 @@ export class RunSetupError extends AbortError {}
  * takes it over instead of stopping: a crash must not need hand-deleting a lock file to resume.
  * A live owner is never displaced. `taken` collects what was taken over, for the transcript.
  */
-async function lockOrTakeOver(acquire: (takeOver: boolean) => Promise<HeldLock>, takeOver: boolean | undefined, yes: boolean, taken: string[]): Promise<HeldLock> {
+async function lockOrTakeOver(
+  acquire: (takeOver: boolean) => Promise<HeldLock>,
+  takeOver: boolean | undefined,
+  yes: boolean,
+  taken: string[],
+): Promise<HeldLock> {
   try {
     return await acquire(Boolean(takeOver));
   } catch (error) {
     if (!(error instanceof LockHeldError) || !error.stale || !yes || takeOver) throw error;
     const o = error.owner;
-    taken.push(`took over the ${error.where} lock ${error.lockPath} of a wizard that is gone${o ? ` (${o.user}@${o.host}, pid ${o.pid}, since ${o.startedAt})` : ''}`);
+    taken.push(
+      `took over the ${error.where} lock ${error.lockPath} of a wizard that is gone${o ? ` (${o.user}@${o.host}, pid ${o.pid}, since ${o.startedAt})` : ''}`,
+    );
     return acquire(true);
   }
 }
@@ -69,13 +76,20 @@ export async function openRun(flags: Flags, options: OpenRunOptions): Promise<Op
     held.push(await lockOrTakeOver((takeOver) => acquireLocalLock(key, { command: options.command, takeOver }), options.takeOver, yes, taken));
     cleanups.push(() => held[0].release());
     const server = await session.server();
-    const serverLock = await lockOrTakeOver((takeOver) => acquireServerLock(server, { baseDir: session.layout.base, become: session.become, command: options.command, takeOver }), options.takeOver, yes, taken);
+    const serverLock = await lockOrTakeOver(
+      (takeOver) => acquireServerLock(server, { baseDir: session.layout.base, become: session.become, command: options.command, takeOver }),
+      options.takeOver,
+      yes,
+      taken,
+    );
     cleanups.push(() => serverLock.release().catch(() => undefined));
 
     let plan = loadPlan(session.planFile);
     const at = new Date().toISOString();
     if (plan && options.flow && plan.flow !== options.flow) {
-      throw new RunSetupError(`a ${plan.flow} plan for ${session.serverName} is already under way (${session.planFile}); it cannot switch to mode ${options.flow}`);
+      throw new RunSetupError(
+        `a ${plan.flow} plan for ${session.serverName} is already under way (${session.planFile}); it cannot switch to mode ${options.flow}`,
+      );
     }
     if (!plan) {
       const flow = options.flow ?? (await options.chooseFlow?.(session, (text) => notes.push(text))) ?? 'migrate';

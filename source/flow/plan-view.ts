@@ -10,7 +10,16 @@ export interface PlanView {
   server_name: string;
   generation: string;
   flow: Flow;
-  steps: { id: string; title: string; status: string; irreversible: boolean; commands: string[]; outputs?: Record<string, Json>; error?: string; note?: string }[];
+  steps: {
+    id: string;
+    title: string;
+    status: string;
+    irreversible: boolean;
+    commands: string[];
+    outputs?: Record<string, Json>;
+    error?: string;
+    note?: string;
+  }[];
   summary?: Summary;
 }
 
@@ -27,7 +36,14 @@ export interface Summary {
 
 /** A plan not started yet: every step pending (used by `plan` before the first run). */
 export function freshPlan(session: Session, flow: Flow): Plan {
-  return createPlan({ id: 'not-started', flow, serverName: session.serverName, host: session.host.name, generation: session.generation, at: new Date().toISOString() });
+  return createPlan({
+    id: 'not-started',
+    flow,
+    serverName: session.serverName,
+    host: session.host.name,
+    generation: session.generation,
+    at: new Date().toISOString(),
+  });
 }
 
 function commandsOf(session: Session | null, plan: Plan, id: Plan['steps'][number]['id'], recorded: string[]): string[] {
@@ -46,7 +62,7 @@ export function summary(plan: Plan): Summary | undefined {
   const out = (id: string) => plan.steps.find((s) => s.id === id)?.outputs ?? {};
   const verify = out('verify');
   const users = plan.flow === 'migrate' ? out('users') : out('first-admin');
-  const doctor = verify.doctor && typeof verify.doctor === 'object' && !Array.isArray(verify.doctor) ? verify.doctor as Record<string, Json> : null;
+  const doctor = verify.doctor && typeof verify.doctor === 'object' && !Array.isArray(verify.doctor) ? (verify.doctor as Record<string, Json>) : null;
   const changed = new Set<string>();
   for (const s of plan.steps) {
     const v = s.outputs.vars_changed;
@@ -96,11 +112,15 @@ export function planText(view: PlanView): string {
   }
   if (view.summary) {
     const sm = view.summary;
-    lines.push('', 'Summary:', `  Synapse users migrated: ${sm.synapse_users ?? 'n/a'}   MAS users: ${sm.mas_users ?? 'n/a'}   upstream links: ${sm.oidc_links ?? 'n/a'}`,
-      `  admins: ${sm.admins.join(', ') || 'none'}`, `  doctor: ${sm.doctor ? `${sm.doctor.ok} ✅ ${sm.doctor.warn} ⚠️ ${sm.doctor.fail} ❌` : 'n/a'}`,
+    lines.push(
+      '',
+      'Summary:',
+      `  Synapse users migrated: ${sm.synapse_users ?? 'n/a'}   MAS users: ${sm.mas_users ?? 'n/a'}   upstream links: ${sm.oidc_links ?? 'n/a'}`,
+      `  admins: ${sm.admins.join(', ') || 'none'}`,
+      `  doctor: ${sm.doctor ? `${sm.doctor.ok} ✅ ${sm.doctor.warn} ⚠️ ${sm.doctor.fail} ❌` : 'n/a'}`,
       `  vars.yml keys changed: ${sm.vars_changed.join(', ') || 'none'}`,
-      ...(view.flow === 'migrate' ? [`  Synapse downtime: ${sm.synapse_downtime_s === null ? 'not measured' : `${sm.synapse_downtime_s} s`}`] : []));
+      ...(view.flow === 'migrate' ? [`  Synapse downtime: ${sm.synapse_downtime_s === null ? 'not measured' : `${sm.synapse_downtime_s} s`}`] : []),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
-

@@ -21,8 +21,14 @@ import { Declined, type Choice, type GateFacts, type StepIO, type Tone } from '.
 
 export { gateFactLines, type GateFacts } from './io.js';
 
-export interface FindingsAnswer { fix: string[]; accept: string[] }
-export interface UrlAnswer { hostname: string; prefix: string }
+export interface FindingsAnswer {
+  fix: string[];
+  accept: string[];
+}
+export interface UrlAnswer {
+  hostname: string;
+  prefix: string;
+}
 
 /** What each kind of prompt is answered with. */
 export interface AnswerMap {
@@ -103,10 +109,25 @@ export interface PromptIOOptions {
   gateCommands?: () => string[];
 }
 
-interface Pending { prompt: Prompt; resolve: (value: never) => void; reject: (error: Error) => void }
+interface Pending {
+  prompt: Prompt;
+  resolve: (value: never) => void;
+  reject: (error: Error) => void;
+}
 
 export class PromptIO implements StepIO {
-  private view: WizardView = { phase: 'starting', status: 'Starting…', plan: null, narration: [], progress: null, running: null, prompt: null, result: null, summary: null, log: null };
+  private view: WizardView = {
+    phase: 'starting',
+    status: 'Starting…',
+    plan: null,
+    narration: [],
+    progress: null,
+    running: null,
+    prompt: null,
+    result: null,
+    summary: null,
+    log: null,
+  };
   private readonly listeners = new Set<() => void>();
   private readonly queue: Pending[] = [];
   private nextId = 1;
@@ -134,11 +155,23 @@ export class PromptIO implements StepIO {
     for (const l of [...this.listeners]) l();
   }
 
-  setPhase(phase: Phase, status?: string): void { this.set({ phase, ...(status !== undefined ? { status } : {}) }); }
-  setPlan(plan: Plan): void { this.set({ plan }); }
-  setLog(log: LogSource): void { this.set({ log }); }
+  setPhase(phase: Phase, status?: string): void {
+    this.set({ phase, ...(status !== undefined ? { status } : {}) });
+  }
+  setPlan(plan: Plan): void {
+    this.set({ plan });
+  }
+  setLog(log: LogSource): void {
+    this.set({ log });
+  }
   setResult(result: { code: number; message: string }, summary: Summary | null = null): void {
-    this.set({ result: { code: result.code, message: redact(result.message) }, summary, phase: result.code === 0 ? 'done' : 'stopped', progress: null, running: null });
+    this.set({
+      result: { code: result.code, message: redact(result.message) },
+      summary,
+      phase: result.code === 0 ? 'done' : 'stopped',
+      progress: null,
+      running: null,
+    });
   }
 
   // ── narration ──
@@ -148,7 +181,9 @@ export class PromptIO implements StepIO {
     this.set({ narration: narration.length > this.keep ? narration.slice(narration.length - this.keep) : narration });
   }
 
-  say(text: string, tone: Tone = 'info'): void { this.push('say', text, tone); }
+  say(text: string, tone: Tone = 'info'): void {
+    this.push('say', text, tone);
+  }
   command(display: string, where: 'controller' | 'server'): void {
     this.push('command', `$ ${display}    [${where}]`, 'info');
     this.set({ running: { display: redact(display), where }, progress: null });
@@ -157,7 +192,9 @@ export class PromptIO implements StepIO {
     this.push('end', summary, ok ? 'ok' : 'error');
     this.set({ running: null, progress: null });
   }
-  progress(text: string): void { this.set({ progress: redact(text) }); }
+  progress(text: string): void {
+    this.set({ progress: redact(text) });
+  }
 
   // ── prompts ──
   /** Asks; the promise settles when the screen answers (or cancels) this prompt. */

@@ -27,23 +27,32 @@ export function rollbackOptions(plan: Plan, cat: Catalogue): string[] {
   if (stage === 'nothing-to-undo') return ['Nothing on the server has changed yet: there is nothing to roll back.'];
   const out: string[] = [];
   if (stage === 'before-migration') {
-    out.push('Switch MAS off (the wizard can do this: mas-wizard rollback --yes)',
+    out.push(
+      'Switch MAS off (the wizard can do this: mas-wizard rollback --yes)',
       `  Sets matrix_authentication_service_enabled: false, removes the migration flag and runs \`${cat.install('setup-all').display}\`,`,
       '  which stops MAS and deletes its directory on the server (keys included); its database stays.',
-      '  Cost: none for users — nobody has moved to MAS yet; Synapse keeps handling logins.');
+      '  Cost: none for users — nobody has moved to MAS yet; Synapse keeps handling logins.',
+    );
   } else {
-    out.push('Go back to Synapse logins (the wizard can do this: mas-wizard rollback --yes)',
+    out.push(
+      'Go back to Synapse logins (the wizard can do this: mas-wizard rollback --yes)',
       '  Sets matrix_authentication_service_enabled: false, removes the migration flag, puts back the',
       `  matrix_synapse_oidc_* settings the cut-over removed, and runs \`${cat.install('setup-all').display}\`. syn2mas deleted nothing`,
-      '  in Synapse\'s database, so users log in with their old passwords and existing Synapse sessions work.',
+      "  in Synapse's database, so users log in with their old passwords and existing Synapse sessions work.",
       '  Cost: everything done through MAS since the migration is lost — sessions created via MAS (those',
       '  devices are logged out), password changes, emails added, accounts registered in MAS. To migrate again',
-      '  later, the MAS database must be emptied first (drop and re-create it), or syn2mas refuses.');
+      '  later, the MAS database must be emptied first (drop and re-create it), or syn2mas refuses.',
+    );
   }
   if (plan.backup) {
-    out.push('', 'Restore the database backup (by hand; the wizard never runs this)',
+    out.push(
+      '',
+      'Restore the database backup (by hand; the wizard never runs this)',
       `  Cost: every change to ANY database since ${plan.backup.verifiedAt} is lost (messages, rooms, users).`,
-      ...restoreInstructions(cat, plan.backup.path).split('\n').map((l) => `  ${l}`));
+      ...restoreInstructions(cat, plan.backup.path)
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
   }
   return out;
 }

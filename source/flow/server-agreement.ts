@@ -32,14 +32,25 @@ export async function reconcileWithServer(ctx: FlowContext): Promise<string | nu
   const found = await migrationGone(ctx);
   if (!found) return null;
   ctx.io.say(`Plan and server disagree: ${found}.`, 'warn');
-  ctx.io.say(`The safe restart point is the "${RESTART_STEP}" step: a new backup of the server as it is now, then the check, the dry run and the typed gate again. Nothing after the migration is trusted.`);
+  ctx.io.say(
+    `The safe restart point is the "${RESTART_STEP}" step: a new backup of the server as it is now, then the check, the dry run and the typed gate again. Nothing after the migration is trusted.`,
+  );
   const restart = await ctx.io.confirm({ key: 'restart_from_backup', question: `Start again from the ${RESTART_STEP} step?`, defaultYes: true });
   if (!restart) return `${found}; not restarted (nothing was changed). Restore the server's MAS database, or start again from the ${RESTART_STEP} step.`;
   const migrate = ctx.plan().steps.find((s) => s.id === 'migrate');
   // The server's record would otherwise refuse a second migration: mark the first one superseded.
-  await noteServerStep(await ctx.session.server(), {
-    step: 'migrate', outcome: 'superseded', at: ctx.now(), planId: ctx.plan().id, attempt: migrate?.attempt ?? 0, detail: found,
-  }, { baseDir: ctx.session.layout.base, become: ctx.session.become });
+  await noteServerStep(
+    await ctx.session.server(),
+    {
+      step: 'migrate',
+      outcome: 'superseded',
+      at: ctx.now(),
+      planId: ctx.plan().id,
+      attempt: migrate?.attempt ?? 0,
+      detail: found,
+    },
+    { baseDir: ctx.session.layout.base, become: ctx.session.become },
+  );
   ctx.dispatch({ type: 'server-disagrees', at: ctx.now(), to: RESTART_STEP, evidence: found });
   ctx.transcript.note(`plan restarted from ${RESTART_STEP}: ${found}`);
   ctx.io.say(`The plan starts again from the ${RESTART_STEP} step.`, 'ok');

@@ -34,12 +34,18 @@ export const labMetaSchema = z.object({
 });
 export type LabMeta = z.infer<typeof labMetaSchema>;
 
-export function metaFile(dir: string): string { return path.join(dir, 'lab.json'); }
+export function metaFile(dir: string): string {
+  return path.join(dir, 'lab.json');
+}
 
 export function readMeta(dir: string): LabMeta {
   const file = metaFile(dir);
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch { throw new Error(`${dir} is not a mas-wizard lab (no lab.json); create one with: mas-wizard lab reset --yes`); }
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${dir} is not a mas-wizard lab (no lab.json); create one with: mas-wizard lab reset --yes`);
+  }
   const parsed = labMetaSchema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
   return parsed.data;

@@ -13,7 +13,16 @@ import { initCluster, isRunning, ownerCanUse, psql, startCluster, stopCluster } 
 import { writeServer } from './server-files.js';
 import { writePlaybook } from './playbook-files.js';
 import { ensureLabMatrixUser, type LabMatrixUser } from './matrix-user.js';
-import { checkoutFacts, ensureEngine, readOperatorVars, seedLinksFor, stopEngine, syn2masUsesCommunityDocker, writeRehearsal, type RehearsalSource } from './rehearsal/index.js';
+import {
+  checkoutFacts,
+  ensureEngine,
+  readOperatorVars,
+  seedLinksFor,
+  stopEngine,
+  syn2masUsesCommunityDocker,
+  writeRehearsal,
+  type RehearsalSource,
+} from './rehearsal/index.js';
 import { findJust } from '../playbook/checkout.js';
 import { AbortError } from '../errors.js';
 import { ensureSyn2mas } from './legacy-tool.js';
@@ -24,7 +33,6 @@ import { serverPaths } from '../../state/remote.js';
 
 export type { Generation } from './lab-meta.js';
 export { MAS_VERSION } from './lab-meta.js';
-
 
 export interface LabInfo {
   dir: string;
@@ -50,9 +58,18 @@ export function defaultLabDir(): string {
 
 function info(dir: string, meta: LabMeta): LabInfo {
   return {
-    dir, generation: meta.generation, playbookDir: path.join(dir, 'playbook'), host: meta.host, domain: meta.domain,
-    serverRoot: serverRootOf(dir, meta), systemctl: path.join(dir, 'server', 'bin', 'systemctl'),
-    psqlSocketDir: meta.socketDir, pgPort: meta.pgPort, scenarios: meta.scenarios, rehearsal: meta.rehearsal, matrixUser: meta.matrixUser,
+    dir,
+    generation: meta.generation,
+    playbookDir: path.join(dir, 'playbook'),
+    host: meta.host,
+    domain: meta.domain,
+    serverRoot: serverRootOf(dir, meta),
+    systemctl: path.join(dir, 'server', 'bin', 'systemctl'),
+    psqlSocketDir: meta.socketDir,
+    pgPort: meta.pgPort,
+    scenarios: meta.scenarios,
+    rehearsal: meta.rehearsal,
+    matrixUser: meta.matrixUser,
   };
 }
 
@@ -71,13 +88,15 @@ function pgDirFor(dir: string): string {
 function loadDatabases(meta: LabMeta, secrets: { postgresPassword: string; synapseDbPassword: string; masDbPassword: string }): void {
   const c = clusterOf(meta);
   const sql = (name: string) => path.join(assetsDir(), 'sql', name);
-  psql(c, 'postgres', { text: `
+  psql(c, 'postgres', {
+    text: `
     CREATE ROLE matrix LOGIN SUPERUSER PASSWORD '${secrets.postgresPassword}';
     CREATE ROLE synapse LOGIN SUPERUSER PASSWORD '${secrets.synapseDbPassword}';
     CREATE ROLE matrix_authentication_service LOGIN SUPERUSER PASSWORD '${secrets.masDbPassword}';
     CREATE DATABASE matrix OWNER matrix;
     CREATE DATABASE synapse OWNER synapse ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
-    CREATE DATABASE matrix_authentication_service OWNER matrix_authentication_service ENCODING 'UTF8' TEMPLATE template0;` });
+    CREATE DATABASE matrix_authentication_service OWNER matrix_authentication_service ENCODING 'UTF8' TEMPLATE template0;`,
+  });
   // Each schema dump empties search_path for its session: one psql call per file.
   psql(c, 'synapse', { file: sql('synapse-schema.sql') }, 'synapse');
   psql(c, 'synapse', { text: readFileSync(sql('synapse-seed.sql'), 'utf8').replaceAll(`:${LAB_DOMAIN}`, `:${meta.domain}`) }, 'synapse');
@@ -95,15 +114,25 @@ function requirePackages(rehearsal?: RehearsalSource): void {
 /** A rehearsal stands in for install-all / setup-all through the copy's justfile: without `just` the wizard would run the real tags. */
 function requireJust(): void {
   if (!findJust()) {
-    throw new Error('a rehearsal needs `just` (https://just.systems): the stand-in for install-all and setup-all is the copy\'s justfile recipes, and without `just` the wizard would run the real tags through setup.yml, which need Docker. Install just (Debian 13: apt install just; or reinstall mas-wizard, which bundles it on linux-x64), then run lab reset --playbook again');
+    throw new Error(
+      "a rehearsal needs `just` (https://just.systems): the stand-in for install-all and setup-all is the copy's justfile recipes, and without `just` the wizard would run the real tags through setup.yml, which need Docker. Install just (Debian 13: apt install just; or reinstall mas-wizard, which bundles it on linux-x64), then run lab reset --playbook again",
+    );
   }
 }
 
 /** Where lab creation reports what takes long (the legacy tool's first install); default: stderr lines. */
 export type LabProgress = (line: string) => void;
-const toStderr: LabProgress = (line) => { process.stderr.write(`${line}\n`); };
+const toStderr: LabProgress = (line) => {
+  process.stderr.write(`${line}\n`);
+};
 
-async function create(dir: string, generation: Generation, scenarios: string[], rehearsal?: RehearsalSource, progress: LabProgress = toStderr): Promise<LabInfo> {
+async function create(
+  dir: string,
+  generation: Generation,
+  scenarios: string[],
+  rehearsal?: RehearsalSource,
+  progress: LabProgress = toStderr,
+): Promise<LabInfo> {
   checkScenarioGeneration(scenarios, generation);
   // First, so a failed install leaves nothing half-built behind.
   const syn2mas = generation === 'legacy' ? await ensureSyn2mas(progress) : undefined;
@@ -111,13 +140,31 @@ async function create(dir: string, generation: Generation, scenarios: string[], 
   const pgDir = pgDirFor(dir);
   const domain = rehearsal?.vars?.domain ?? LAB_DOMAIN;
   const meta: LabMeta = {
-    format: 1, generation, host: `matrix.${domain}`, domain, pgDir, socketDir: pgDir,
-    pgPort: freePortSync(), packageRoot: packageRoot(), node: process.execPath, scenarios,
-    ...(rehearsal ? { rehearsal: { source: rehearsal.playbook, masVersion: checkoutFacts(rehearsal.playbook).masVersion, ...(rehearsal.vars ? { vars: rehearsal.vars.file } : {}) } } : {}),
+    format: 1,
+    generation,
+    host: `matrix.${domain}`,
+    domain,
+    pgDir,
+    socketDir: pgDir,
+    pgPort: freePortSync(),
+    packageRoot: packageRoot(),
+    node: process.execPath,
+    scenarios,
+    ...(rehearsal
+      ? {
+          rehearsal: {
+            source: rehearsal.playbook,
+            masVersion: checkoutFacts(rehearsal.playbook).masVersion,
+            ...(rehearsal.vars ? { vars: rehearsal.vars.file } : {}),
+          },
+        }
+      : {}),
   };
   const secrets = {
-    postgresPassword: randomBytes(32).toString('hex'), synapseDbPassword: randomBytes(16).toString('hex'),
-    masDbPassword: randomBytes(16).toString('hex'), genericSecret: randomBytes(32).toString('hex'),
+    postgresPassword: randomBytes(32).toString('hex'),
+    synapseDbPassword: randomBytes(16).toString('hex'),
+    masDbPassword: randomBytes(16).toString('hex'),
+    genericSecret: randomBytes(32).toString('hex'),
   };
   rmSync(pgDir, { recursive: true, force: true });
   initCluster(clusterOf(meta));
@@ -129,7 +176,14 @@ async function create(dir: string, generation: Generation, scenarios: string[], 
   writeServer(dir, meta, secrets, { syn2mas });
   if (rehearsal) writeRehearsal(dir, meta, secrets, rehearsal);
   else writePlaybook(dir, meta, secrets);
-  for (const name of scenarios) scenario(name).playbook?.({ dir, playbookDir: path.join(dir, 'playbook'), hostVars: path.join(dir, 'playbook', 'inventory', 'host_vars', meta.host), meta, secrets });
+  for (const name of scenarios)
+    scenario(name).playbook?.({
+      dir,
+      playbookDir: path.join(dir, 'playbook'),
+      hostVars: path.join(dir, 'playbook', 'inventory', 'host_vars', meta.host),
+      meta,
+      secrets,
+    });
   writeFaults(dir, {});
   return info(dir, meta);
 }
@@ -155,7 +209,10 @@ export async function ensureLab(opts: { dir?: string; generation?: Generation; s
 /** A wizard (or run) still holds the lab: its lock's owner is alive. */
 /** A live wizard holds the lab: reset and destroy refuse (busy, exit 3). */
 export class LabBusyError extends AbortError {
-  constructor(readonly lockPath: string, readonly owner: LockOwner | null) {
+  constructor(
+    readonly lockPath: string,
+    readonly owner: LockOwner | null,
+  ) {
     const who = owner ? `pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}, running "${owner.command}"` : 'an owner that cannot be read';
     super(`a mas-wizard is using the practice lab (lock ${lockPath}: ${who}); let it finish or quit it, then reset. Nothing was changed.`, { exitCode: 3 });
   }
@@ -193,7 +250,11 @@ function discardWizardState(dir: string): void {
   const state = wizardState(dir);
   if (!state) return;
   let planId: unknown;
-  try { planId = (JSON.parse(readFileSync(state.planFile, 'utf8')) as { id?: unknown }).id; } catch { planId = undefined; }
+  try {
+    planId = (JSON.parse(readFileSync(state.planFile, 'utf8')) as { id?: unknown }).id;
+  } catch {
+    planId = undefined;
+  }
   if (typeof planId === 'string' && planId !== '' && existsSync(state.jobsDir)) {
     for (const job of readdirSync(state.jobsDir)) if (job.startsWith(`${planId}-`)) rmSync(path.join(state.jobsDir, job), { recursive: true, force: true });
   }
@@ -206,13 +267,22 @@ function discardWizardState(dir: string): void {
  * Throws the lab away and builds a fresh one: the current generation and no scenario unless they
  * are given (a reset is a clean start, not a copy of whatever the last lab was).
  */
-export async function resetLab(opts: { dir?: string; generation?: Generation; scenarios?: string[]; playbook?: string; vars?: string; progress?: LabProgress }): Promise<LabInfo> {
+export async function resetLab(opts: {
+  dir?: string;
+  generation?: Generation;
+  scenarios?: string[];
+  playbook?: string;
+  vars?: string;
+  progress?: LabProgress;
+}): Promise<LabInfo> {
   const dir = path.resolve(opts.dir ?? defaultLabDir());
   for (const name of opts.scenarios ?? []) scenario(name);
   assertLabFree({ dir });
   // A rehearsal's generation is its checkout's, as for a real server.
-  const rehearsal = opts.playbook ? { playbook: path.resolve(opts.playbook), vars: opts.vars ? { ...readOperatorVars(opts.vars), file: path.resolve(opts.vars) } : undefined } : undefined;
-  if (!rehearsal && opts.vars) throw new Error('--vars needs --playbook (the operator\'s vars.yml goes with their checkout)');
+  const rehearsal = opts.playbook
+    ? { playbook: path.resolve(opts.playbook), vars: opts.vars ? { ...readOperatorVars(opts.vars), file: path.resolve(opts.vars) } : undefined }
+    : undefined;
+  if (!rehearsal && opts.vars) throw new Error("--vars needs --playbook (the operator's vars.yml goes with their checkout)");
   const generation = rehearsal ? checkoutFacts(rehearsal.playbook).generation : parseGeneration(opts.generation);
   requirePackages(rehearsal);
   if (rehearsal) requireJust();
@@ -237,4 +307,3 @@ export async function destroyLab(opts: { dir?: string }): Promise<void> {
   rmSync(meta.pgDir, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 }
-

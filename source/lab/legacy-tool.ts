@@ -50,7 +50,9 @@ export async function ensureSyn2mas(progress: (line: string) => void, env: NodeJ
         pending = lines.pop()!;
         for (const line of lines) if (line.trim()) progress(`  npm: ${line.trimEnd()}`);
       });
-      stream.on('end', () => { if (pending.trim()) progress(`  npm: ${pending.trimEnd()}`); });
+      stream.on('end', () => {
+        if (pending.trim()) progress(`  npm: ${pending.trimEnd()}`);
+      });
     };
     relay(child.stdout);
     relay(child.stderr);
@@ -59,10 +61,16 @@ export async function ensureSyn2mas(progress: (line: string) => void, env: NodeJ
   });
   if (code !== 0 || !existsSync(syn2masEntry(tmp))) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`installing ${spec} for the legacy lab failed (npm ${args.join(' ')}: ${code === 0 ? 'no entry point installed' : `exit ${code}`}); the current-generation lab does not need it`);
+    throw new Error(
+      `installing ${spec} for the legacy lab failed (npm ${args.join(' ')}: ${code === 0 ? 'no entry point installed' : `exit ${code}`}); the current-generation lab does not need it`,
+    );
   }
-  if (existsSync(syn2masEntry(dir))) rmSync(tmp, { recursive: true, force: true }); // another process finished first
-  else { rmSync(dir, { recursive: true, force: true }); renameSync(tmp, dir); }
+  if (existsSync(syn2masEntry(dir)))
+    rmSync(tmp, { recursive: true, force: true }); // another process finished first
+  else {
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
   progress(`Installed ${spec} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   return syn2masEntry(dir);
 }

@@ -35,14 +35,22 @@ export function ensureLabMatrixUser(socketDir: string): LabMatrixUser {
     return { name: me, separate: false, degraded: `the lab runs as ${me}, not root: it cannot run dump-all as another uid, so dump-all writes as ${me}` };
   }
   if (!exists(LAB_MATRIX_USER)) {
-    const r = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', LAB_MATRIX_USER], { encoding: 'utf8' });
+    const r = spawnSync(
+      'useradd',
+      ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', LAB_MATRIX_USER],
+      { encoding: 'utf8' },
+    );
     // Another lab being built at the same moment may have created it first.
     if (r.status !== 0 && !exists(LAB_MATRIX_USER)) {
       return { name: me, separate: false, degraded: `useradd ${LAB_MATRIX_USER} failed (${(r.stderr || String(r.error)).trim()}): dump-all writes as ${me}` };
     }
   }
   if (spawnSync('runuser', ['-u', LAB_MATRIX_USER, '--', 'test', '-x', socketDir]).status !== 0) {
-    return { name: me, separate: false, degraded: `${LAB_MATRIX_USER} cannot reach the lab's database socket in ${socketDir} (a parent directory is private): dump-all writes as ${me}` };
+    return {
+      name: me,
+      separate: false,
+      degraded: `${LAB_MATRIX_USER} cannot reach the lab's database socket in ${socketDir} (a parent directory is private): dump-all writes as ${me}`,
+    };
   }
   return { name: LAB_MATRIX_USER, separate: true, degraded: '' };
 }

@@ -26,12 +26,15 @@ function substitute(dir: string, version: string): void {
 export function writeMatrixBaseDefaults(dir: string, meta: LabMeta): void {
   const defaults = path.join(dir, 'playbook', 'roles', 'custom', 'matrix-base', 'defaults');
   mkdirSync(defaults, { recursive: true, mode: 0o755 });
-  writeFileSync(path.join(defaults, 'main.yml'), `---
+  writeFileSync(
+    path.join(defaults, 'main.yml'),
+    `---
 # Practice lab: the system user the playbook's containers (dump-all among them) run as.
 matrix_user_name: ${JSON.stringify(meta.matrixUser?.name ?? 'matrix')}
 matrix_user_uid: ~
 matrix_user_gid: ~
-`);
+`,
+  );
 }
 
 export function writePlaybook(dir: string, meta: LabMeta, secrets: { postgresPassword: string; genericSecret: string }): void {
@@ -42,16 +45,29 @@ export function writePlaybook(dir: string, meta: LabMeta, secrets: { postgresPas
   writeMatrixBaseDefaults(dir, meta);
   const hostVars = path.join(playbook, 'inventory', 'host_vars', meta.host);
   mkdirSync(hostVars, { recursive: true, mode: 0o755 });
-  writeFileSync(path.join(playbook, 'inventory', 'hosts'), `# Practice lab inventory (the "server" is this machine)\n[matrix_servers]\n${meta.host} ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n`);
+  writeFileSync(
+    path.join(playbook, 'inventory', 'hosts'),
+    `# Practice lab inventory (the "server" is this machine)\n[matrix_servers]\n${meta.host} ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n`,
+  );
   writeFileSync(path.join(hostVars, 'vars.yml'), labVars(dir, meta, secrets));
   // Practice lab plumbing kept out of vars.yml: where the lab's database socket is.
-  writeFileSync(path.join(hostVars, 'lab.yml'), `---\n# Practice lab only (not part of a real inventory): the lab's PostgreSQL socket.\nlab_pg_socket_dir: ${JSON.stringify(meta.socketDir)}\nlab_pg_port: ${meta.pgPort}\n${Object.keys(scenarioLabVars(meta)).length ? stringify(scenarioLabVars(meta)) : ''}`);
+  writeFileSync(
+    path.join(hostVars, 'lab.yml'),
+    `---\n# Practice lab only (not part of a real inventory): the lab's PostgreSQL socket.\nlab_pg_socket_dir: ${JSON.stringify(meta.socketDir)}\nlab_pg_port: ${meta.pgPort}\n${Object.keys(scenarioLabVars(meta)).length ? stringify(scenarioLabVars(meta)) : ''}`,
+  );
 }
 
 /** The lab's own vars.yml, as `just add-inventory-host` and an operator would leave it (also the rehearsal's default). */
 export function labVars(dir: string, meta: LabMeta, secrets: { postgresPassword: string; genericSecret: string }): string {
-  const oidc = { ...OIDC_PROVIDER, user_mapping_provider: { config: {
-    localpart_template: '{% raw %}{{ user.preferred_username }}{% endraw %}', display_name_template: '{% raw %}{{ user.name }}{% endraw %}' } } };
+  const oidc = {
+    ...OIDC_PROVIDER,
+    user_mapping_provider: {
+      config: {
+        localpart_template: '{% raw %}{{ user.preferred_username }}{% endraw %}',
+        display_name_template: '{% raw %}{{ user.name }}{% endraw %}',
+      },
+    },
+  };
   return `---
 # The bare domain name which represents your Matrix identity.
 # Matrix user IDs for your server will be of the form (\`@alice:${meta.domain}\`).
@@ -77,9 +93,13 @@ postgres_connection_password: '${secrets.postgresPassword}'
 # Practice lab: the server's /matrix directory lives here.
 matrix_base_data_path: ${JSON.stringify(serverRootOf(dir, meta))}
 
-${hasSynapseOidc(meta) ? `
+${
+  hasSynapseOidc(meta)
+    ? `
 # Users have been logging in through Keycloak.
 matrix_synapse_oidc_enabled: true
 ${stringify({ matrix_synapse_oidc_providers: [oidc] }).trimEnd()}
-` : ''}`;
+`
+    : ''
+}`;
 }

@@ -7,11 +7,17 @@ import path from 'node:path';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 
-export interface PgCluster { pgDir: string; socketDir: string; port: number }
+export interface PgCluster {
+  pgDir: string;
+  socketDir: string;
+  port: number;
+}
 
 function pgUser(): { uid: number; gid: number; name: string } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  const passwd = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
   if (!passwd) throw new Error('the lab runs as root and needs the unprivileged "postgres" user for its database (initdb refuses root); none exists');
   const [, , uid, gid] = passwd.split(':');
   return { uid: Number(uid), gid: Number(gid), name: 'postgres' };
@@ -38,7 +44,10 @@ export function initCluster(c: PgCluster): void {
   mkdirSync(c.pgDir, { recursive: true, mode: 0o755 });
   const owner = pgUser();
   if (owner) chownSync(c.pgDir, owner.uid, owner.gid);
-  run(asOwner(`${PG_BIN}/initdb`, ['-D', path.join(c.pgDir, 'data'), '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']), 'initdb');
+  run(
+    asOwner(`${PG_BIN}/initdb`, ['-D', path.join(c.pgDir, 'data'), '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']),
+    'initdb',
+  );
 }
 
 export function isRunning(c: PgCluster): boolean {
@@ -48,7 +57,10 @@ export function isRunning(c: PgCluster): boolean {
 export function startCluster(c: PgCluster): void {
   if (isRunning(c)) return;
   const opts = `-p ${c.port} -k ${c.socketDir} -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c unix_socket_permissions=0777`;
-  run(asOwner(`${PG_BIN}/pg_ctl`, ['-D', path.join(c.pgDir, 'data'), '-l', path.join(c.pgDir, 'postgres.log'), '-w', '-o', opts, 'start']), 'starting the lab PostgreSQL');
+  run(
+    asOwner(`${PG_BIN}/pg_ctl`, ['-D', path.join(c.pgDir, 'data'), '-l', path.join(c.pgDir, 'postgres.log'), '-w', '-o', opts, 'start']),
+    'starting the lab PostgreSQL',
+  );
 }
 
 export function stopCluster(c: PgCluster): void {

@@ -53,7 +53,9 @@ export function hasExternalPostgres(meta: LabMeta): boolean {
 function externalPostgresVars(lab: PlaybookHookInput): void {
   const file = path.join(lab.hostVars, 'vars.yml');
   const { socketDir, pgPort } = lab.meta;
-  writeFileSync(file, `${readFileSync(file, 'utf8').trimEnd()}
+  writeFileSync(
+    file,
+    `${readFileSync(file, 'utf8').trimEnd()}
 
 # PostgreSQL is managed outside the playbook (practice lab: the lab's own cluster, by its socket).
 postgres_enabled: false
@@ -67,7 +69,8 @@ matrix_authentication_service_config_database_port: ${pgPort}
 matrix_authentication_service_config_database_username: matrix_authentication_service
 matrix_authentication_service_config_database_password: '${lab.secrets.masDbPassword}'
 matrix_authentication_service_config_database_database: matrix_authentication_service
-`);
+`,
+  );
 }
 
 /**
@@ -93,12 +96,17 @@ function vaultInventory(lab: PlaybookHookInput): void {
   const password = path.join(lab.dir, 'vault-password');
   writeFileSync(password, `${randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
   const vaultFile = path.join(lab.hostVars, 'vault.yml');
-  writeFileSync(vaultFile, `---\n${Object.entries(vault).map(([k, v]) => `${k}: '${v}'`).join('\n')}\n`, { mode: 0o600 });
+  writeFileSync(
+    vaultFile,
+    `---\n${Object.entries(vault)
+      .map(([k, v]) => `${k}: '${v}'`)
+      .join('\n')}\n`,
+    { mode: 0o600 },
+  );
   execFileSync('ansible-vault', ['encrypt', '--vault-password-file', password, vaultFile], { stdio: 'pipe' });
   const cfg = path.join(lab.playbookDir, 'ansible.cfg');
   writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/^\[defaults\]$/m, `[defaults]\nvault_password_file = ${password}`));
 }
-
 
 /** Whether the lab's Synapse has its OIDC provider (every scenario keeps it unless it says not). */
 export function hasSynapseOidc(meta: LabMeta): boolean {
@@ -112,15 +120,30 @@ function synapseSql(name: string): Scenario['seedSynapse'] {
 
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'guests', summary: 'Synapse users include guests, as on a server that once allowed guest access', seedSynapse: synapseSql('guests.sql') },
-  { name: 'fresh', summary: 'a new homeserver: no users and no Synapse OIDC (for "Set up MAS on a new homeserver")', seedSynapse: synapseSql('fresh.sql'), synapseOidc: false },
-  { name: 'external-postgres', summary: 'Synapse and MAS databases on a PostgreSQL the playbook does not manage (postgres_enabled: false)', externalPostgres: true, playbook: externalPostgresVars },
+  {
+    name: 'fresh',
+    summary: 'a new homeserver: no users and no Synapse OIDC (for "Set up MAS on a new homeserver")',
+    seedSynapse: synapseSql('fresh.sql'),
+    synapseOidc: false,
+  },
+  {
+    name: 'external-postgres',
+    summary: 'Synapse and MAS databases on a PostgreSQL the playbook does not manage (postgres_enabled: false)',
+    externalPostgres: true,
+    playbook: externalPostgresVars,
+  },
   { name: 'custom-base-path', summary: 'a non-default matrix_base_data_path (server files in matrix-data, not matrix)', baseDirName: 'matrix-data' },
   { name: 'vault', summary: 'secrets in an ansible-vault encrypted host_vars vault.yml, matrix_domain in inventory group_vars', playbook: vaultInventory },
   // Playbook 19ccd491f (May 2025) up to 94a0a6c6e^ (March 2026) pinned MAS 0.16.0 to 1.14.0 and ran
   // "Ensure Synapse is started (if it previously was)" after every syn2mas that exited 0
   // (real-outputs.md §6); 19ccd491f itself pins 0.16.0, which has no `manage promote-admin` (§5).
-  { name: 'checkout-2025', generation: 'current', masVersion: '0.16.0', labVars: { lab_syn2mas_restarts_synapse: true },
-    summary: 'a current-generation checkout of May 2025 (playbook 19ccd491f): MAS 0.16.0, and Synapse started again after a real syn2mas' },
+  {
+    name: 'checkout-2025',
+    generation: 'current',
+    masVersion: '0.16.0',
+    labVars: { lab_syn2mas_restarts_synapse: true },
+    summary: 'a current-generation checkout of May 2025 (playbook 19ccd491f): MAS 0.16.0, and Synapse started again after a real syn2mas',
+  },
 ];
 
 /** The MAS version the lab's checkout pins: its generation's, unless a scenario pins another. */
@@ -142,7 +165,14 @@ export function scenario(name: string): Scenario {
 /** Parses `--scenario a,b`; an unknown name is an error that lists the known ones. */
 export function parseScenarios(value: string | undefined): string[] {
   if (value === undefined) return [];
-  const names = [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))];
+  const names = [
+    ...new Set(
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  ];
   for (const name of names) scenario(name);
   return names;
 }
@@ -151,6 +181,9 @@ export function parseScenarios(value: string | undefined): string[] {
 export function checkScenarioGeneration(names: readonly string[], generation: Generation): void {
   for (const name of names) {
     const only = scenario(name).generation;
-    if (only && only !== generation) throw new Error(`lab scenario "${name}" exists only at the ${only} generation (it is a property of those playbook checkouts); drop --generation ${generation} or the scenario`);
+    if (only && only !== generation)
+      throw new Error(
+        `lab scenario "${name}" exists only at the ${only} generation (it is a property of those playbook checkouts); drop --generation ${generation} or the scenario`,
+      );
   }
 }

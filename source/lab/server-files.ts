@@ -138,7 +138,10 @@ fi
 set -a; . ${q(path.join(serverRootOf(dir, meta), 'postgres', 'env-postgres-psql'))}; set +a`;
 }
 
-export interface ServerSecrets { postgresPassword: string; synapseDbPassword: string }
+export interface ServerSecrets {
+  postgresPassword: string;
+  synapseDbPassword: string;
+}
 
 /** `syn2mas`: the legacy tool's entry point (a legacy lab only; see legacy-tool.ts). */
 export function writeServer(dir: string, meta: LabMeta, secrets: ServerSecrets, tools: { syn2mas?: string } = {}): void {
@@ -151,7 +154,9 @@ export function writeServer(dir: string, meta: LabMeta, secrets: ServerSecrets, 
   mkdirSync(path.join(server, 'run'), { recursive: true, mode: 0o755 });
   write(path.join(bin, 'systemctl'), SYSTEMCTL, 0o755);
   write(path.join(bin, 'journalctl'), JOURNALCTL, 0o755);
-  write(path.join(bin, 'mas-cli-in-container'), `#!/bin/bash
+  write(
+    path.join(bin, 'mas-cli-in-container'),
+    `#!/bin/bash
 # Practice lab: what runs inside the MAS container (the lab's mas-cli, source/lab/server/mas-cli.ts).
 ${env}
 # Long commands run under the lab's slowMs/flood/truncateOutput faults.
@@ -161,29 +166,41 @@ for a in "$@"; do
 	esac
 done
 exec ${node} ${q(path.join(dist, 'mas-cli.js'))} "$@"
-`, 0o755);
+`,
+    0o755,
+  );
   if (tools.syn2mas) {
-    write(path.join(bin, 'syn2mas'), `#!/bin/bash
+    write(
+      path.join(bin, 'syn2mas'),
+      `#!/bin/bash
 # Practice lab: the real legacy tool @vector-im/syn2mas 0.15.0 (what the old syn2mas container ran).
 ${env}
 exec ${node} ${q(path.join(dist, 'long-run.js'))} ${node} ${q(tools.syn2mas)} "$@"
-`, 0o755);
+`,
+      0o755,
+    );
   }
   for (const unit of [...(hasExternalPostgres(meta) ? [] : ['matrix-postgres']), 'matrix-synapse']) {
     write(path.join(server, 'systemd', `${unit}.service`), `[Unit]\nDescription=${unit} (practice lab)\n`);
     write(path.join(server, 'run', `${unit}.service`), '');
   }
   if (!hasExternalPostgres(meta)) writePostgresScripts(dir, root, meta, secrets);
-  write(path.join(root, 'synapse', 'config', 'homeserver.yaml'), `# Rendered by the practice lab's matrix-synapse role (the lab writes the same file at creation).\n${stringify({
-    server_name: meta.domain,
-    public_baseurl: `https://matrix.${meta.domain}/`,
-    database: { name: 'psycopg2', args: { user: 'synapse', password: secrets.synapseDbPassword, database: 'synapse', host: meta.socketDir, port: meta.pgPort } },
-    enable_registration: false,
-    enable_registration_captcha: false,
-    allow_guest_access: false,
-    password_config: { enabled: true, pepper: '' },
-    ...(hasSynapseOidc(meta) ? { oidc_providers: [OIDC_PROVIDER] } : {}),
-  })}`);
+  write(
+    path.join(root, 'synapse', 'config', 'homeserver.yaml'),
+    `# Rendered by the practice lab's matrix-synapse role (the lab writes the same file at creation).\n${stringify({
+      server_name: meta.domain,
+      public_baseurl: `https://matrix.${meta.domain}/`,
+      database: {
+        name: 'psycopg2',
+        args: { user: 'synapse', password: secrets.synapseDbPassword, database: 'synapse', host: meta.socketDir, port: meta.pgPort },
+      },
+      enable_registration: false,
+      enable_registration_captcha: false,
+      allow_guest_access: false,
+      password_config: { enabled: true, pepper: '' },
+      ...(hasSynapseOidc(meta) ? { oidc_providers: [OIDC_PROVIDER] } : {}),
+    })}`,
+  );
 }
 
 /** What the playbook's postgres role installs: psql wrappers and dump-all (not there when Postgres is external). */
@@ -192,16 +209,24 @@ function writePostgresScripts(dir: string, root: string, meta: LabMeta, secrets:
   mkdirSync(path.join(pg, 'run'), { recursive: true, mode: 0o755 });
   write(path.join(pg, 'env-postgres-psql'), `PGUSER=matrix\nPGPASSWORD=${secrets.postgresPassword}\nPGDATABASE=matrix\n`, 0o640);
   const psqlPrelude = prelude(dir, meta);
-  write(path.join(pg, 'bin', 'cli-non-interactive'), `#!/bin/bash
+  write(
+    path.join(pg, 'bin', 'cli-non-interactive'),
+    `#!/bin/bash
 # Practice lab stand-in for: docker run -i --rm --env-file=.../env-postgres-psql <postgres image> psql -h matrix-postgres "$@"
 ${psqlPrelude}
 exec psql -h ${q(meta.socketDir)} -p ${meta.pgPort} "$@"
-`, 0o750);
-  write(path.join(pg, 'bin', 'cli'), `#!/bin/bash
+`,
+    0o750,
+  );
+  write(
+    path.join(pg, 'bin', 'cli'),
+    `#!/bin/bash
 # Practice lab stand-in for the interactive psql container.
 ${psqlPrelude}
 exec psql -h ${q(meta.socketDir)} -p ${meta.pgPort} "$@"
-`, 0o750);
+`,
+    0o750,
+  );
   writeDumpAll(dir, meta);
 }
 
@@ -221,7 +246,9 @@ export function writeDumpAll(dir: string, meta: LabMeta): void {
   const asMatrixUser = user?.separate
     ? `/usr/bin/env HOME=/ /usr/bin/setpriv --reuid="$(id -u ${q(user.name)})" --regid="$(id -g ${q(user.name)})" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- /bin/bash -c ${dump}`
     : `/bin/bash -c ${dump}`;
-  write(path.join(serverRootOf(dir, meta), 'postgres', 'bin', 'dump-all'), `#!/bin/bash
+  write(
+    path.join(serverRootOf(dir, meta), 'postgres', 'bin', 'dump-all'),
+    `#!/bin/bash
 # Practice lab stand-in for dump-all: pg_dumpall | zstd > <directory>/latest-dump.sql.zst, written as
 # ${user?.separate ? `the lab's matrix user ${user.name} with no capabilities (docker run --user=<matrix uid:gid> --cap-drop=ALL)` : `the login user (${user?.degraded || 'the lab cannot switch uid'})`}
 if [ $# -ne 1 ]; then
@@ -234,7 +261,9 @@ ${prelude(dir, meta)}
 export MAS_LAB_DIR=${q(dir)}
 cd "$1" || exit 1
 exec ${q(meta.node)} ${q(path.join(meta.packageRoot, 'dist', 'source', 'lab', 'server', 'long-run.js'))} ${asMatrixUser} ${q(meta.socketDir)} ${meta.pgPort}
-`, 0o750);
+`,
+    0o750,
+  );
 }
 
 /** The lab's Synapse OIDC provider (as Synapse sees it). */

@@ -7,7 +7,11 @@ import { AbortError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 
 type Purpose = 'lab' | 'rehearsal' | 'tests';
-interface SystemPackage { package: string; provides: string; for: Purpose[] }
+interface SystemPackage {
+  package: string;
+  provides: string;
+  for: Purpose[];
+}
 
 function packages(): SystemPackage[] {
   const file = path.join(packageRoot(), 'scripts', 'system-packages.json');
@@ -15,7 +19,12 @@ function packages(): SystemPackage[] {
 }
 
 function executable(file: string): boolean {
-  try { accessSync(file, constants.X_OK); return true; } catch { return false; }
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function present(provides: string, envPath: string): boolean {
@@ -25,7 +34,9 @@ function present(provides: string, envPath: string): boolean {
 
 /** The Debian packages of `purpose` whose file is missing on this machine. */
 export function missingPackages(purpose: Purpose, envPath = process.env.PATH ?? ''): string[] {
-  return packages().filter((p) => p.for.includes(purpose) && !present(p.provides, envPath)).map((p) => p.package);
+  return packages()
+    .filter((p) => p.for.includes(purpose) && !present(p.provides, envPath))
+    .map((p) => p.package);
 }
 
 export function installCommand(missing: string[], root = process.getuid?.() === 0): string {
@@ -35,7 +46,9 @@ export function installCommand(missing: string[], root = process.getuid?.() === 
 /** The lab cannot be built without these; nothing was created. */
 export class LabPackagesMissing extends AbortError {
   constructor(readonly missing: string[]) {
-    super(`the practice lab needs ${missing.length === 1 ? 'a package' : 'packages'} this machine lacks: ${missing.join(', ')}.\n` +
-      `Install ${missing.length === 1 ? 'it' : 'them'} with:\n  ${installCommand(missing)}`);
+    super(
+      `the practice lab needs ${missing.length === 1 ? 'a package' : 'packages'} this machine lacks: ${missing.join(', ')}.\n` +
+        `Install ${missing.length === 1 ? 'it' : 'them'} with:\n  ${installCommand(missing)}`,
+    );
   }
 }

@@ -55,8 +55,12 @@ export class LogSink implements LogSource {
     };
   }
 
-  get total(): number { return this.ring.total; }
-  get first(): number { return this.ring.first; }
+  get total(): number {
+    return this.ring.total;
+  }
+  get first(): number {
+    return this.ring.first;
+  }
 
   /** Feeds a chunk of a command's output (any size, any split). */
   push(stream: StreamName, chunk: string): void {
@@ -97,14 +101,19 @@ export class LogSink implements LogSource {
 
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   close(): void {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     this.notify();
     this.listeners.clear();
   }
@@ -124,7 +133,10 @@ export class LogSink implements LogSource {
   private schedule(): void {
     if (this.timer || this.listeners.size === 0) return;
     const wait = Math.max(0, this.lastNotify + this.notifyMs - Date.now());
-    this.timer = setTimeout(() => { this.timer = null; this.notify(); }, wait);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.notify();
+    }, wait);
     this.timer.unref();
   }
 

@@ -14,7 +14,8 @@ export const MASK = '‹redacted›';
 /** Key names whose value is secret (matched anywhere inside the key, case-insensitive). */
 const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|credential|pwd)[A-Za-z0-9_.-]*`;
 /** Keys that contain a secret word but name something that is not a secret. */
-const NOT_SECRET_KEY = /(?:_id|_ids|_path|_file|_files|_enabled|_type|_expiry|_lifetime|_ttl|_length|_prefix|_count|_config|_auth_enabled|_method|_methods|_mode|_alg|_algs|_scheme|_schemes|_version)$/i;
+const NOT_SECRET_KEY =
+  /(?:_id|_ids|_path|_file|_files|_enabled|_type|_expiry|_lifetime|_ttl|_length|_prefix|_count|_config|_auth_enabled|_method|_methods|_mode|_alg|_algs|_scheme|_schemes|_version)$/i;
 /** Finding ids (`mas.secret-invalid`, `synapse.password-provider.ldap`) name a problem, not a secret: their text must stay readable. */
 const FINDING_ID = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/;
 const isFindingId = (key: string) => FINDING_ID.test(key) && /(?:password|secret|token)[a-z]*-/.test(key);
@@ -32,15 +33,9 @@ const URL_PASSWORD = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@'"]*:)([^\s@/'"]+)(@)/
 // "key": "value" / 'key': 'value' / key: value (YAML, JSON, logs). After a bare key the
 // value runs to the end of the line (minus a YAML comment); after a quoted (JSON) key it ends
 // at the next , } ] or space.
-const KEY_COLON = new RegExp(
-  String.raw`(["']?)(${SECRET_KEY})\1([ \t]*:[ \t]*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s][^\n]*)`,
-  'gi',
-);
+const KEY_COLON = new RegExp(String.raw`(["']?)(${SECRET_KEY})\1([ \t]*:[ \t]*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s][^\n]*)`, 'gi');
 // key=value (env, CLI, --extra-vars, query strings): the value ends at white space or & ; , "
-const KEY_EQUALS = new RegExp(
-  String.raw`(?<![A-Za-z0-9_.-])(${SECRET_KEY})(=)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s&;,"']+)`,
-  'gi',
-);
+const KEY_EQUALS = new RegExp(String.raw`(?<![A-Za-z0-9_.-])(${SECRET_KEY})(=)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s&;,"']+)`, 'gi');
 // A whole PEM private key on one line (e.g. JSON-escaped): keep the armour, mask the body.
 const PEM_INLINE = /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----)/g;
 const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
@@ -117,7 +112,10 @@ export class Redactor {
     }
     let changed = false;
     for (const v of secretVariants(value)) {
-      if (!this.secrets.has(v)) { this.secrets.set(v, label); changed = true; }
+      if (!this.secrets.has(v)) {
+        this.secrets.set(v, label);
+        changed = true;
+      }
     }
     if (changed) this.rebuild();
   }
@@ -140,8 +138,12 @@ export class Redactor {
    * \n (no rule's trigger spans a newline), so a whole batch is checked in one pass.
    */
   mayChange(text: string): boolean {
-    return TRIGGERS.some((t) => text.includes(t)) || (text.includes('_') && TOKEN_PREFIX.test(text)) || SECRET_WORD.test(text)
-      || (this.literalProbe !== null && this.literalProbe.test(text));
+    return (
+      TRIGGERS.some((t) => text.includes(t)) ||
+      (text.includes('_') && TOKEN_PREFIX.test(text)) ||
+      SECRET_WORD.test(text) ||
+      (this.literalProbe !== null && this.literalProbe.test(text))
+    );
   }
 
   /** Masks every known secret and secret shape in `text` (one line or several). */
@@ -163,13 +165,17 @@ export class Redactor {
         if (!/^["']/.test(value)) {
           // JSON-ish (quoted key): stop at the next delimiter; YAML: keep a trailing " # comment".
           const cut = q ? value.search(/[,}\]\s]/) : value.search(/\s+#/);
-          if (cut >= 0) { rest = value.slice(cut); value = value.slice(0, cut); }
+          if (cut >= 0) {
+            rest = value.slice(cut);
+            value = value.slice(0, cut);
+          }
         }
         if (isHarmlessValue(value)) return m;
         return `${q}${key}${q}${sep}${maskQuoted(value)}${rest}`;
       });
       out = out.replace(KEY_EQUALS, (m, key: string, sep: string, value: string) =>
-        NOT_SECRET_KEY.test(key) || isHarmlessValue(value) ? m : `${key}${sep}${maskQuoted(value)}`);
+        NOT_SECRET_KEY.test(key) || isHarmlessValue(value) ? m : `${key}${sep}${maskQuoted(value)}`,
+      );
     }
     if (out.includes(' -p')) out = out.replace(SHORT_P, (m, flag: string, value: string) => (isHarmlessShortP(value) ? m : `${flag}${maskQuoted(value)}`));
     return out;
@@ -197,7 +203,10 @@ export class LineRedactor {
 
   line(text: string): string {
     if (this.inPem) {
-      if (PEM_END.test(text)) { this.inPem = false; return text.replace(/^.+?(-----END)/, `${MASK}$1`); }
+      if (PEM_END.test(text)) {
+        this.inPem = false;
+        return text.replace(/^.+?(-----END)/, `${MASK}$1`);
+      }
       return MASK;
     }
     if (this.blockIndent !== null) {

@@ -57,17 +57,27 @@ export class Transcript {
   private readonly flushOnExit = () => this.flush();
 
   /** Opens (creating with mode 0600, parent dirs 0700) or appends to `file`. Refuses symlinks and group/world-readable files it cannot fix. */
-  constructor(readonly file: string, private readonly redactor: Redactor = defaultRedactor) {
+  constructor(
+    readonly file: string,
+    private readonly redactor: Redactor = defaultRedactor,
+  ) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const flags = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
     try {
       this.fd = fs.openSync(file, flags, 0o600);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(code === 'ELOOP' ? `transcript: ${file} is a symbolic link; refusing to write through it` : `transcript: cannot open ${file}: ${(error as Error).message}`);
+      throw new Error(
+        code === 'ELOOP'
+          ? `transcript: ${file} is a symbolic link; refusing to write through it`
+          : `transcript: cannot open ${file}: ${(error as Error).message}`,
+      );
     }
     const st = fs.fstatSync(this.fd);
-    if (!st.isFile()) { fs.closeSync(this.fd); throw new Error(`transcript: ${file} is not a regular file`); }
+    if (!st.isFile()) {
+      fs.closeSync(this.fd);
+      throw new Error(`transcript: ${file} is not a regular file`);
+    }
     if ((st.mode & 0o777) !== 0o600) fs.fchmodSync(this.fd, 0o600);
     if ((fs.fstatSync(this.fd).mode & 0o777) !== 0o600) {
       fs.closeSync(this.fd);
@@ -86,7 +96,10 @@ export class Transcript {
     const now = Date.now();
     this.started.set(id, now);
     this.append({
-      type: 'command', id, at: new Date(now).toISOString(), display: this.redactor.redact(start.display),
+      type: 'command',
+      id,
+      at: new Date(now).toISOString(),
+      display: this.redactor.redact(start.display),
       ...(start.target !== undefined ? { target: this.redactor.redact(start.target) } : {}),
       ...(start.step !== undefined ? { step: start.step } : {}),
     });
@@ -99,8 +112,14 @@ export class Transcript {
     this.started.delete(id);
     const now = Date.now();
     this.append({
-      type: 'end', id, at: new Date(now).toISOString(), code: end.code, signal: end.signal ?? null,
-      lost: end.lost ?? false, cancelled: end.cancelled ?? false, durationMs: now - began,
+      type: 'end',
+      id,
+      at: new Date(now).toISOString(),
+      code: end.code,
+      signal: end.signal ?? null,
+      lost: end.lost ?? false,
+      cancelled: end.cancelled ?? false,
+      durationMs: now - began,
     });
   }
 
@@ -128,9 +147,7 @@ export class Transcript {
     if (lines.length === 0) return;
     const open = stream === 'stdout' ? '{"out":' : '{"err":';
     this.lines += lines.length;
-    this.appendText(!jsonSafe
-      ? lines.map((line) => `${open}${JSON.stringify(line)}}\n`).join('')
-      : `${open}"${block.replaceAll('\n', `"}\n${open}"`)}"}\n`);
+    this.appendText(!jsonSafe ? lines.map((line) => `${open}${JSON.stringify(line)}}\n`).join('') : `${open}"${block.replaceAll('\n', `"}\n${open}"`)}"}\n`);
   }
 
   private append(record: TranscriptRecord): void {
@@ -143,7 +160,10 @@ export class Transcript {
     this.bufferedBytes += s.length;
     if (this.bufferedBytes >= FLUSH_BYTES) this.flush();
     else if (!this.timer) {
-      this.timer = setTimeout(() => { this.timer = null; this.flush(); }, FLUSH_INTERVAL_MS);
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.flush();
+      }, FLUSH_INTERVAL_MS);
       this.timer.unref();
     }
   }
@@ -160,13 +180,16 @@ export class Transcript {
     if (written < size) {
       // writeSync may write less than asked: the rest, by byte offset.
       const bytes = Buffer.from(data, 'utf8');
-      for (let off = written; off < size;) off += fs.writeSync(this.fd, bytes, off);
+      for (let off = written; off < size; ) off += fs.writeSync(this.fd, bytes, off);
     }
   }
 
   close(): void {
     if (this.fd < 0) return;
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     this.flush();
     process.off('exit', this.flushOnExit);
     fs.closeSync(this.fd);

@@ -58,9 +58,11 @@ function convertOne(entry: Record<string, unknown>, id: string, generation: Gene
   if (entry.client_secret_path !== undefined) warn('client_secret_path is not supported by MAS: paste the secret into client_secret');
   if (entry.client_secret_jwt_key !== undefined) warn('client_secret_jwt_key is not supported by MAS and was dropped');
   if (entry.attribute_requirements !== undefined) warn('attribute_requirements has no MAS equivalent and was dropped (use a MAS policy instead)');
-  if (entry.id_token_signing_alg_values_supported !== undefined) warn('id_token_signing_alg_values_supported was dropped; set id_token_signed_response_alg if needed');
+  if (entry.id_token_signing_alg_values_supported !== undefined)
+    warn('id_token_signing_alg_values_supported was dropped; set id_token_signed_response_alg if needed');
   // MAS's own converter maps this inverted (mas.md §1.4); the wizard leaves the MAS default and says so.
-  if (entry.backchannel_logout_enabled === true) warn('backchannel_logout_enabled: choose on_backchannel_logout (logout_browser_only or logout_all) in the form');
+  if (entry.backchannel_logout_enabled === true)
+    warn('backchannel_logout_enabled: choose on_backchannel_logout (logout_browser_only or logout_all) in the form');
   if (entry.enable_registration === false) warn('enable_registration: false has no MAS equivalent; new users can still register through this provider');
 
   const method = entry.client_auth_method;
@@ -100,7 +102,11 @@ function convertOne(entry: Record<string, unknown>, id: string, generation: Gene
 
   const mapping = isPlainObject(entry.user_mapping_provider) ? entry.user_mapping_provider : {};
   const module = mapping.module;
-  if (module !== undefined && module !== 'synapse.handlers.oidc.JinjaOidcMappingProvider' && module !== 'synapse.handlers.oidc_handler.JinjaOidcMappingProvider') {
+  if (
+    module !== undefined &&
+    module !== 'synapse.handlers.oidc.JinjaOidcMappingProvider' &&
+    module !== 'synapse.handlers.oidc_handler.JinjaOidcMappingProvider'
+  ) {
     warn(`user mapping module ${String(module)} is not the Jinja one; set the claims imports by hand`);
     return out;
   }
@@ -113,7 +119,11 @@ function convertOne(entry: Record<string, unknown>, id: string, generation: Gene
     if (t.warning) warn(`${name} ${t.warning}`);
     return t.template;
   };
-  const subject = str(cfg.subject_template) ? tpl('subject_template', cfg.subject_template) : str(cfg.subject_claim) ? `{{ user.${String(cfg.subject_claim)} }}` : undefined;
+  const subject = str(cfg.subject_template)
+    ? tpl('subject_template', cfg.subject_template)
+    : str(cfg.subject_claim)
+      ? `{{ user.${String(cfg.subject_claim)} }}`
+      : undefined;
   if (subject) claims.subject = { template: subject };
   const localpart = tpl('localpart_template', cfg.localpart_template);
   if (localpart) claims.localpart = { action: confirm ? 'suggest' : 'require', template: localpart };
@@ -166,7 +176,10 @@ export function convertSynapseOidc(value: unknown, generation: Generation, newId
 
 /** The `matrix_synapse_oidc_*` keys present in vars.yml, as remove edits for the cut-over. */
 export function oidcRemovalEdits(varsKeys: Iterable<string>): VarsEdit[] {
-  return [...varsKeys].filter((k) => k.startsWith('matrix_synapse_oidc_')).sort().map((key) => ({ op: 'remove', key }));
+  return [...varsKeys]
+    .filter((k) => k.startsWith('matrix_synapse_oidc_'))
+    .sort()
+    .map((key) => ({ op: 'remove', key }));
 }
 
 /** The legacy playbook's variable for the mapping arguments (playbook.md §2.2). */

@@ -2,8 +2,18 @@
 // a validation error lands on the field the operator is typing in. The screen renders
 // PROVIDER_FIELDS; formToProvider() turns what was typed into a checked Provider.
 import {
-  AUTH_METHODS, BACKCHANNEL, DISCOVERY_MODES, IMPORT_ACTIONS, JWS_ALGS, ON_CONFLICT, PKCE_METHODS, RESPONSE_MODES,
-  checkProvider, type FieldError, type Provider, isPlainObject,
+  AUTH_METHODS,
+  BACKCHANNEL,
+  DISCOVERY_MODES,
+  IMPORT_ACTIONS,
+  JWS_ALGS,
+  ON_CONFLICT,
+  PKCE_METHODS,
+  RESPONSE_MODES,
+  checkProvider,
+  type FieldError,
+  type Provider,
+  isPlainObject,
 } from './providers.js';
 
 export type ProviderForm = Record<string, string>;
@@ -27,14 +37,44 @@ const opt = (values: readonly string[]) => ['', ...values];
 export const PROVIDER_FIELDS: FieldSpec[] = [
   { path: 'id', label: 'Provider id (ULID)', kind: 'text', help: 'Fixed once users link to it; part of the callback URL.' },
   { path: 'human_name', label: 'Button label', kind: 'text', help: 'Shown on the login page, e.g. "Company SSO".' },
-  { path: 'brand_name', label: 'Brand', kind: 'choice', options: opt(['google', 'github', 'gitlab', 'apple', 'facebook', 'twitter', 'discord']), help: 'Logo on the button.' },
-  { path: 'synapse_idp_id', label: 'Synapse idp id', kind: 'text', help: 'oidc-<idp_id> from Synapse, so syn2mas can move linked users. Empty for a new provider.' },
+  {
+    path: 'brand_name',
+    label: 'Brand',
+    kind: 'choice',
+    options: opt(['google', 'github', 'gitlab', 'apple', 'facebook', 'twitter', 'discord']),
+    help: 'Logo on the button.',
+  },
+  {
+    path: 'synapse_idp_id',
+    label: 'Synapse idp id',
+    kind: 'text',
+    help: 'oidc-<idp_id> from Synapse, so syn2mas can move linked users. Empty for a new provider.',
+  },
   { path: 'issuer', label: 'Issuer URL', kind: 'text', help: 'Must equal "issuer" in <issuer>/.well-known/openid-configuration.' },
-  { path: 'discovery_mode', label: 'Discovery', kind: 'choice', options: DISCOVERY_MODES, help: 'oidc (strict), insecure (no checks), disabled (fixed endpoints below).' },
+  {
+    path: 'discovery_mode',
+    label: 'Discovery',
+    kind: 'choice',
+    options: DISCOVERY_MODES,
+    help: 'oidc (strict), insecure (no checks), disabled (fixed endpoints below).',
+  },
   { path: 'client_id', label: 'Client id', kind: 'text', help: 'From the identity provider.' },
-  { path: 'token_endpoint_auth_method', label: 'Client auth method', kind: 'choice', options: AUTH_METHODS, help: 'How MAS proves itself at the token endpoint.' },
+  {
+    path: 'token_endpoint_auth_method',
+    label: 'Client auth method',
+    kind: 'choice',
+    options: AUTH_METHODS,
+    help: 'How MAS proves itself at the token endpoint.',
+  },
   { path: 'client_secret', label: 'Client secret', kind: 'secret', shown: needsSecret, help: 'Stored in vars.yml only; never shown again.' },
-  { path: 'token_endpoint_auth_signing_alg', label: 'Client auth signing alg', kind: 'choice', options: JWS_ALGS, shown: needsAlg, help: 'Required for the JWT methods.' },
+  {
+    path: 'token_endpoint_auth_signing_alg',
+    label: 'Client auth signing alg',
+    kind: 'choice',
+    options: JWS_ALGS,
+    shown: needsAlg,
+    help: 'Required for the JWT methods.',
+  },
   { path: 'sign_in_with_apple.team_id', label: 'Apple team id', kind: 'text', shown: isApple, help: 'From the Apple Developer portal.' },
   { path: 'sign_in_with_apple.key_id', label: 'Apple key id', kind: 'text', shown: isApple, help: 'From the Apple Developer portal.' },
   { path: 'sign_in_with_apple.private_key_file', label: 'Apple private key file', kind: 'text', shown: isApple, help: 'Path inside the MAS container.' },
@@ -49,10 +89,28 @@ export const PROVIDER_FIELDS: FieldSpec[] = [
   { path: 'userinfo_endpoint', label: 'Userinfo endpoint', kind: 'text', help: 'Overrides discovery.' },
   { path: 'jwks_uri', label: 'JWKS URI', kind: 'text', help: 'Overrides discovery; without it signed tokens cannot be checked.' },
   { path: 'claims_imports.subject.template', label: 'Subject template', kind: 'text', help: 'Default {{ user.sub }}. Never change it once users are linked.' },
-  { path: 'claims_imports.localpart.action', label: 'Username: import', kind: 'choice', options: opt(IMPORT_ACTIONS), help: 'ignore, suggest, force (if present), require (fail if missing).' },
+  {
+    path: 'claims_imports.localpart.action',
+    label: 'Username: import',
+    kind: 'choice',
+    options: opt(IMPORT_ACTIONS),
+    help: 'ignore, suggest, force (if present), require (fail if missing).',
+  },
   { path: 'claims_imports.localpart.template', label: 'Username template', kind: 'text', help: 'Default {{ user.preferred_username }}.' },
-  { path: 'claims_imports.localpart.on_conflict', label: 'Username taken', kind: 'choice', options: opt(ON_CONFLICT), help: 'fail (default); add/replace/set link to the existing account.' },
-  { path: 'claims_imports.displayname.action', label: 'Display name: import', kind: 'choice', options: opt(IMPORT_ACTIONS), help: 'How to use the display name claim.' },
+  {
+    path: 'claims_imports.localpart.on_conflict',
+    label: 'Username taken',
+    kind: 'choice',
+    options: opt(ON_CONFLICT),
+    help: 'fail (default); add/replace/set link to the existing account.',
+  },
+  {
+    path: 'claims_imports.displayname.action',
+    label: 'Display name: import',
+    kind: 'choice',
+    options: opt(IMPORT_ACTIONS),
+    help: 'How to use the display name claim.',
+  },
   { path: 'claims_imports.displayname.template', label: 'Display name template', kind: 'text', help: 'Default {{ user.name }}.' },
   { path: 'claims_imports.email.action', label: 'Email: import', kind: 'choice', options: opt(IMPORT_ACTIONS), help: 'How to use the email claim.' },
   { path: 'claims_imports.email.template', label: 'Email template', kind: 'text', help: 'Default {{ user.email }}.' },
@@ -85,7 +143,10 @@ export function emptyForm(id: string): ProviderForm {
 
 function parseParams(text: string): { value?: Record<string, string>; error?: string } {
   const value: Record<string, string> = {};
-  const entries = text.split(';').map((e) => e.trim()).filter((e) => e !== '');
+  const entries = text
+    .split(';')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   for (const [i, entry] of entries.entries()) {
     const eq = entry.indexOf('=');
     if (eq <= 0) return { error: `entry ${i + 1} needs the form key=value` };
@@ -145,7 +206,9 @@ export function providerToForm(provider: Provider): ProviderForm {
     for (const key of field.path.split('.')) node = isPlainObject(node) ? node[key] : undefined;
     if (node == null) continue;
     if (field.path === 'additional_authorization_parameters' && isPlainObject(node)) {
-      form[field.path] = Object.entries(node).map(([k, v]) => `${k}=${String(v)}`).join('; ');
+      form[field.path] = Object.entries(node)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join('; ');
     } else {
       form[field.path] = String(node);
     }

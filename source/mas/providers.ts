@@ -11,7 +11,25 @@ import { unwrapRaw, wrapRaw } from './jinja-raw.js';
 export const PROVIDERS_KEY = 'matrix_authentication_service_config_upstream_oauth2_providers';
 
 export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'sign_in_with_apple'] as const;
-export const JWS_ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'none', 'EdDSA', 'ES256K', 'Ed25519', 'Ed448'] as const;
+export const JWS_ALGS = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'none',
+  'EdDSA',
+  'ES256K',
+  'Ed25519',
+  'Ed448',
+] as const;
 export const DISCOVERY_MODES = ['oidc', 'insecure', 'disabled'] as const;
 export const PKCE_METHODS = ['auto', 'always', 'never'] as const;
 export const RESPONSE_MODES = ['query', 'form_post'] as const;
@@ -44,11 +62,13 @@ const alg = z.enum(JWS_ALGS, { message: 'not a JWS algorithm MAS knows (e.g. RS2
 const claimsImports = z.object({
   subject: z.object({ template: template.nullish() }).optional(),
   skip_confirmation: z.boolean().optional(),
-  localpart: z.object({
-    action: action.optional(),
-    template: template.nullish(),
-    on_conflict: z.enum(ON_CONFLICT, { message: `must be one of ${ON_CONFLICT.join(', ')}` }).optional(),
-  }).optional(),
+  localpart: z
+    .object({
+      action: action.optional(),
+      template: template.nullish(),
+      on_conflict: z.enum(ON_CONFLICT, { message: `must be one of ${ON_CONFLICT.join(', ')}` }).optional(),
+    })
+    .optional(),
   displayname: z.object({ action: action.optional(), template: template.nullish() }).optional(),
   email: z.object({ action: action.optional(), template: template.nullish() }).optional(),
   account_name: z.object({ template: template.nullish() }).optional(),
@@ -75,9 +95,12 @@ const providerShape = z.object({
   sign_in_with_apple: signInWithApple.nullish(),
   token_endpoint_auth_signing_alg: alg.nullish(),
   id_token_signed_response_alg: alg.optional(),
-  scope: z.string().refine((s) => s.split(' ').every((t) => SCOPE_TOKEN_RE.test(t)), {
-    message: 'space-separated scope tokens, e.g. "openid profile email" (no quotes, backslashes or double spaces)',
-  }).optional(),
+  scope: z
+    .string()
+    .refine((s) => s.split(' ').every((t) => SCOPE_TOKEN_RE.test(t)), {
+      message: 'space-separated scope tokens, e.g. "openid profile email" (no quotes, backslashes or double spaces)',
+    })
+    .optional(),
   discovery_mode: z.enum(DISCOVERY_MODES, { message: `must be one of ${DISCOVERY_MODES.join(', ')}` }).optional(),
   pkce_method: z.enum(PKCE_METHODS, { message: `must be one of ${PKCE_METHODS.join(', ')}` }).optional(),
   fetch_userinfo: z.boolean().optional(),
@@ -107,7 +130,8 @@ function ruleIssues(p: Loose): Issue[] {
   const discovery = p.discovery_mode ?? 'oidc';
   const hasSecret = p.client_secret != null || p.client_secret_file != null;
   // 1. issuer is needed for discovery
-  if (discovery !== 'disabled' && p.issuer == null) issue(['issuer'], 'required while discovery is enabled (set discovery_mode to disabled to use fixed endpoints)');
+  if (discovery !== 'disabled' && p.issuer == null)
+    issue(['issuer'], 'required while discovery is enabled (set discovery_mode to disabled to use fixed endpoints)');
   // Not checked by MAS at load: it only logs an error at sync and logins fail.
   if (discovery === 'disabled') {
     if (p.authorization_endpoint == null) issue(['authorization_endpoint'], 'required when discovery is disabled');
@@ -129,7 +153,8 @@ function methodRules(p: Loose, method: string, hasSecret: boolean, issue: (path:
   if (ALG_METHODS.has(method) && p.token_endpoint_auth_signing_alg == null) issue(['token_endpoint_auth_signing_alg'], `required for ${method}`);
   if (!ALG_METHODS.has(method) && p.token_endpoint_auth_signing_alg != null) issue(['token_endpoint_auth_signing_alg'], `not allowed with ${method}`);
   // 6. Sign in with Apple block
-  if (method === 'sign_in_with_apple' && p.sign_in_with_apple == null) issue(['sign_in_with_apple', 'team_id'], 'required for sign_in_with_apple (team id and key id)');
+  if (method === 'sign_in_with_apple' && p.sign_in_with_apple == null)
+    issue(['sign_in_with_apple', 'team_id'], 'required for sign_in_with_apple (team id and key id)');
   if (method !== 'sign_in_with_apple' && p.sign_in_with_apple != null) issue(['sign_in_with_apple'], `not allowed with ${method}`);
   if (method === 'sign_in_with_apple' && p.sign_in_with_apple && p.sign_in_with_apple.private_key == null && p.sign_in_with_apple.private_key_file == null) {
     issue(['sign_in_with_apple', 'private_key_file'], 'a private key (file or inline) is required for Sign in with Apple');
@@ -157,7 +182,6 @@ export const providerSchema = providerShape.superRefine((p, ctx) => {
   for (const i of ruleIssues(p)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
 });
 
-
 export type Provider = z.infer<typeof providerShape>;
 
 export interface FieldError {
@@ -176,10 +200,12 @@ export function checkProvider(input: unknown): { ok: true; provider: Provider } 
   const result = providerShape.safeParse(raw);
   const rules = isPlainObject(raw) ? ruleIssues(raw as Loose) : [];
   if (result.success && rules.length === 0) return { ok: true, provider: result.data };
-  const errors: FieldError[] = result.success ? [] : result.error.issues.map((i) => ({
-    path: i.path.map(String).join('.') || '(provider)',
-    message: i.code === 'invalid_type' && i.input === undefined ? 'required' : i.message,
-  }));
+  const errors: FieldError[] = result.success
+    ? []
+    : result.error.issues.map((i) => ({
+        path: i.path.map(String).join('.') || '(provider)',
+        message: i.code === 'invalid_type' && i.input === undefined ? 'required' : i.message,
+      }));
   for (const r of rules) {
     const path = r.path.join('.');
     if (!errors.some((e) => e.path === path)) errors.push({ path, message: r.message });
@@ -200,7 +226,7 @@ const KNOWN: Record<string, string[]> = {
 };
 const REMOVED: Record<string, string> = {
   'claims_imports.email.set_email_verification': 'removed in MAS 0.13 (every imported email now counts as verified)',
-  jwks: 'not a provider field: private_key_jwt signs with MAS\'s own secrets.keys',
+  jwks: "not a provider field: private_key_jwt signs with MAS's own secrets.keys",
 };
 
 /** Keys MAS would silently ignore, with a reason where one is known. */

@@ -13,9 +13,7 @@ export function generateSecret(): string {
   return randomBytes(32).toString('hex');
 }
 
-export type SecretCheck =
-  | { ok: true; kind: 'hex' | 'reference' }
-  | { ok: false; problem: string };
+export type SecretCheck = { ok: true; kind: 'hex' | 'reference' } | { ok: false; problem: string };
 
 /**
  * Check an entered value. Surrounding whitespace is dropped first (a terminal paste often
@@ -29,7 +27,8 @@ export function checkSecret(input: string): SecretCheck {
   if (value.startsWith('!vault')) {
     return {
       ok: false,
-      problem: 'a !vault block cannot be pasted here: put it in vars.yml yourself (the wizard keeps it as it is), or reference a vaulted variable as {{ vault_… }}',
+      problem:
+        'a !vault block cannot be pasted here: put it in vars.yml yourself (the wizard keeps it as it is), or reference a vaulted variable as {{ vault_… }}',
     };
   }
   const bad = [...value].findIndex((c) => !/[0-9a-fA-F]/.test(c));
@@ -63,11 +62,7 @@ export function existingSecretState(existing: ExistingSecret | undefined): Exist
   return check.kind === 'reference' ? 'reference' : 'valid';
 }
 
-export type SecretChoice =
-  | { kind: 'generate' }
-  | { kind: 'paste'; value: string }
-  | { kind: 'reference'; value: string }
-  | { kind: 'keep-existing' };
+export type SecretChoice = { kind: 'generate' } | { kind: 'paste'; value: string } | { kind: 'reference'; value: string } | { kind: 'keep-existing' };
 
 export interface SecretPlan {
   edits: VarsEdit[];
@@ -112,7 +107,7 @@ export function secretFinding(problem: string, source: string): Finding {
     severity: 'block',
     title: 'The MAS encryption secret is not valid',
     detail: `${SECRET_KEY}: ${problem}. The playbook refuses a value that is not 64 characters, and MAS refuses one that is not 32 bytes of hex.`,
-    fix: 'Generate a new one in the wizard\'s secret step (or `openssl rand -hex 32`) — only if MAS has never started with the old value.',
+    fix: "Generate a new one in the wizard's secret step (or `openssl rand -hex 32`) — only if MAS has never started with the old value.",
     source,
   };
 }

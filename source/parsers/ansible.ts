@@ -155,27 +155,52 @@ export class AnsibleParser {
     if (options.approxTotal !== undefined) this.progress.approxTotal = options.approxTotal;
   }
 
-  feed(chunk: string): void { this.splitter.feed(chunk); }
+  feed(chunk: string): void {
+    this.splitter.feed(chunk);
+  }
 
   line(line: string): void {
     if (this.pending && this.continuesPayload(line)) return;
     if (this.errorLines) {
       if (line.trim() === '' || HEADER.test(line) || RECAP_HEADER.test(line)) this.closeError();
-      else { this.errorLines.push(line); return; }
+      else {
+        this.errorLines.push(line);
+        return;
+      }
     }
     let m: RegExpExecArray | null;
-    if ((m = HEADER.exec(line))) { this.header(m[1], m[2]); return; }
-    if (RECAP_HEADER.test(line)) { this.inRecap = true; this.recap = []; return; }
+    if ((m = HEADER.exec(line))) {
+      this.header(m[1], m[2]);
+      return;
+    }
+    if (RECAP_HEADER.test(line)) {
+      this.inRecap = true;
+      this.recap = [];
+      return;
+    }
     if (this.inRecap && (m = RECAP_LINE.exec(line))) {
       const n = (i: number) => Number(m![i] ?? 0);
       this.recap!.push({ host: m[1], ok: n(2), changed: n(3), unreachable: n(4), failed: n(5), skipped: n(6), rescued: n(7), ignored: n(8) });
       this.emit({ type: 'recap', hosts: this.recap! });
       return;
     }
-    if ((m = RESULT.exec(line))) { this.result(m); return; }
-    if (line === '...ignoring') { this.ignoreLast(); return; }
-    if ((m = /^\[(WARNING|DEPRECATION WARNING)\]: (.*)$/.exec(line))) { this.warnings.push(m[2]); this.emit({ type: 'warning', text: m[2] }); return; }
-    if (line.startsWith('ERROR! ')) { this.errorLines = [line.slice(7)]; return; }
+    if ((m = RESULT.exec(line))) {
+      this.result(m);
+      return;
+    }
+    if (line === '...ignoring') {
+      this.ignoreLast();
+      return;
+    }
+    if ((m = /^\[(WARNING|DEPRECATION WARNING)\]: (.*)$/.exec(line))) {
+      this.warnings.push(m[2]);
+      this.emit({ type: 'warning', text: m[2] });
+      return;
+    }
+    if (line.startsWith('ERROR! ')) {
+      this.errorLines = [line.slice(7)];
+      return;
+    }
   }
 
   end(): AnsibleSummary {
@@ -184,12 +209,20 @@ export class AnsibleParser {
     this.closeError();
     const recapBad = this.recap?.some((h) => h.failed > 0 || h.unreachable > 0) ?? true;
     return {
-      progress: { ...this.progress }, failures: this.failures, ignoredFailures: this.ignoredFailures, recap: this.recap, commands: this.commands,
-      warnings: this.warnings, errors: this.errors, succeeded: this.recap !== null && !recapBad && this.errors.length === 0 && this.failures.length === 0,
+      progress: { ...this.progress },
+      failures: this.failures,
+      ignoredFailures: this.ignoredFailures,
+      recap: this.recap,
+      commands: this.commands,
+      warnings: this.warnings,
+      errors: this.errors,
+      succeeded: this.recap !== null && !recapBad && this.errors.length === 0 && this.failures.length === 0,
     };
   }
 
-  private emit(e: AnsibleEvent): void { this.options.onEvent?.(e); }
+  private emit(e: AnsibleEvent): void {
+    this.options.onEvent?.(e);
+  }
 
   private header(kind: string, title: string): void {
     this.closePending();
@@ -223,7 +256,10 @@ export class AnsibleParser {
       return;
     }
     const pending: Pending = { status, host, item, format: rest.trimStart().startsWith('{') ? 'json' : 'yaml', lines: rest.trim() === '' ? [] : [rest] };
-    if (pending.format === 'json' && rest.trimEnd().endsWith('}') && tryJson(rest) !== undefined) { this.finish(pending); return; }
+    if (pending.format === 'json' && rest.trimEnd().endsWith('}') && tryJson(rest) !== undefined) {
+      this.finish(pending);
+      return;
+    }
     this.pending = pending;
   }
 
@@ -236,7 +272,10 @@ export class AnsibleParser {
       if (line === '}') this.closePending();
       return true;
     }
-    if (line === '' || /^\s/.test(line)) { p.lines.push(line); return true; }
+    if (line === '' || /^\s/.test(line)) {
+      p.lines.push(line);
+      return true;
+    }
     this.closePending();
     return false;
   }
@@ -250,8 +289,10 @@ export class AnsibleParser {
 
   private finish(p: Pending): void {
     // Only payloads that can hold a command result are parsed (a cheap look for an `rc` key first).
-    const result = p.lines.length > 0 && (p.status === 'failed' || p.status === 'unreachable' || p.lines.some((l) => /^\s*"?rc"?:/.test(l)))
-      ? readPayload(p.format, p.lines) : undefined;
+    const result =
+      p.lines.length > 0 && (p.status === 'failed' || p.status === 'unreachable' || p.lines.some((l) => /^\s*"?rc"?:/.test(l)))
+        ? readPayload(p.format, p.lines)
+        : undefined;
     if (result) this.command(p, result);
     if (p.status === 'failed' || p.status === 'unreachable') this.fail(p, result);
   }
@@ -265,7 +306,14 @@ export class AnsibleParser {
       variable = keys[0];
     }
     if (!found) return;
-    const result: CommandResult = { task: this.progress.task, role: this.progress.role, host: p.host, ...(variable ? { variable } : {}), format: p.format, ...found };
+    const result: CommandResult = {
+      task: this.progress.task,
+      role: this.progress.role,
+      host: p.host,
+      ...(variable ? { variable } : {}),
+      format: p.format,
+      ...found,
+    };
     this.commands.push(result);
     this.emit({ type: 'command', result });
   }
@@ -273,8 +321,13 @@ export class AnsibleParser {
   private fail(p: Pending, parsed?: Record<string, unknown>): void {
     const result = parsed ?? (p.lines.length > 0 ? readPayload(p.format, p.lines) : undefined);
     const failure = describeFailure({
-      play: this.progress.play, task: this.progress.task, role: this.progress.role, host: p.host,
-      ...(p.item !== undefined ? { item: p.item } : {}), unreachable: p.status === 'unreachable', result,
+      play: this.progress.play,
+      task: this.progress.task,
+      role: this.progress.role,
+      host: p.host,
+      ...(p.item !== undefined ? { item: p.item } : {}),
+      unreachable: p.status === 'unreachable',
+      result,
     });
     this.failures.push(failure);
     this.lastFailure = failure;
@@ -331,7 +384,9 @@ function tryJson(text: string): Record<string, unknown> | undefined {
   try {
     const v = JSON.parse(text);
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 function readPayload(format: 'json' | 'yaml', lines: string[]): Record<string, unknown> | undefined {
@@ -342,7 +397,9 @@ function readPayload(format: 'json' | 'yaml', lines: string[]): Record<string, u
   try {
     const v = parseYaml(body.map((l) => l.slice(indent)).join('\n'));
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 /** The command-module fields of a result, or undefined when it is not a command result. */
@@ -378,7 +435,9 @@ function lastLines(text: string, n: number): string {
 export function describeFailure(base: Omit<AnsibleFailure, 'message'> & { result?: Record<string, unknown> }): AnsibleFailure {
   const r = base.result;
   // A loop reports its failing items inside `results`.
-  const failedItem = Array.isArray(r?.results) ? (r!.results as Record<string, unknown>[]).find((x) => x && (x.failed === true || x.unreachable === true)) : undefined;
+  const failedItem = Array.isArray(r?.results)
+    ? (r!.results as Record<string, unknown>[]).find((x) => x && (x.failed === true || x.unreachable === true))
+    : undefined;
   const src = failedItem ?? r ?? {};
   const msg = asText(src.msg);
   const rc = typeof src.rc === 'number' ? src.rc : undefined;
@@ -391,8 +450,11 @@ export function describeFailure(base: Omit<AnsibleFailure, 'message'> & { result
     message = `the command exited with code ${rc}${stderr ? `:\n${lastLines(stderr, 8)}` : ''}`;
   } else message = msg ?? (r ? 'the task failed without a message' : 'the task failed (no details printed)');
   const failure: AnsibleFailure = {
-    ...base, message: message.trim(),
-    ...(rc !== undefined ? { rc } : {}), ...(stdout !== undefined ? { stdout } : {}), ...(stderr !== undefined ? { stderr } : {}),
+    ...base,
+    message: message.trim(),
+    ...(rc !== undefined ? { rc } : {}),
+    ...(stdout !== undefined ? { stdout } : {}),
+    ...(stderr !== undefined ? { stderr } : {}),
     ...(cmd !== undefined ? { cmd } : {}),
   };
   if (r === undefined) delete failure.result;

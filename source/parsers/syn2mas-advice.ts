@@ -68,12 +68,18 @@ const CURRENT_RULES: Rule[] = [
   {
     re: /`enable_3pid_changes` explicitly enabled/,
     kind: 'syn2mas.3pid-changes',
-    explain: () => ({ explanation: 'With MAS, email changes are handled by MAS, not Synapse.', fix: 'remove enable_3pid_changes from the Synapse configuration (matrix_synapse_configuration_extension_yaml)' }),
+    explain: () => ({
+      explanation: 'With MAS, email changes are handled by MAS, not Synapse.',
+      fix: 'remove enable_3pid_changes from the Synapse configuration (matrix_synapse_configuration_extension_yaml)',
+    }),
   },
   {
     re: /`login_via_existing_session.enabled` set to true/,
     kind: 'syn2mas.login-via-existing-session',
-    explain: () => ({ explanation: 'Logging in through an existing session is a Synapse feature MAS replaces.', fix: 'remove login_via_existing_session from the Synapse configuration' }),
+    explain: () => ({
+      explanation: 'Logging in through an existing session is a Synapse feature MAS replaces.',
+      fix: 'remove login_via_existing_session from the Synapse configuration',
+    }),
   },
   {
     re: /MAS configuration has the wrong `matrix\.homeserver` set \("([^"]*)"\), it should match Synapse's `server_name` \("([^"]*)"\)/,
@@ -102,12 +108,18 @@ const CURRENT_RULES: Rule[] = [
   {
     re: /Synapse config has registration enabled/,
     kind: 'synapse.registration-enabled',
-    explain: () => ({ explanation: 'Registration must be handled by MAS after the migration.', fix: 'set matrix_synapse_enable_registration: false (the playbook refuses it with MAS anyway); use MAS registration settings instead' }),
+    explain: () => ({
+      explanation: 'Registration must be handled by MAS after the migration.',
+      fix: 'set matrix_synapse_enable_registration: false (the playbook refuses it with MAS anyway); use MAS registration settings instead',
+    }),
   },
   {
     re: /`user_consent` enabled/,
     kind: 'syn2mas.user-consent',
-    explain: () => ({ explanation: 'Synapse user consent does not carry over to MAS.', fix: 'disable user_consent after migration; set a tos_uri in the MAS branding configuration if you need terms of service' }),
+    explain: () => ({
+      explanation: 'Synapse user consent does not carry over to MAS.',
+      fix: 'disable user_consent after migration; set a tos_uri in the MAS branding configuration if you need terms of service',
+    }),
   },
   {
     re: /contains (CAS|SAML2|JWT|non-standard password provider plugin) auth configuration/,
@@ -120,17 +132,26 @@ const CURRENT_RULES: Rule[] = [
   {
     re: /registration CAPTCHA enabled, but no CAPTCHA has been configured in MAS/,
     kind: 'synapse.registration-captcha',
-    explain: () => ({ explanation: 'The Synapse CAPTCHA is not carried over.', fix: 'set matrix_authentication_service_config_captcha_service and its keys if registration should stay protected' }),
+    explain: () => ({
+      explanation: 'The Synapse CAPTCHA is not carried over.',
+      fix: 'set matrix_authentication_service_config_captcha_service and its keys if registration should stay protected',
+    }),
   },
   {
     re: /Synapse database contains (\d+) guests/,
     kind: 'db.guests-present',
-    explain: (m) => ({ explanation: `${m[1]} guest accounts will be migrated but MAS does not support guests; they will not be able to use their accounts.`, fix: 'acknowledge, or deactivate the guest accounts first' }),
+    explain: (m) => ({
+      explanation: `${m[1]} guest accounts will be migrated but MAS does not support guests; they will not be able to use their accounts.`,
+      fix: 'acknowledge, or deactivate the guest accounts first',
+    }),
   },
   {
     re: /Synapse database contains (\d+) non-email 3PIDs/,
     kind: 'db.non-email-3pids',
-    explain: (m) => ({ explanation: `${m[1]} phone numbers (or other non-email identifiers) are kept but MAS cannot use them to log in or recover accounts.`, fix: 'acknowledge; affected users should add an email address' }),
+    explain: (m) => ({
+      explanation: `${m[1]} phone numbers (or other non-email identifiers) are kept but MAS cannot use them to log in or recover accounts.`,
+      fix: 'acknowledge; affected users should add an email address',
+    }),
   },
   {
     re: /The MAS database is not empty: rows found in at least `([^`]+)`/,
@@ -143,7 +164,10 @@ const CURRENT_RULES: Rule[] = [
   {
     re: /Failed to acquire syn2mas lock|another syn2mas instance is already running/,
     kind: 'syn2mas.locked',
-    explain: () => ({ explanation: 'Another syn2mas run holds the migration lock.', fix: 'wait for the other run to end (see the wizard job list) before starting again' }),
+    explain: () => ({
+      explanation: 'Another syn2mas run holds the migration lock.',
+      fix: 'wait for the other run to end (see the wizard job list) before starting again',
+    }),
   },
   {
     re: /failed to extract localpart of FullUserId\("([^"]+)"\)[\s\S]*?wrong server name: expected "([^"]+)", got "([^"]+)"/,
@@ -164,12 +188,18 @@ const CURRENT_RULES: Rule[] = [
   {
     re: /could not obtain lock on relation|error whilst locking Synapse table/,
     kind: 'syn2mas.synapse-running',
-    explain: () => ({ explanation: 'Synapse is still using its tables: a real migration needs Synapse stopped.', fix: 'stop Synapse and all its workers, then run the migration again' }),
+    explain: () => ({
+      explanation: 'Synapse is still using its tables: a real migration needs Synapse stopped.',
+      fix: 'stop Synapse and all its workers, then run the migration again',
+    }),
   },
   {
     re: /could not connect to Synapse Postgres database/,
     kind: 'syn2mas.synapse-db-unreachable',
-    explain: () => ({ explanation: 'syn2mas could not reach the Synapse database.', fix: 'check that Postgres is running and the Synapse database settings in homeserver.yaml are right' }),
+    explain: () => ({
+      explanation: 'syn2mas could not reach the Synapse database.',
+      fix: 'check that Postgres is running and the Synapse database settings in homeserver.yaml are right',
+    }),
   },
   {
     re: /syn2mas does not support the (\S+) database driver/,
@@ -183,15 +213,16 @@ const LEGACY_RULES: Rule[] = [
   {
     re: /Unknown upstream provider (\S+)/,
     kind: 'syn2mas.legacy-unknown-provider',
-    explain: (m) => m[1] === 'oauth-delegated'
-      ? {
-          explanation: 'The Synapse database has "oauth-delegated" links left by an earlier MAS run: this migration was (partly) done before.',
-          fix: "the migration is one-shot: drop and recreate the MAS database, and delete those rows in Synapse (DELETE FROM user_external_ids WHERE auth_provider = 'oauth-delegated';) before a new run",
-        }
-      : {
-          explanation: `Users are linked to the Synapse login provider '${m[1]}', and the legacy tool was not told which MAS provider replaces it.`,
-          fix: `add --upstreamProviderMapping ${m[1]}:<ULID of the MAS provider> to matrix_authentication_service_syn2mas_process_extra_arguments (the provider must already be in the MAS database: run mas-cli config sync first)`,
-        },
+    explain: (m) =>
+      m[1] === 'oauth-delegated'
+        ? {
+            explanation: 'The Synapse database has "oauth-delegated" links left by an earlier MAS run: this migration was (partly) done before.',
+            fix: "the migration is one-shot: drop and recreate the MAS database, and delete those rows in Synapse (DELETE FROM user_external_ids WHERE auth_provider = 'oauth-delegated';) before a new run",
+          }
+        : {
+            explanation: `Users are linked to the Synapse login provider '${m[1]}', and the legacy tool was not told which MAS provider replaces it.`,
+            fix: `add --upstreamProviderMapping ${m[1]}:<ULID of the MAS provider> to matrix_authentication_service_syn2mas_process_extra_arguments (the provider must already be in the MAS database: run mas-cli config sync first)`,
+          },
   },
   {
     re: /Found (\d+) existing users in MAS\. Refusing to continue/,
@@ -204,12 +235,18 @@ const LEGACY_RULES: Rule[] = [
   {
     re: /Could not find upstream provider (\S+) in MAS database/,
     kind: 'syn2mas.legacy-provider-not-synced',
-    explain: (m) => ({ explanation: `The MAS provider ${m[1]} named in --upstreamProviderMapping is not in the MAS database yet.`, fix: 'run mas-cli config sync (start MAS once with the provider configured), then run syn2mas again' }),
+    explain: (m) => ({
+      explanation: `The MAS provider ${m[1]} named in --upstreamProviderMapping is not in the MAS database yet.`,
+      fix: 'run mas-cli config sync (start MAS once with the provider configured), then run syn2mas again',
+    }),
   },
   {
     re: /Upstream provider mapping is not in correct format/,
     kind: 'syn2mas.legacy-mapping-format',
-    explain: () => ({ explanation: 'An --upstreamProviderMapping argument is malformed.', fix: 'write it as <synapse auth_provider>:<MAS provider ULID>, e.g. oidc-keycloak:01JQQABN00CV67WJEZC968JWF5' }),
+    explain: () => ({
+      explanation: 'An --upstreamProviderMapping argument is malformed.',
+      fix: 'write it as <synapse auth_provider>:<MAS provider ULID>, e.g. oidc-keycloak:01JQQABN00CV67WJEZC968JWF5',
+    }),
   },
   {
     re: /column "([^"]+)" of relation "([^"]+)" does not exist/,
@@ -222,7 +259,10 @@ const LEGACY_RULES: Rule[] = [
   {
     re: /ZodError/,
     kind: 'syn2mas.legacy-config-invalid',
-    explain: () => ({ explanation: 'The legacy tool could not read its configuration files.', fix: 'see the quoted path and message; an all-digit secrets.encryption must be quoted in YAML so it stays a string' }),
+    explain: () => ({
+      explanation: 'The legacy tool could not read its configuration files.',
+      fix: 'see the quoted path and message; an all-digit secrets.encryption must be quoted in YAML so it stays a string',
+    }),
   },
   {
     re: /Migration failed with (\d+) fatals/,
@@ -232,7 +272,10 @@ const LEGACY_RULES: Rule[] = [
   {
     re: /Synapse config contains OIDC auth configuration which will need mapping/,
     kind: 'syn2mas.legacy-oidc-needs-mapping',
-    explain: () => ({ explanation: 'Synapse logs users in through OIDC; the legacy tool needs each provider mapped to a MAS provider.', fix: 'configure the provider in MAS, sync it, and pass --upstreamProviderMapping oidc-<idp_id>:<MAS provider ULID>' }),
+    explain: () => ({
+      explanation: 'Synapse logs users in through OIDC; the legacy tool needs each provider mapped to a MAS provider.',
+      fix: 'configure the provider in MAS, sync it, and pass --upstreamProviderMapping oidc-<idp_id>:<MAS provider ULID>',
+    }),
   },
   {
     re: /An upstream OpenID Provider will need to be configured for the (\d+) users with auth provider (\S+)/,

@@ -90,8 +90,18 @@ export interface Syn2masReport {
 }
 
 /** What an exit code of `mas-cli syn2mas` means (mas.md §0, §3.3). */
-export function syn2masExitMeaning(code: number | null, subcommand: 'check' | 'migrate', legacy = false): { ok: boolean; proceed: 'yes' | 'acknowledge' | 'no'; meaning: string } {
-  if (code === null) return { ok: false, proceed: 'no', meaning: 'syn2mas did not report an exit status (connection lost or killed): its outcome is unknown, look at the log and the MAS database before going on.' };
+export function syn2masExitMeaning(
+  code: number | null,
+  subcommand: 'check' | 'migrate',
+  legacy = false,
+): { ok: boolean; proceed: 'yes' | 'acknowledge' | 'no'; meaning: string } {
+  if (code === null)
+    return {
+      ok: false,
+      proceed: 'no',
+      meaning:
+        'syn2mas did not report an exit status (connection lost or killed): its outcome is unknown, look at the log and the MAS database before going on.',
+    };
   if (legacy) {
     return code === 0
       ? { ok: true, proceed: 'yes', meaning: 'The legacy syn2mas tool finished without fatal errors.' }
@@ -119,7 +129,8 @@ export function syn2masExitMeaning(code: number | null, subcommand: 'check' | 'm
 const CURRENT_LOG = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)\s+(TRACE|DEBUG|INFO|WARN|ERROR)\s+(\S+)\s?(.*)$/;
 // `[2026-11-28T18:31:36.181] [FATAL] migrate - message`
 const LEGACY_LOG = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)\] \[(TRACE|DEBUG|INFO|WARN|ERROR|FATAL|MARK)\] (\S+) - (.*)$/;
-const STAGE = /^(\d+) (users|third-party IDs|upstream links \(external IDs\)|non-refreshable access tokens|refreshable token pairs|devices) migrated \((\d+) skipped\) in ([\d.]+)s/;
+const STAGE =
+  /^(\d+) (users|third-party IDs|upstream links \(external IDs\)|non-refreshable access tokens|refreshable token pairs|devices) migrated \((\d+) skipped\) in ([\d.]+)s/;
 const STAGE_ENTITY: Record<string, string> = {
   users: 'users',
   'third-party IDs': 'threepids',
@@ -145,9 +156,20 @@ function withoutBareColours(line: string): string {
 /** Feed lines (or chunks) as they arrive; read `report` at any time, `end()` when done. */
 export class Syn2masParser {
   readonly report: Syn2masReport = {
-    tool: 'unknown', errors: [], warnings: [], checkClean: false, fatal: null, masDbNotEmpty: null,
-    stages: [], rebuilds: [], progress: null, settingUp: false, dryRunFinished: false, partialReset: false,
-    migrationStartedAt: null, lastTimestamp: null,
+    tool: 'unknown',
+    errors: [],
+    warnings: [],
+    checkClean: false,
+    fatal: null,
+    masDbNotEmpty: null,
+    stages: [],
+    rebuilds: [],
+    progress: null,
+    settingUp: false,
+    dryRunFinished: false,
+    partialReset: false,
+    migrationStartedAt: null,
+    lastTimestamp: null,
     legacy: { items: [], usersProcessed: 0, usersMigrated: 0, completed: null, unknownProviders: [], existingMasUsers: null, lastUser: null },
   };
 
@@ -159,33 +181,76 @@ export class Syn2masParser {
   private legacyEvent: { level: string; lines: string[] } | null = null;
   private readonly splitter = new LineSplitter((l) => this.line(l));
 
-  feed(chunk: string): void { this.splitter.feed(chunk); }
+  feed(chunk: string): void {
+    this.splitter.feed(chunk);
+  }
 
   line(raw: string): void {
     const line = withoutBareColours(raw);
     const legacy = LEGACY_LOG.exec(line);
-    if (legacy) { this.closeAll(); this.legacyLine(legacy[1], legacy[2], legacy[4]); return; }
+    if (legacy) {
+      this.closeAll();
+      this.legacyLine(legacy[1], legacy[2], legacy[4]);
+      return;
+    }
     if (this.legacyEvent) {
-      if (line.startsWith('#') && line.includes('----')) { this.closeLegacyEvent(); return; }
+      if (line.startsWith('#') && line.includes('----')) {
+        this.closeLegacyEvent();
+        return;
+      }
       this.legacyEvent.lines.push(line);
       return;
     }
     const log = CURRENT_LOG.exec(line);
-    if (log) { this.closeAll(); this.currentLine(log[1], log[2], log[4]); return; }
-
-    if (/^===== Errors =====/.test(line)) { this.closeAll(); this.block = 'errors'; this.report.tool = 'mas-cli'; return; }
-    if (/^===== Warnings =====/.test(line)) { this.closeAll(); this.block = 'warnings'; this.report.tool = 'mas-cli'; return; }
-    if (line.startsWith('Check completed successfully with no errors or warnings')) {
-      this.closeAll(); this.report.checkClean = true; this.report.tool = 'mas-cli'; return;
+    if (log) {
+      this.closeAll();
+      this.currentLine(log[1], log[2], log[4]);
+      return;
     }
-    if (line.startsWith('Error: ')) { this.closeAll(); this.fatalLines = [line.slice(7)]; return; }
-    if (this.fatalLines) { this.fatalLines.push(line); return; }
+
+    if (/^===== Errors =====/.test(line)) {
+      this.closeAll();
+      this.block = 'errors';
+      this.report.tool = 'mas-cli';
+      return;
+    }
+    if (/^===== Warnings =====/.test(line)) {
+      this.closeAll();
+      this.block = 'warnings';
+      this.report.tool = 'mas-cli';
+      return;
+    }
+    if (line.startsWith('Check completed successfully with no errors or warnings')) {
+      this.closeAll();
+      this.report.checkClean = true;
+      this.report.tool = 'mas-cli';
+      return;
+    }
+    if (line.startsWith('Error: ')) {
+      this.closeAll();
+      this.fatalLines = [line.slice(7)];
+      return;
+    }
+    if (this.fatalLines) {
+      this.fatalLines.push(line);
+      return;
+    }
 
     if (this.block) {
       const bullet = /^\s*[•*-]\s+(.*)$/.exec(line);
-      if (bullet) { this.closeItem(); this.item = [bullet[1].trim()]; return; }
-      if (line.trim() === '') { this.closeItem(); return; }
-      if (this.item) { this.item.push(line.trim()); return; }
+      if (bullet) {
+        this.closeItem();
+        this.item = [bullet[1].trim()];
+        return;
+      }
+      if (line.trim() === '') {
+        this.closeItem();
+        return;
+      }
+      if (this.item) {
+        this.item.push(line.trim());
+        return;
+      }
       // The block's intro sentence ("These issues prevent …") carries no item.
     }
   }
@@ -201,7 +266,10 @@ export class Syn2masParser {
     const t = Date.parse(ts);
     if (!Number.isNaN(t)) this.report.lastTimestamp = t;
     let m: RegExpExecArray | null;
-    if (message.startsWith('Starting new syn2mas migration')) { this.report.migrationStartedAt = t; return; }
+    if (message.startsWith('Starting new syn2mas migration')) {
+      this.report.migrationStartedAt = t;
+      return;
+    }
     if ((m = STAGE.exec(message))) {
       this.report.stages.push({ entity: STAGE_ENTITY[m[2]], migrated: Number(m[1]), skipped: Number(m[3]), seconds: Number(m[4]) });
       this.report.settingUp = false;
@@ -210,15 +278,30 @@ export class Syn2masParser {
     if ((m = PROGRESS.exec(message))) {
       this.report.settingUp = false;
       this.report.progress = {
-        entity: m[1], migrated: Number(m[2]), skipped: Number(m[3]),
-        approxTotal: m[4] !== undefined ? Number(m[4]) : null, percent: m[5] !== undefined ? Number(m[5]) : null,
+        entity: m[1],
+        migrated: Number(m[2]),
+        skipped: Number(m[3]),
+        approxTotal: m[4] !== undefined ? Number(m[4]) : null,
+        percent: m[5] !== undefined ? Number(m[5]) : null,
       };
       return;
     }
-    if (message.startsWith('still setting up')) { this.report.settingUp = true; return; }
-    if ((m = REBUILT.exec(message))) { this.report.rebuilds.push({ kind: m[1] as 'index' | 'constraint', name: m[2], seconds: Number(m[3]) }); return; }
-    if (message.startsWith('Migration ran in dry-run mode')) { this.report.dryRunFinished = true; return; }
-    if (message.startsWith('Partial syn2mas migration has already been done')) { this.report.partialReset = true; return; }
+    if (message.startsWith('still setting up')) {
+      this.report.settingUp = true;
+      return;
+    }
+    if ((m = REBUILT.exec(message))) {
+      this.report.rebuilds.push({ kind: m[1] as 'index' | 'constraint', name: m[2], seconds: Number(m[3]) });
+      return;
+    }
+    if (message.startsWith('Migration ran in dry-run mode')) {
+      this.report.dryRunFinished = true;
+      return;
+    }
+    if (message.startsWith('Partial syn2mas migration has already been done')) {
+      this.report.partialReset = true;
+      return;
+    }
     // One problem in two ERROR lines ("Failed to acquire …" / "This likely means that another … is running!"): one item.
     if (level === 'ERROR' && /Failed to acquire syn2mas lock/.test(message)) {
       this.addItem('error', message);
@@ -229,14 +312,26 @@ export class Syn2masParser {
     this.report.tool = 'legacy';
     const lg = this.report.legacy;
     let m: RegExpExecArray | null;
-    if ((m = /^Processing user (\S+)/.exec(message))) { lg.usersProcessed++; lg.lastUser = m[1]; return; }
-    if (message.startsWith('Migrated user ')) { lg.usersMigrated++; return; }
+    if ((m = /^Processing user (\S+)/.exec(message))) {
+      lg.usersProcessed++;
+      lg.lastUser = m[1];
+      return;
+    }
+    if (message.startsWith('Migrated user ')) {
+      lg.usersMigrated++;
+      return;
+    }
     if ((m = /^Completed migration( dry-run)? of (\d+) users with (\d+) fatals and (\d+) warnings/.exec(message))) {
       lg.completed = { dryRun: m[1] !== undefined, users: Number(m[2]), fatals: Number(m[3]), warnings: Number(m[4]) };
       return;
     }
-    if (level === 'WARN') { this.legacyItem('warning', message); return; }
-    if (level === 'ERROR' || level === 'FATAL') { this.legacyEvent = { level, lines: [message] }; }
+    if (level === 'WARN') {
+      this.legacyItem('warning', message);
+      return;
+    }
+    if (level === 'ERROR' || level === 'FATAL') {
+      this.legacyEvent = { level, lines: [message] };
+    }
   }
 
   private legacyItem(severity: Syn2masSeverity, text: string): void {
@@ -255,11 +350,19 @@ export class Syn2masParser {
     if (!ev) return;
     this.legacyEvent = null;
     const first = ev.lines[0];
-    if (ev.level === 'FATAL') { this.legacyItem('error', first); return; }
+    if (ev.level === 'FATAL') {
+      this.legacyItem('error', first);
+      return;
+    }
     // An uncaught error: the first line, plus the ZodError's own message when there is one.
     const whole = ev.lines.join('\n');
     const zod = /"path": \[([^\]]*)\][\s\S]*?"message": "([^"]+)"/.exec(whole);
-    const message = zod ? `${first.replace(/:?\s*\[$/, '')}: ${zod[2]} at ${zod[1].replace(/[\s"]+/g, '').split(',').join('.')}` : first;
+    const message = zod
+      ? `${first.replace(/:?\s*\[$/, '')}: ${zod[2]} at ${zod[1]
+          .replace(/[\s"]+/g, '')
+          .split(',')
+          .join('.')}`
+      : first;
     const item = explainSyn2mas('error', message);
     if (zod && zod[1].replace(/[\s"]+/g, '') === 'secrets,encryption') {
       item.fix = 'secrets.encryption must be a YAML string: quote it (e.g. encryption: "0000…"), an unquoted all-digit value is read as a number';
@@ -274,7 +377,10 @@ export class Syn2masParser {
   }
 
   private closeItem(): void {
-    if (!this.item || !this.block) { this.item = null; return; }
+    if (!this.item || !this.block) {
+      this.item = null;
+      return;
+    }
     this.addItem(this.block === 'errors' ? 'error' : 'warning', this.item.join(' '));
     this.item = null;
   }
@@ -284,7 +390,11 @@ export class Syn2masParser {
     if (!lines) return;
     this.fatalLines = null;
     const message = lines[0];
-    const causes = lines.slice(1).map((l) => l.trim()).filter((l) => l !== '' && l !== 'Caused by:').map((l) => l.replace(/^\d+:\s*/, ''));
+    const causes = lines
+      .slice(1)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && l !== 'Caused by:')
+      .map((l) => l.replace(/^\d+:\s*/, ''));
     const item = explainSyn2mas('error', [message, ...causes].join(' — '));
     this.report.fatal = { message, causes, kind: item.kind, explanation: item.explanation, fix: item.fix };
     const notEmpty = /The MAS database is not empty: rows found in at least `([^`]+)`/.exec(message);
@@ -342,5 +452,9 @@ export function estimateDowntime(report: Syn2masReport): DowntimeEstimate | null
     measured = report.stages.reduce((s, st) => s + st.seconds, 0) + report.rebuilds.reduce((s, r) => s + r.seconds, 0);
     basis = 'sum of the per-stage and rebuild timings of the dry run';
   } else return null;
-  return { measuredSeconds: measured, estimateSeconds: Math.ceil(measured * 1.5 + 60), basis: `${basis}, ×1.5 margin, plus 60 s to stop and start Synapse and MAS` };
+  return {
+    measuredSeconds: measured,
+    estimateSeconds: Math.ceil(measured * 1.5 + 60),
+    basis: `${basis}, ×1.5 margin, plus 60 s to stop and start Synapse and MAS`,
+  };
 }

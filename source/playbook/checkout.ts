@@ -40,7 +40,10 @@ export interface Checkout {
 
 /** The directory is not a usable checkout; the message says what is missing and what to do. */
 export class CheckoutError extends AbortError {
-  constructor(readonly dir: string, message: string) {
+  constructor(
+    readonly dir: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -67,7 +70,9 @@ export function findOnPath(bin: string, env: NodeJS.ProcessEnv = process.env): s
     try {
       accessSync(candidate, constants.X_OK);
       if (statSync(candidate).isFile()) return candidate;
-    } catch { /* not here */ }
+    } catch {
+      /* not here */
+    }
   }
   return null;
 }
@@ -84,7 +89,9 @@ export function findJust(env: NodeJS.ProcessEnv = process.env): string | null {
 
 export function detectCheckout(dirInput: string, env: NodeJS.ProcessEnv = process.env): Checkout {
   const dir = path.resolve(dirInput);
-  const fail = (msg: string) => { throw new CheckoutError(dir, msg); };
+  const fail = (msg: string) => {
+    throw new CheckoutError(dir, msg);
+  };
   if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`${dir} does not exist or is not a directory (pass the playbook checkout with --playbook DIR)`);
   if (!existsSync(path.join(dir, 'setup.yml')) || !existsSync(path.join(dir, 'roles', 'custom'))) {
     fail(`${dir} is not a matrix-docker-ansible-deploy checkout (no setup.yml and roles/custom/); cd into the checkout or pass --playbook DIR`);
@@ -94,9 +101,13 @@ export function detectCheckout(dirInput: string, env: NodeJS.ProcessEnv = proces
   }
   let generation: Generation;
   let generationEvidence: string;
-  if (existsSync(path.join(dir, CURRENT_TASKS))) { generation = 'current'; generationEvidence = CURRENT_TASKS; }
-  else if (existsSync(path.join(dir, LEGACY_TASKS))) { generation = 'legacy'; generationEvidence = LEGACY_TASKS; }
-  else return fail(`${dir}: neither ${CURRENT_TASKS} nor ${LEGACY_TASKS} exists, so the syn2mas commands of this playbook are unknown; update the checkout`);
+  if (existsSync(path.join(dir, CURRENT_TASKS))) {
+    generation = 'current';
+    generationEvidence = CURRENT_TASKS;
+  } else if (existsSync(path.join(dir, LEGACY_TASKS))) {
+    generation = 'legacy';
+    generationEvidence = LEGACY_TASKS;
+  } else return fail(`${dir}: neither ${CURRENT_TASKS} nor ${LEGACY_TASKS} exists, so the syn2mas commands of this playbook are unknown; update the checkout`);
 
   const roleDefaultsFile = path.join(dir, MAS_ROLE, 'defaults', 'main.yml');
   const defaultsText = existsSync(roleDefaultsFile) ? readFileSync(roleDefaultsFile, 'utf8') : '';
@@ -105,7 +116,8 @@ export function detectCheckout(dirInput: string, env: NodeJS.ProcessEnv = proces
   const masVersionSource = `${MAS_ROLE}/defaults/main.yml${version ? `:${version.line}` : ''}`;
 
   const hostsFile = path.join(dir, 'inventory', 'hosts');
-  if (!existsSync(hostsFile)) fail(`${dir} has no inventory/hosts; create it (e.g. \`just add-inventory-host example.com 1.2.3.4\`) as the playbook docs describe`);
+  if (!existsSync(hostsFile))
+    fail(`${dir} has no inventory/hosts; create it (e.g. \`just add-inventory-host example.com 1.2.3.4\`) as the playbook docs describe`);
   const hosts = readHostsIni(readFileSync(hostsFile, 'utf8')).map((h) => {
     const varsFile = path.join(dir, 'inventory', 'host_vars', h.name, 'vars.yml');
     return { ...h, varsFile, varsExists: existsSync(varsFile) };

@@ -21,8 +21,17 @@ export interface Layout {
 }
 
 /** A PostgreSQL connection as vars.yml configures it (matrix_synapse_database_*, matrix_authentication_service_config_database_*). */
-export interface DbConn { host: string; port: string; user: string; password: string; database: string }
-export interface ExternalDatabases { synapse: DbConn; mas: DbConn }
+export interface DbConn {
+  host: string;
+  port: string;
+  user: string;
+  password: string;
+  database: string;
+}
+export interface ExternalDatabases {
+  synapse: DbConn;
+  mas: DbConn;
+}
 
 export interface CatalogueInput {
   checkout: Pick<Checkout, 'dir' | 'generation' | 'runner' | 'justPath'>;
@@ -90,10 +99,20 @@ export function catalogue(input: CatalogueInput) {
   const pgBin = `${base}/postgres/bin`;
 
   const controller = (argv: string[], secrets: string[] = [], note?: string): PlannedCommand => ({
-    where: 'controller', command: { argv }, display: mask(commandLine(argv), secrets), cwd: checkout.dir, secrets, note,
+    where: 'controller',
+    command: { argv },
+    display: mask(commandLine(argv), secrets),
+    cwd: checkout.dir,
+    secrets,
+    note,
   });
   const server = (argv: string[], secrets: string[] = [], extra: Partial<PlannedCommand> = {}): PlannedCommand => ({
-    where: 'server', command: { argv }, display: mask(commandLine(argv), secrets), become: true, secrets, ...extra,
+    where: 'server',
+    command: { argv },
+    display: mask(commandLine(argv), secrets),
+    become: true,
+    secrets,
+    ...extra,
   });
 
   /** A playbook run: `just run-tags` when possible, else raw ansible-playbook (which takes any value, as JSON). */
@@ -112,7 +131,8 @@ export function catalogue(input: CatalogueInput) {
 
   const noWhitespace = (what: string, value: string) => {
     // The server's mas-cli wrapper re-expands its arguments unquoted (reference/playbook.md §6).
-    if (/\s/.test(value) || value === '') throw new CommandUnavailable(`${what} must be non-empty and contain no spaces: the server's mas-cli wrapper splits arguments on whitespace`);
+    if (/\s/.test(value) || value === '')
+      throw new CommandUnavailable(`${what} must be non-empty and contain no spaces: the server's mas-cli wrapper splits arguments on whitespace`);
   };
   const masCli = (args: string[], secrets: string[] = []) => {
     args.forEach((a, i) => noWhitespace(`mas-cli argument ${i + 1}`, a));
@@ -137,37 +157,42 @@ export function catalogue(input: CatalogueInput) {
     configSync: () => masCli(['config', 'sync']),
     /** Size and sha256 of a file on the server (a backup the operator made themselves), or exit 3 when it is missing or empty. */
     fileFacts(file: string): PlannedCommand {
-      const script = `set -e; f=${quoteArg(file)}; test -f "$f" && test -s "$f" || { echo "missing or empty: $f" >&2; exit 3; }; `
-        + `printf 'size=%s\\n' "$(stat -c %s "$f")"; printf 'sha256=%s\\n' "$(sha256sum "$f" | cut -d' ' -f1)"`;
+      const script =
+        `set -e; f=${quoteArg(file)}; test -f "$f" && test -s "$f" || { echo "missing or empty: $f" >&2; exit 3; }; ` +
+        `printf 'size=%s\\n' "$(stat -c %s "$f")"; printf 'sha256=%s\\n' "$(sha256sum "$f" | cut -d' ' -f1)"`;
       return { where: 'server', command: { script }, display: script, become: true, secrets: [] };
     },
     /** Checks a zstd dump on the server: present, non-empty, intact; prints size= and sha256=. */
     verifyDump(file: string): PlannedCommand {
-      const script = `set -e; f=${quoteArg(file)}; test -s "$f" || { echo "missing or empty: $f" >&2; exit 3; }; `
-        + `command -v zstd >/dev/null || { echo "zstd is not installed on the server: cannot check the dump (apt install zstd)" >&2; exit 4; }; `
-        + `zstd -tq "$f"; printf 'size=%s\\n' "$(stat -c %s "$f")"; printf 'owner=%s\\n' "$(stat -c %u:%g "$f")"; printf 'sha256=%s\\n' "$(sha256sum "$f" | cut -d' ' -f1)"`;
+      const script =
+        `set -e; f=${quoteArg(file)}; test -s "$f" || { echo "missing or empty: $f" >&2; exit 3; }; ` +
+        `command -v zstd >/dev/null || { echo "zstd is not installed on the server: cannot check the dump (apt install zstd)" >&2; exit 4; }; ` +
+        `zstd -tq "$f"; printf 'size=%s\\n' "$(stat -c %s "$f")"; printf 'owner=%s\\n' "$(stat -c %u:%g "$f")"; printf 'sha256=%s\\n' "$(sha256sum "$f" | cut -d' ' -f1)"`;
       return { where: 'server', command: { script }, display: script, become: true, secrets: [] };
     },
-    install: (mode: 'install-all' | 'setup-all' = 'install-all') =>
-      playbook(`${mode},ensure-matrix-users-created,start`, {}, [], mode),
+    install: (mode: 'install-all' | 'setup-all' = 'install-all') => playbook(`${mode},ensure-matrix-users-created,start`, {}, [], mode),
 
     syn2mas(mode: Syn2masMode, options: { upstreamProviderMapping?: Record<string, string> } = {}): PlannedCommand {
       if (checkout.generation === 'current') {
-        const vars: ExtraVars = mode === 'check'
-          // check also needs dry_run=true, or the task stops Synapse (reference/playbook.md §2.1)
-          ? { matrix_authentication_service_syn2mas_subcommand: 'check', matrix_authentication_service_syn2mas_migrate_dry_run: true }
-          // The real run passes no dry-run variable, as documented: `-e …=false` reaches Ansible as the
-          // string "false", which Jinja treats as true (the lab reproduces that trap).
-          : mode === 'dry-run'
-            ? { matrix_authentication_service_syn2mas_subcommand: 'migrate', matrix_authentication_service_syn2mas_migrate_dry_run: true }
-            : {};
+        const vars: ExtraVars =
+          mode === 'check'
+            ? // check also needs dry_run=true, or the task stops Synapse (reference/playbook.md §2.1)
+              { matrix_authentication_service_syn2mas_subcommand: 'check', matrix_authentication_service_syn2mas_migrate_dry_run: true }
+            : // The real run passes no dry-run variable, as documented: `-e …=false` reaches Ansible as the
+              // string "false", which Jinja treats as true (the lab reproduces that trap).
+              mode === 'dry-run'
+              ? { matrix_authentication_service_syn2mas_subcommand: 'migrate', matrix_authentication_service_syn2mas_migrate_dry_run: true }
+              : {};
         return playbook(SYN2MAS_TAG.current, vars);
       }
       if (mode === 'check') throw new CommandUnavailable('the legacy playbook (MAS ≤ 0.15) has no syn2mas check; run the dry run instead');
       const vars: ExtraVars = mode === 'dry-run' ? { matrix_authentication_service_syn2mas_dry_run: true } : {};
       const mapping = Object.entries(options.upstreamProviderMapping ?? {});
       if (mapping.length) {
-        vars.matrix_authentication_service_syn2mas_process_extra_arguments = mapping.flatMap(([synapse, ulid]) => ['--upstreamProviderMapping', `${synapse}:${ulid}`]);
+        vars.matrix_authentication_service_syn2mas_process_extra_arguments = mapping.flatMap(([synapse, ulid]) => [
+          '--upstreamProviderMapping',
+          `${synapse}:${ulid}`,
+        ]);
       }
       return playbook(SYN2MAS_TAG.legacy, vars);
     },
@@ -188,7 +213,10 @@ export function catalogue(input: CatalogueInput) {
     promoteAdmin: (username: string) => masCli(['manage', 'promote-admin', username]),
     addEmail: (username: string, email: string) => masCli(['manage', 'add-email', username, email]),
     /** Deprecated no-op since MAS 0.13 (reference/playbook.md §6); prefer addEmail. */
-    verifyEmail: (username: string, email: string) => ({ ...masCli(['manage', 'verify-email', username, email]), note: 'verify-email does nothing since MAS 0.13; add-email stores the address as verified' }),
+    verifyEmail: (username: string, email: string) => ({
+      ...masCli(['manage', 'verify-email', username, email]),
+      note: 'verify-email does nothing since MAS 0.13; add-email stores the address as verified',
+    }),
 
     /** The documented one-off backup (reference/playbook.md §4), written to a .partial file and renamed only when pg_dumpall succeeded. */
     backupOneOff(out = `${base}/postgres.sql.gz`): PlannedCommand {
@@ -196,8 +224,9 @@ export function catalogue(input: CatalogueInput) {
       const tmp = quoteArg(`${out}.partial`);
       const rc = quoteArg(`${out}.partial.rc`);
       const dump = `/usr/bin/docker exec --env-file=${quoteArg(`${base}/postgres/env-postgres-psql`)} matrix-postgres /usr/local/bin/pg_dumpall -h matrix-postgres`;
-      const script = `set -e; (${dump}; echo $? >${rc}) | gzip -c >${tmp}; code=$(cat ${rc}); rm -f ${rc}; `
-        + `if [ "$code" != 0 ]; then rm -f ${tmp}; echo "pg_dumpall failed (exit $code)" >&2; exit "$code"; fi; mv ${tmp} ${o}`;
+      const script =
+        `set -e; (${dump}; echo $? >${rc}) | gzip -c >${tmp}; code=$(cat ${rc}); rm -f ${rc}; ` +
+        `if [ "$code" != 0 ]; then rm -f ${tmp}; echo "pg_dumpall failed (exit $code)" >&2; exit "$code"; fi; mv ${tmp} ${o}`;
       return { where: 'server', command: { script }, display: script, become: true, secrets: [], produces: out };
     },
     /** The Postgres role's dump-all script: writes <dir>/latest-dump.sql.zst (works without docker in the lab too). */
@@ -212,9 +241,35 @@ export function catalogue(input: CatalogueInput) {
         // No playbook-managed Postgres, so no cli-non-interactive: the server's psql against the
         // configured database; the password arrives on stdin, never on a command line.
         const conn = database === MAS_DB ? external.mas : { ...external.synapse, database: database === SYNAPSE_DB ? external.synapse.database : database };
-        const psql = commandLine(['psql', '-h', conn.host, '-p', conn.port, '-U', conn.user, '-d', conn.database, '-v', 'ON_ERROR_STOP=1', '-X', '-A', '-t', '-F', '\t', '-c', text]);
+        const psql = commandLine([
+          'psql',
+          '-h',
+          conn.host,
+          '-p',
+          conn.port,
+          '-U',
+          conn.user,
+          '-d',
+          conn.database,
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-X',
+          '-A',
+          '-t',
+          '-F',
+          '\t',
+          '-c',
+          text,
+        ]);
         const script = `command -v psql >/dev/null || { echo "psql is not installed on this server: the wizard reaches your external PostgreSQL with it (apt install postgresql-client)" >&2; exit 127; }; IFS= read -r PGPASSWORD; export PGPASSWORD; exec ${psql}`;
-        return { where: 'server', command: { script }, display: script, become: true, secrets: conn.password ? [conn.password] : [], stdin: `${conn.password}\n` };
+        return {
+          where: 'server',
+          command: { script },
+          display: script,
+          become: true,
+          secrets: conn.password ? [conn.password] : [],
+          stdin: `${conn.password}\n`,
+        };
       }
       return server([`${pgBin}/cli-non-interactive`, '-d', database, '-v', 'ON_ERROR_STOP=1', '-X', '-A', '-t', '-F', '\t', '-c', text]);
     },

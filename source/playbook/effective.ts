@@ -102,9 +102,17 @@ function vaultPasswordConfigured(checkoutDir: string, env: NodeJS.ProcessEnv): b
 /** A vars file as Ansible reads it: plain YAML, or decrypted by ansible-vault (cached per file version). */
 function readInventoryFile(file: string, label: string, kind: VarsLayer['kind'], checkoutDir: string, env: NodeJS.ProcessEnv): VarsLayer | null {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch { return null; }
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
   if (!text.startsWith(VAULT_HEADER)) {
-    try { return { label, kind, parsed: parseVars(text, label) }; } catch { return null; }
+    try {
+      return { label, kind, parsed: parseVars(text, label) };
+    } catch {
+      return null;
+    }
   }
   const st = statSync(file);
   const stamp = `${st.mtimeMs}:${st.size}:${env.ANSIBLE_VAULT_PASSWORD_FILE ?? ''}`;
@@ -113,14 +121,34 @@ function readInventoryFile(file: string, label: string, kind: VarsLayer['kind'],
   const empty = parseVars('', label);
   let layer: VarsLayer;
   if (!vaultPasswordConfigured(checkoutDir, env)) {
-    layer = { label, kind, parsed: empty, opaque: 'encrypted with ansible-vault, and no vault password is configured (vault_password_file in ansible.cfg, or ANSIBLE_VAULT_PASSWORD_FILE)' };
+    layer = {
+      label,
+      kind,
+      parsed: empty,
+      opaque: 'encrypted with ansible-vault, and no vault password is configured (vault_password_file in ansible.cfg, or ANSIBLE_VAULT_PASSWORD_FILE)',
+    };
   } else {
     // setsid: no controlling terminal, so ansible-vault can never stop to ask for a password.
-    const r = spawnSync('setsid', ['ansible-vault', 'view', file], { cwd: checkoutDir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const r = spawnSync('setsid', ['ansible-vault', 'view', file], {
+      cwd: checkoutDir,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
     if (r.status === 0) {
-      try { layer = { label, kind, parsed: parseVars(r.stdout, label) }; } catch { layer = { label, kind, parsed: empty, opaque: 'decrypted, but not a YAML mapping of variables' }; }
+      try {
+        layer = { label, kind, parsed: parseVars(r.stdout, label) };
+      } catch {
+        layer = { label, kind, parsed: empty, opaque: 'decrypted, but not a YAML mapping of variables' };
+      }
     } else {
-      const why = (r.stderr || String(r.error ?? '')).trim().split('\n').filter((l) => /ERROR|Decryption failed|password/i.test(l)).pop() ?? `exit ${r.status}`;
+      const why =
+        (r.stderr || String(r.error ?? ''))
+          .trim()
+          .split('\n')
+          .filter((l) => /ERROR|Decryption failed|password/i.test(l))
+          .pop() ?? `exit ${r.status}`;
       layer = { label, kind, parsed: empty, opaque: `encrypted with ansible-vault, and ansible-vault view failed: ${why}` };
     }
   }
@@ -156,15 +184,26 @@ function hostLayers(checkout: Checkout, host: string, varsFile: ParsedVars, vars
   const varsPath = path.join(inv, 'host_vars', host, 'vars.yml');
   if (!files.includes(varsPath)) files.push(varsPath);
   for (const f of highestFirst(files.sort())) {
-    if (f === varsPath) { layers.push({ label: varsLabel, kind: 'vars', parsed: varsFile }); continue; }
+    if (f === varsPath) {
+      layers.push({ label: varsLabel, kind: 'vars', parsed: varsFile });
+      continue;
+    }
     const l = readInventoryFile(f, rel(f), 'host_vars', checkout.dir, env);
     if (l) layers.push(l);
   }
   try {
     const inventory = parseInventory(readFileSync(checkout.hostsFile, 'utf8'), rel(checkout.hostsFile));
     const h = inventory.hosts.find((x) => x.name === host);
-    if (h && Object.keys(h.vars).length) layers.push({ label: `${rel(checkout.hostsFile)}:${h.line}`, kind: 'inventory', parsed: parseVars(stringify(h.vars), 'inventory/hosts'), lineless: true });
-  } catch { /* an unreadable inventory is reported where the host is picked */ }
+    if (h && Object.keys(h.vars).length)
+      layers.push({
+        label: `${rel(checkout.hostsFile)}:${h.line}`,
+        kind: 'inventory',
+        parsed: parseVars(stringify(h.vars), 'inventory/hosts'),
+        lineless: true,
+      });
+  } catch {
+    /* an unreadable inventory is reported where the host is picked */
+  }
   return layers;
 }
 
@@ -177,7 +216,9 @@ function inventoryGroupLayers(checkout: Checkout, host: string, env: NodeJS.Proc
     const inventory = parseInventory(readFileSync(checkout.hostsFile, 'utf8'));
     const h = inventory.hosts.find((x) => x.name === host);
     if (h) groups = allGroupsOf(inventory, h).filter((g) => g !== 'all' && g !== 'ungrouped');
-  } catch { /* keep matrix_servers */ }
+  } catch {
+    /* keep matrix_servers */
+  }
   const layers: VarsLayer[] = [];
   for (const group of [...groups, 'all']) {
     for (const f of highestFirst(varsFilesOf(dir, group))) {
@@ -228,7 +269,8 @@ export function effective(layers: readonly VarsLayer[], key: string, depth = 0):
     if (typeof value === 'string' && hasJinja(value)) return { kind: 'cannot-judge', reason: 'jinja', raw: value, from: layer.kind, source };
     if (isScalar(loc.node) || loc.node === null || value !== undefined) return { kind: 'value', value: value ?? null, from: layer.kind, source };
   }
-  if (key in DOCUMENTED_DEFAULTS) return { kind: 'value', value: DOCUMENTED_DEFAULTS[key], from: 'documented', source: 'documented default (reference/playbook.md)' };
+  if (key in DOCUMENTED_DEFAULTS)
+    return { kind: 'value', value: DOCUMENTED_DEFAULTS[key], from: 'documented', source: 'documented default (reference/playbook.md)' };
   return { kind: 'unset' };
 }
 

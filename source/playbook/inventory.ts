@@ -24,7 +24,11 @@ export interface Inventory {
 }
 
 export class InventoryError extends AbortError {
-  constructor(readonly file: string, readonly line: number | null, message: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number | null,
+    message: string,
+  ) {
     super(line === null ? `${file}: ${message}` : `${file}:${line}: ${message}`);
   }
 }
@@ -43,13 +47,25 @@ function tokenize(text: string, file: string, line: number): string[] {
       else current += c;
       continue;
     }
-    if (c === '"' || c === "'") { quote = c; inToken = true; continue; }
-    if (c === '#' && !inToken) break;
-    if (/\s/.test(c)) {
-      if (inToken) { tokens.push(current); current = ''; inToken = false; }
+    if (c === '"' || c === "'") {
+      quote = c;
+      inToken = true;
       continue;
     }
-    if (c === '\\' && i + 1 < text.length) { current += text[++i]; inToken = true; continue; }
+    if (c === '#' && !inToken) break;
+    if (/\s/.test(c)) {
+      if (inToken) {
+        tokens.push(current);
+        current = '';
+        inToken = false;
+      }
+      continue;
+    }
+    if (c === '\\' && i + 1 < text.length) {
+      current += text[++i];
+      inToken = true;
+      continue;
+    }
     current += c;
     inToken = true;
   }
@@ -125,7 +141,10 @@ export function allGroupsOf(inventory: Inventory, host: InventoryHost): string[]
   while (grew) {
     grew = false;
     for (const [parent, kids] of Object.entries(inventory.children)) {
-      if (!found.has(parent) && kids.some((k) => found.has(k))) { found.add(parent); grew = true; }
+      if (!found.has(parent) && kids.some((k) => found.has(k))) {
+        found.add(parent);
+        grew = true;
+      }
     }
   }
   return [...found];
@@ -138,8 +157,14 @@ export function groupHosts(inventory: Inventory, group: string): InventoryHost[]
 export function readInventory(playbookDir: string): Inventory {
   const file = path.join(playbookDir, 'inventory', 'hosts');
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (err) {
-    throw new InventoryError(file, null, `cannot read the inventory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run the wizard from the playbook checkout or pass --playbook DIR`);
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InventoryError(
+      file,
+      null,
+      `cannot read the inventory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run the wizard from the playbook checkout or pass --playbook DIR`,
+    );
   }
   return parseInventory(text, file);
 }
@@ -154,6 +179,7 @@ export function pickMatrixServer(inventory: Inventory, name?: string): Inventory
     throw new InventoryError(inventory.file, null, `host ${JSON.stringify(name)} is not in [matrix_servers] (found: ${known})`);
   }
   if (servers.length === 1) return servers[0];
-  if (servers.length === 0) throw new InventoryError(inventory.file, null, 'no host in [matrix_servers]; add your server there (see the playbook docs, "inventory/hosts")');
+  if (servers.length === 0)
+    throw new InventoryError(inventory.file, null, 'no host in [matrix_servers]; add your server there (see the playbook docs, "inventory/hosts")');
   throw new InventoryError(inventory.file, null, `several hosts in [matrix_servers] (${servers.map((h) => h.name).join(', ')}); choose one with --host NAME`);
 }

@@ -5,5 +5,4 @@ export type VarsValue = string | number | boolean | null | VarsValue[] | { [key:
 
 export type VarsEdit =
   /** `after`: put a NEW key right after this existing key (else after the file's last setting). */
-  | { op: 'set'; key: string; value: VarsValue; comment?: string; after?: string }
-  | { op: 'remove'; key: string };
+  { op: 'set'; key: string; value: VarsValue; comment?: string; after?: string } | { op: 'remove'; key: string };

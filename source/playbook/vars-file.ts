@@ -18,7 +18,12 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A vars file that is not valid YAML (or not a mapping of variables). Nothing was written. */
 export class VarsSyntaxError extends AbortError {
-  constructor(readonly file: string, readonly line: number, readonly column: number, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly reason: string,
+  ) {
     super(`${file}:${line}:${column}: ${reason}`, { next: `fix ${file} at line ${line}; nothing was changed` });
   }
 
@@ -29,7 +34,10 @@ export class VarsSyntaxError extends AbortError {
 
 /** An edit that cannot be made safely (bad key, anchor still in use, flow-style file…). Nothing was written. */
 export class VarsEditError extends AbortError {
-  constructor(readonly file: string, message: string) {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(`${file}: ${message}`);
   }
 }
@@ -96,7 +104,10 @@ export function locateKey(parsed: ParsedVars, key: string): KeyLocation | undefi
 function lineCol(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let last = -1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) { line++; last = i; }
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    last = i;
+  }
   return { line, column: offset - last };
 }
 
@@ -137,7 +148,11 @@ function attachedCommentStart(body: string, keyLineStart: number, floor: number)
   return start;
 }
 
-const BOOL_WORDS: Array<[string, string]> = [['true', 'false'], ['yes', 'no'], ['on', 'off']];
+const BOOL_WORDS: Array<[string, string]> = [
+  ['true', 'false'],
+  ['yes', 'no'],
+  ['on', 'off'],
+];
 
 /** A new scalar written in the same style as the old one (quotes, yes/no vs true/false), or null. */
 function sameStyleScalar(value: VarsValue, old: Node | null): string | null {
@@ -162,7 +177,12 @@ function sameStyleScalar(value: VarsValue, old: Node | null): string | null {
 function renderBlock(key: string, value: VarsValue, comment: string | undefined): string {
   const doc = new Document({ [key]: value }, { version: '1.1' });
   const yamlText = doc.toString(TO_STRING);
-  const commentText = comment ? comment.split('\n').map((l) => (l ? `# ${l}` : '#')).join('\n') + '\n' : '';
+  const commentText = comment
+    ? comment
+        .split('\n')
+        .map((l) => (l ? `# ${l}` : '#'))
+        .join('\n') + '\n'
+    : '';
   return commentText + yamlText;
 }
 
@@ -263,7 +283,7 @@ function verify(before: ParsedVars, after: ParsedVars, edits: readonly VarsEdit[
 }
 
 // toJS gives plain objects and arrays; edits may carry the same data with a different prototype.
-const normalise = (v: unknown) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)) as unknown);
+const normalise = (v: unknown) => (v === undefined ? undefined : (JSON.parse(JSON.stringify(v)) as unknown));
 
 /** Undo `applyEdits` exactly, given the text it produced. Refuses if that text changed since. */
 export function revertEdits(text: string, splices: readonly Splice[], file = 'vars.yml'): string {
@@ -332,10 +352,19 @@ export async function commitVarsChange(plan: VarsChangePlan, now = new Date()): 
   await handle.close();
   await fs.rename(tmp, plan.file);
   const dirHandle = await fs.open(dir, 'r');
-  try { await dirHandle.sync(); } finally { await dirHandle.close(); }
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
   return { backup };
 }
 
 async function exists(p: string): Promise<boolean> {
-  try { await fs.access(p); return true; } catch { return false; }
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -52,30 +52,54 @@ export function ansibleRequirement(checkout: Pick<Checkout, 'dir'>, layers: read
     const text = readFileSync(meta, 'utf8');
     const m = /^\s*min_ansible_version:\s*['"]?([\d.]+)/m.exec(text);
     const tasksDir = path.join(checkout.dir, DOCKER_TASKS);
-    const deb822 = existsSync(tasksDir) && ['setup-Debian.yml', 'main.yml'].some((f) => existsSync(path.join(tasksDir, f)) && /deb822_repository/.test(readFileSync(path.join(tasksDir, f), 'utf8')));
+    const deb822 =
+      existsSync(tasksDir) &&
+      ['setup-Debian.yml', 'main.yml'].some(
+        (f) => existsSync(path.join(tasksDir, f)) && /deb822_repository/.test(readFileSync(path.join(tasksDir, f), 'utf8')),
+      );
     // Only a hard requirement when the role really uses a 2.15+ module; its meta is informational.
     if (m && deb822) {
-      return { version: m[1], dockerRole: true, source: `${DOCKER_META}:${lineOf(text, /min_ansible_version/)}`,
-        why: 'the playbook installs Docker with roles/galaxy/docker, which uses ansible.builtin.deb822_repository (ansible-core 2.15 or newer)' };
+      return {
+        version: m[1],
+        dockerRole: true,
+        source: `${DOCKER_META}:${lineOf(text, /min_ansible_version/)}`,
+        why: 'the playbook installs Docker with roles/galaxy/docker, which uses ansible.builtin.deb822_repository (ansible-core 2.15 or newer)',
+      };
     }
   }
   const docs = path.join(checkout.dir, 'docs', 'ansible.md');
   if (existsSync(docs)) {
     const text = readFileSync(docs, 'utf8');
     const m = /lowest version that we've confirmed[^:]*: `ansible-core` \(`([\d.]+)`\)/.exec(text);
-    if (m) return { version: m[1], dockerRole: false, source: `docs/ansible.md:${lineOf(text, /lowest version that we've confirmed/)}`, why: 'the playbook\'s docs name it as the lowest version confirmed to work' };
+    if (m)
+      return {
+        version: m[1],
+        dockerRole: false,
+        source: `docs/ansible.md:${lineOf(text, /lowest version that we've confirmed/)}`,
+        why: "the playbook's docs name it as the lowest version confirmed to work",
+      };
   }
   return null;
 }
 
-export function controllerFindings(input: { checkout?: Pick<Checkout, 'dir'>; layers: readonly VarsLayer[]; installed: ReturnType<typeof installedAnsible> }): Finding[] {
+export function controllerFindings(input: {
+  checkout?: Pick<Checkout, 'dir'>;
+  layers: readonly VarsLayer[];
+  installed: ReturnType<typeof installedAnsible>;
+}): Finding[] {
   const { installed } = input;
   if (!installed) {
-    return [{
-      id: 'controller.ansible-missing', severity: 'block', title: 'ansible-playbook is not installed on this machine',
-      detail: 'The wizard runs the playbook (install, syn2mas, re-install) from this machine, like `just` would; without ansible-playbook on PATH every one of those steps fails.',
-      fix: 'Install Ansible (Debian/Ubuntu: apt install ansible-core; or pipx install ansible-core), then run the wizard again.', source: 'this machine: PATH',
-    }];
+    return [
+      {
+        id: 'controller.ansible-missing',
+        severity: 'block',
+        title: 'ansible-playbook is not installed on this machine',
+        detail:
+          'The wizard runs the playbook (install, syn2mas, re-install) from this machine, like `just` would; without ansible-playbook on PATH every one of those steps fails.',
+        fix: 'Install Ansible (Debian/Ubuntu: apt install ansible-core; or pipx install ansible-core), then run the wizard again.',
+        source: 'this machine: PATH',
+      },
+    ];
   }
   const need = input.checkout ? ansibleRequirement(input.checkout, input.layers) : null;
   if (!need || !installed.version) return [];
@@ -84,11 +108,17 @@ export function controllerFindings(input: { checkout?: Pick<Checkout, 'dir'>; la
   const ways = need.dockerRole
     ? `Either upgrade ansible-core to ${need.version} or newer (pipx install ansible-core, or the playbook's "Using Ansible via Docker"), or, if Docker is already installed on the server, set \`${DOCKER_INSTALL_KEY}: false\` in vars.yml (the wizard can do it) so the Docker role does not run.`
     : `Upgrade ansible-core to ${need.version} or newer (pipx install ansible-core, or the playbook's "Using Ansible via Docker").`;
-  return [{
-    id: 'controller.ansible-too-old', severity: 'block', title: `ansible-core ${installed.version} is older than this playbook needs (${need.version})`,
-    detail: `This machine has ansible-core ${installed.version} (${installed.path}); this checkout needs ${need.version} or newer: ${need.why}.`
-      + (need.dockerRole ? ' The install step would stop with "couldn\'t resolve module/action \'ansible.builtin.deb822_repository\'" (exit 4).' : ''),
-    fix: ways, source: need.source,
-    ...(need.dockerRole ? { edits: [{ op: 'set' as const, key: DOCKER_INSTALL_KEY, value: false }] } : {}),
-  }];
+  return [
+    {
+      id: 'controller.ansible-too-old',
+      severity: 'block',
+      title: `ansible-core ${installed.version} is older than this playbook needs (${need.version})`,
+      detail:
+        `This machine has ansible-core ${installed.version} (${installed.path}); this checkout needs ${need.version} or newer: ${need.why}.` +
+        (need.dockerRole ? " The install step would stop with \"couldn't resolve module/action 'ansible.builtin.deb822_repository'\" (exit 4)." : ''),
+      fix: ways,
+      source: need.source,
+      ...(need.dockerRole ? { edits: [{ op: 'set' as const, key: DOCKER_INSTALL_KEY, value: false }] } : {}),
+    },
+  ];
 }

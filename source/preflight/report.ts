@@ -27,7 +27,11 @@ const HEAD: Record<Severity, [string, string]> = {
   info: ['INFO', 'i INFO '],
 };
 
-const indent = (text: string, pad: string) => text.split('\n').map((l) => pad + l).join('\n');
+const indent = (text: string, pad: string) =>
+  text
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
 
 export function reportText(r: PreflightReport, subject: string): string {
   const out: string[] = [`Preflight: ${subject}`, ''];

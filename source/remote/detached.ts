@@ -87,7 +87,10 @@ export interface ProbeResult {
 }
 
 export class DetachedJobError extends Error {
-  constructor(message: string, readonly result?: RunResult) {
+  constructor(
+    message: string,
+    readonly result?: RunResult,
+  ) {
     super(message);
     this.name = 'DetachedJobError';
   }
@@ -96,12 +99,11 @@ export class DetachedJobError extends Error {
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-
 // Shell helper shared by the scripts: the start-time identity of a live pid. A zombie
 // (state Z: dead, not yet reaped, common when the server's pid 1 does not reap) has none.
 const IDENT_FN =
-  "ident() { if [ -r /proc/$1/stat ]; then s=$(cat /proc/$1/stat 2>/dev/null) || return 1; s=${s##*) }; " +
-  "set -- $s; [ \"$1\" = Z ] && return 1; shift 19; echo \"proc:$1\"; else l=$(ps -o lstart= -p \"$1\" 2>/dev/null) || return 1; [ -n \"$l\" ] || return 1; echo \"ps:$l\"; fi; }";
+  'ident() { if [ -r /proc/$1/stat ]; then s=$(cat /proc/$1/stat 2>/dev/null) || return 1; s=${s##*) }; ' +
+  'set -- $s; [ "$1" = Z ] && return 1; shift 19; echo "proc:$1"; else l=$(ps -o lstart= -p "$1" 2>/dev/null) || return 1; [ -n "$l" ] || return 1; echo "ps:$l"; fi; }';
 
 function wrapperScript(dir: string, cwd: string | undefined): string {
   const d = quoteArg(dir);
@@ -116,7 +118,9 @@ function wrapperScript(dir: string, cwd: string | undefined): string {
     'echo "$$ $(ident $$)" > "$d/pid.tmp" && mv -f "$d/pid.tmp" "$d/pid"',
     'date -u +%Y-%m-%dT%H:%M:%SZ > "$d/started"',
     'if [ -f "$d/env" ]; then set -a; . "$d/env"; set +a; rm -f "$d/env"; fi',
-    cwd !== undefined ? `cd ${quoteArg(cwd)} || { echo "mas-wizard: cannot enter ${cwd.replace(/[^\w./-]/g, '?')}" >&2; echo 126 > "$d/exit.tmp"; mv -f "$d/exit.tmp" "$d/exit"; exit 126; }` : ':',
+    cwd !== undefined
+      ? `cd ${quoteArg(cwd)} || { echo "mas-wizard: cannot enter ${cwd.replace(/[^\w./-]/g, '?')}" >&2; echo 126 > "$d/exit.tmp"; mv -f "$d/exit.tmp" "$d/exit"; exit 126; }`
+      : ':',
     '(trap - TERM INT HUP; exec sh "$d/command.sh")',
     'code=$?',
     'echo "$code" > "$d/exit.tmp" && mv -f "$d/exit.tmp" "$d/exit"',
@@ -125,11 +129,13 @@ function wrapperScript(dir: string, cwd: string | undefined): string {
 }
 
 function envFile(env: Record<string, string>): string {
-  return Object.entries(env).map(([name, value]) => {
-    if (!ENV_NAME.test(name)) throw new DetachedJobError(`invalid environment variable name ${JSON.stringify(name)}: use letters, digits and _`);
-    if (value.includes('\0')) throw new DetachedJobError(`environment variable ${name} contains a NUL byte`);
-    return `${name}=${quoteArg(value)}\n`;
-  }).join('');
+  return Object.entries(env)
+    .map(([name, value]) => {
+      if (!ENV_NAME.test(name)) throw new DetachedJobError(`invalid environment variable name ${JSON.stringify(name)}: use letters, digits and _`);
+      if (value.includes('\0')) throw new DetachedJobError(`environment variable ${name} contains a NUL byte`);
+      return `${name}=${quoteArg(value)}\n`;
+    })
+    .join('');
 }
 
 function runOpts(become: boolean, extra: RunOptions = {}): RunOptions {
@@ -215,15 +221,22 @@ export async function probe(target: Target, job: Pick<JobHandle, 'dir' | 'become
   ].join('\n');
   const result = await target.run({ script }, runOpts(job.become));
   if (result.lost || result.code !== 0) {
-    return { state: 'unknown', logBytes: 0, reason: result.lost ? 'the connection dropped while probing' : `probe failed: ${result.stderr.trim() || `exit ${result.code ?? result.signal}`}` };
+    return {
+      state: 'unknown',
+      logBytes: 0,
+      reason: result.lost ? 'the connection dropped while probing' : `probe failed: ${result.stderr.trim() || `exit ${result.code ?? result.signal}`}`,
+    };
   }
   const f = keyValues(result.stdout);
   const logBytes = Number(f.bytes ?? 0) || 0;
   const pid = f.pid ? Number(f.pid) : undefined;
   switch (f.state) {
-    case 'nodir': return { state: 'unknown', logBytes: 0, reason: `no job directory ${job.dir} on the server` };
-    case 'starting': return { state: 'unknown', logBytes, reason: 'the job directory exists but the job never recorded its pid' };
-    case 'running': return { state: 'running', pid, logBytes };
+    case 'nodir':
+      return { state: 'unknown', logBytes: 0, reason: `no job directory ${job.dir} on the server` };
+    case 'starting':
+      return { state: 'unknown', logBytes, reason: 'the job directory exists but the job never recorded its pid' };
+    case 'running':
+      return { state: 'running', pid, logBytes };
     case 'exited': {
       const code = Number(f.code);
       return Number.isInteger(code) && f.code !== ''
@@ -231,7 +244,12 @@ export async function probe(target: Target, job: Pick<JobHandle, 'dir' | 'become
         : { state: 'unknown', logBytes, reason: `unreadable exit record ${JSON.stringify(f.code)}` };
     }
     default:
-      return { state: 'vanished', ...(pid !== undefined ? { pid } : {}), logBytes, reason: 'the job\'s process is gone and it left no exit status (killed, or the server restarted)' };
+      return {
+        state: 'vanished',
+        ...(pid !== undefined ? { pid } : {}),
+        logBytes,
+        reason: "the job's process is gone and it left no exit status (killed, or the server restarted)",
+      };
   }
 }
 
@@ -265,7 +283,9 @@ export async function attach(target: Target, job: Pick<JobHandle, 'dir' | 'becom
     `off=${from}`,
     'while :; do',
     '  fin=; gone=',
-    STATE_SH.split('\n').map((l) => `  ${l}`).join('\n'),
+    STATE_SH.split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
     '  case $state in exited) fin=1 ;; vanished) gone=1 ;; esac',
     '  size=$(wc -c < "$d/log" 2>/dev/null || echo 0); size=$((size+0))',
     '  if [ "$size" -gt "$off" ]; then',
@@ -298,7 +318,10 @@ export async function attach(target: Target, job: Pick<JobHandle, 'dir' | 'becom
   const onLine = (l: string) => {
     if (protocolError) return;
     if (frame) {
-      if (l !== 'E') { frame.b64.push(l); return; }
+      if (l !== 'E') {
+        frame.b64.push(l);
+        return;
+      }
       const bytes = Buffer.from(frame.b64.join(''), 'base64');
       if (frame.offset !== lastByte || bytes.length !== frame.length) {
         protocolError = `log frame mismatch: expected offset ${lastByte}, got ${frame.offset} (+${bytes.length}/${frame.length} bytes)`;
@@ -310,21 +333,34 @@ export async function attach(target: Target, job: Pick<JobHandle, 'dir' | 'becom
       return;
     }
     let m: RegExpExecArray | null;
-    if ((m = /^F (\d+) (\d+)$/.exec(l))) { frame = { offset: Number(m[1]), length: Number(m[2]), b64: [] }; return; }
-    if ((m = /^X (\d+)$/.exec(l))) { exitCode = Number(m[1]); ended = 'exited'; return; }
-    if (l === 'V') { ended = 'vanished'; return; }
+    if ((m = /^F (\d+) (\d+)$/.exec(l))) {
+      frame = { offset: Number(m[1]), length: Number(m[2]), b64: [] };
+      return;
+    }
+    if ((m = /^X (\d+)$/.exec(l))) {
+      exitCode = Number(m[1]);
+      ended = 'exited';
+      return;
+    }
+    if (l === 'V') {
+      ended = 'vanished';
+      return;
+    }
     if (l.trim() !== '') protocolError = `unexpected line from the log follower: ${JSON.stringify(l.slice(0, 80))}`;
   };
-  const result = await target.run({ script }, runOpts(job.become, {
-    collect: false,
-    signal: options.signal,
-    onStdout: (chunk) => {
-      const text = partial + chunk;
-      const lines = text.split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) onLine(l);
-    },
-  }));
+  const result = await target.run(
+    { script },
+    runOpts(job.become, {
+      collect: false,
+      signal: options.signal,
+      onStdout: (chunk) => {
+        const text = partial + chunk;
+        const lines = text.split('\n');
+        partial = lines.pop() ?? '';
+        for (const l of lines) onLine(l);
+      },
+    }),
+  );
   // Bytes of a character still held back are not counted as delivered: the next attach resends them.
   const delivered = lastByte - held.length;
   if (ended) {
@@ -369,7 +405,10 @@ export async function cancel(target: Target, job: Pick<JobHandle, 'dir' | 'becom
   ].join('\n');
   const result = await target.run({ script }, runOpts(job.become));
   if (result.lost || result.code !== 0) {
-    throw new DetachedJobError(`could not cancel the job in ${job.dir}: ${result.lost ? 'the connection dropped' : result.stderr.trim() || `exit ${result.code ?? result.signal}`}`, result);
+    throw new DetachedJobError(
+      `could not cancel the job in ${job.dir}: ${result.lost ? 'the connection dropped' : result.stderr.trim() || `exit ${result.code ?? result.signal}`}`,
+      result,
+    );
   }
   const killed = keyValues(result.stdout).killed === '1';
   return { probe: await probe(target, job), killed };

@@ -66,7 +66,12 @@ function parsePort(value: string | undefined, where: string): number | undefined
   return port;
 }
 
-function endpointFromConfig(config: SSHConfig, alias: string, overrides: { host?: string; port?: number; user?: string; identityFiles?: string[] }, o: Required<ResolveOptions>): { endpoint: SshEndpoint; proxyJump?: string } {
+function endpointFromConfig(
+  config: SSHConfig,
+  alias: string,
+  overrides: { host?: string; port?: number; user?: string; identityFiles?: string[] },
+  o: Required<ResolveOptions>,
+): { endpoint: SshEndpoint; proxyJump?: string } {
   const c = computeFor(config, alias);
   const host = overrides.host ?? first(c.hostname) ?? alias;
   const port = overrides.port ?? parsePort(first(c.port), `Port for ${alias} in ${o.sshConfigFile}`) ?? 22;
@@ -92,11 +97,12 @@ export function resolveHostSpec(host: InventoryHost, options: ResolveOptions = {
   const become: BecomeSpec = {
     enabled: truthy(v.ansible_become),
     user: v.ansible_become_user,
-    password: rawPassword === undefined || rawPassword === ''
-      ? { kind: 'none' }
-      : isTemplated(rawPassword)
-        ? { kind: 'ask', reason: `ansible_become_password on ${where} is a vault/Jinja value the wizard does not evaluate` }
-        : { kind: 'literal', value: rawPassword },
+    password:
+      rawPassword === undefined || rawPassword === ''
+        ? { kind: 'none' }
+        : isTemplated(rawPassword)
+          ? { kind: 'ask', reason: `ansible_become_password on ${where} is a vault/Jinja value the wizard does not evaluate` }
+          : { kind: 'literal', value: rawPassword },
   };
   if (v.ansible_become_method && v.ansible_become_method !== 'sudo') {
     throw new SshError('config', `ansible_become_method=${v.ansible_become_method} (${where}) is not supported; the wizard uses sudo`);
@@ -107,15 +113,21 @@ export function resolveHostSpec(host: InventoryHost, options: ResolveOptions = {
   }
   const config = loadSshConfig(o.sshConfigFile);
   const alias = v.ansible_host ?? host.name;
-  const { endpoint, proxyJump } = endpointFromConfig(config, alias, {
-    // Inventory values win, as Ansible passes them to ssh on the command line.
-    port: parsePort(v.ansible_port ?? v.ansible_ssh_port, `ansible_port on ${where}`),
-    user: v.ansible_ssh_user ?? v.ansible_user,
-    identityFiles: v.ansible_ssh_private_key_file ? [v.ansible_ssh_private_key_file] : undefined,
-  }, o);
+  const { endpoint, proxyJump } = endpointFromConfig(
+    config,
+    alias,
+    {
+      // Inventory values win, as Ansible passes them to ssh on the command line.
+      port: parsePort(v.ansible_port ?? v.ansible_ssh_port, `ansible_port on ${where}`),
+      user: v.ansible_ssh_user ?? v.ansible_user,
+      identityFiles: v.ansible_ssh_private_key_file ? [v.ansible_ssh_private_key_file] : undefined,
+    },
+    o,
+  );
   let jump: SshEndpoint | null = null;
   if (proxyJump) {
-    if (proxyJump.includes(',')) throw new SshError('config', `ProxyJump ${proxyJump} for ${alias} in ${o.sshConfigFile} has several hops; only one is supported`);
+    if (proxyJump.includes(','))
+      throw new SshError('config', `ProxyJump ${proxyJump} for ${alias} in ${o.sshConfigFile} has several hops; only one is supported`);
     const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(proxyJump);
     if (!m) throw new SshError('config', `cannot read ProxyJump ${JSON.stringify(proxyJump)} for ${alias} in ${o.sshConfigFile}`);
     const jumpAlias = m[2].replace(/^\[|\]$/g, '');

@@ -47,9 +47,8 @@ export class LocalTarget implements Target {
     if (options.signal?.aborted) return { code: null, signal: null, stdout: '', stderr: '', lost: false, cancelled: true, durationMs: 0 };
     const { file, args, stdinPrefix } = this.spawnArgs(command, options);
     const sudoing = stdinPrefix !== null || (options.become && this.needsSudo());
-    const input = stdinPrefix !== null || options.stdin !== undefined
-      ? Buffer.concat([Buffer.from(stdinPrefix ?? ''), Buffer.from(options.stdin ?? '')])
-      : undefined;
+    const input =
+      stdinPrefix !== null || options.stdin !== undefined ? Buffer.concat([Buffer.from(stdinPrefix ?? ''), Buffer.from(options.stdin ?? '')]) : undefined;
     const child = execa(file, args, {
       cwd: sudoing ? undefined : options.cwd,
       env: sudoing ? undefined : options.env,
@@ -65,8 +64,16 @@ export class LocalTarget implements Target {
     let stderr = '';
     const outDecoder = new StringDecoder('utf8');
     const errDecoder = new StringDecoder('utf8');
-    const onOut = (text: string) => { if (!text) return; if (collect) stdout += text; options.onStdout?.(text); };
-    const onErr = (text: string) => { if (!text) return; if (collect) stderr += text; options.onStderr?.(text); };
+    const onOut = (text: string) => {
+      if (!text) return;
+      if (collect) stdout += text;
+      options.onStdout?.(text);
+    };
+    const onErr = (text: string) => {
+      if (!text) return;
+      if (collect) stderr += text;
+      options.onStderr?.(text);
+    };
     child.stdout?.on('data', (chunk: Buffer) => onOut(outDecoder.write(chunk)));
     child.stderr?.on('data', (chunk: Buffer) => onErr(errDecoder.write(chunk)));
 
@@ -74,7 +81,11 @@ export class LocalTarget implements Target {
     const timers: NodeJS.Timeout[] = [];
     const killGroup = (signal: NodeJS.Signals) => {
       if (child.pid === undefined) return;
-      try { process.kill(-child.pid, signal); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        /* already gone */
+      }
     };
     const onAbort = () => {
       cancelled = true;
@@ -123,5 +134,7 @@ export class LocalTarget implements Target {
     }
   }
 
-  async close(): Promise<void> { /* nothing held open */ }
+  async close(): Promise<void> {
+    /* nothing held open */
+  }
 }

@@ -8,8 +8,21 @@ import type { BecomeSettings } from './remote-command.js';
 import { LocalTarget } from './local.js';
 import { SshTarget, type SshTargetOptions } from './ssh.js';
 
-export interface OpenTargetDeps extends Partial<Pick<SshTargetOptions,
-  'confirmUnknownHost' | 'askPassphrase' | 'agent' | 'defaultIdentityFiles' | 'keepaliveInterval' | 'keepaliveCountMax' | 'readyTimeout' | 'hashKnownHosts' | 'onConnectionLost'>> {
+export interface OpenTargetDeps
+  extends Partial<
+    Pick<
+      SshTargetOptions,
+      | 'confirmUnknownHost'
+      | 'askPassphrase'
+      | 'agent'
+      | 'defaultIdentityFiles'
+      | 'keepaliveInterval'
+      | 'keepaliveCountMax'
+      | 'readyTimeout'
+      | 'hashKnownHosts'
+      | 'onConnectionLost'
+    >
+  > {
   /** Default ~/.ssh/known_hosts. */
   knownHostsFile?: string;
   /** Asked when the inventory's become password is a vault/Jinja value; null = try without a password (sudo -n). */

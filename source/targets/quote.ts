@@ -4,7 +4,10 @@
 
 /** Raised for an argument no shell can carry (a NUL byte ends a C string). */
 export class QuoteError extends Error {
-  constructor(readonly index: number | null, message: string) {
+  constructor(
+    readonly index: number | null,
+    message: string,
+  ) {
     super(message);
     this.name = 'QuoteError';
   }

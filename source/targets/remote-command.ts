@@ -70,18 +70,21 @@ export function buildCommand(
   const line = `exec sh -c ${quoteArg(header + body)}`;
   const bytes = Buffer.byteLength(line);
   if (bytes > MAX_COMMAND_BYTES) {
-    throw new Error(`command line too long: ${bytes} bytes once quoted, the limit is ${MAX_COMMAND_BYTES} (one shell argument); pass large data on stdin or in a file`);
+    throw new Error(
+      `command line too long: ${bytes} bytes once quoted, the limit is ${MAX_COMMAND_BYTES} (one shell argument); pass large data on stdin or in a file`,
+    );
   }
   return { line, stdinPrefix };
 }
 
 /** A script that terminates every process of the session led by `pid` (the remote command). */
 export function killSessionScript(pid: number, signal: 'TERM' | 'KILL'): string {
-  return `sid=$(ps -o sid= -p ${pid} 2>/dev/null | tr -d ' '); ` +
-    `if [ -n "$sid" ] && [ "$sid" != 0 ]; then pkill -${signal} -s "$sid" 2>/dev/null || kill -${signal} ${pid}; else kill -${signal} ${pid} 2>/dev/null; fi; true`;
+  return (
+    `sid=$(ps -o sid= -p ${pid} 2>/dev/null | tr -d ' '); ` +
+    `if [ -n "$sid" ] && [ "$sid" != 0 ]; then pkill -${signal} -s "$sid" 2>/dev/null || kill -${signal} ${pid}; else kill -${signal} ${pid} 2>/dev/null; fi; true`
+  );
 }
 
 /** $1 path, $2 octal mode; data on stdin. The temp file is 0600 from creation (umask). */
 export const WRITE_SCRIPT =
-  'umask 077; t=$(mktemp "$1.mas-wizard.XXXXXX") || exit 1; ' +
-  'if cat > "$t" && chmod "$2" "$t" && mv -f "$t" "$1"; then exit 0; fi; rm -f "$t"; exit 1';
+  'umask 077; t=$(mktemp "$1.mas-wizard.XXXXXX") || exit 1; ' + 'if cat > "$t" && chmod "$2" "$t" && mv -f "$t" "$1"; then exit 0; fi; rm -f "$t"; exit 1';

@@ -46,21 +46,27 @@ export async function prepareAuth(options: {
   fallback: readonly string[];
   askPassphrase?: AskPassphrase;
 }): Promise<AuthMaterial> {
-  const agentSocket = options.agent === undefined ? process.env.SSH_AUTH_SOCK ?? null : options.agent;
+  const agentSocket = options.agent === undefined ? (process.env.SSH_AUTH_SOCK ?? null) : options.agent;
   const agent = agentSocket && existsSync(agentSocket) ? agentSocket : null;
   const files = options.explicit.length ? options.explicit : options.fallback;
   const keys: PreparedKey[] = [];
   for (const file of files) {
     if (!existsSync(file)) {
-      if (options.explicit.length) throw new SshError('key-file', `the key file ${displayPath(file)} does not exist (from IdentityFile / ansible_ssh_private_key_file)`);
+      if (options.explicit.length)
+        throw new SshError('key-file', `the key file ${displayPath(file)} does not exist (from IdentityFile / ansible_ssh_private_key_file)`);
       continue;
     }
     let data: Buffer;
-    try { data = readFileSync(file); } catch (err) {
+    try {
+      data = readFileSync(file);
+    } catch (err) {
       throw new SshError('key-file', `cannot read the key file ${displayPath(file)}: ${(err as Error).message}`);
     }
     const parsed = utils.parseKey(data);
-    if (!(parsed instanceof Error)) { keys.push({ path: file, data }); continue; }
+    if (!(parsed instanceof Error)) {
+      keys.push({ path: file, data });
+      continue;
+    }
     if (!ENCRYPTED.test(parsed.message)) {
       throw new SshError('key-file', `${displayPath(file)} is not a private key ssh2 can use: ${parsed.message}`);
     }
@@ -68,7 +74,10 @@ export async function prepareAuth(options: {
     for (let attempt = 1; ; attempt++) {
       const passphrase = await options.askPassphrase(file, attempt);
       if (passphrase === null) break;
-      if (!(utils.parseKey(data, passphrase) instanceof Error)) { keys.push({ path: file, data, passphrase }); break; }
+      if (!(utils.parseKey(data, passphrase) instanceof Error)) {
+        keys.push({ path: file, data, passphrase });
+        break;
+      }
       if (attempt >= 3) throw new SshError('key-file', `wrong passphrase for ${displayPath(file)} (3 tries)`);
     }
   }

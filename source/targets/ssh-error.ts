@@ -2,21 +2,25 @@
 import { AbortError } from '../errors.js';
 
 export type SshErrorKind =
-  | 'refused'          // nothing listening
-  | 'unreachable'      // DNS, routing, timeout
-  | 'auth'             // the server refused every key/method we offered
-  | 'key-file'         // a configured key file is missing, unreadable or its passphrase is wrong
+  | 'refused' // nothing listening
+  | 'unreachable' // DNS, routing, timeout
+  | 'auth' // the server refused every key/method we offered
+  | 'key-file' // a configured key file is missing, unreadable or its passphrase is wrong
   | 'host-key-unknown' // the operator did not accept an unknown host key
   | 'host-key-changed' // possible man-in-the-middle: nothing was run
   | 'host-key-revoked'
-  | 'disconnected'     // used after the connection dropped; call reconnect()
-  | 'channel'          // the server refused to open a session channel
-  | 'become'           // sudo needs a password that was not given
-  | 'config'           // bad host/inventory/ssh config values
+  | 'disconnected' // used after the connection dropped; call reconnect()
+  | 'channel' // the server refused to open a session channel
+  | 'become' // sudo needs a password that was not given
+  | 'config' // bad host/inventory/ssh config values
   | 'protocol';
 
 export class SshError extends AbortError {
-  constructor(readonly kind: SshErrorKind, message: string, readonly detail?: Record<string, unknown>) {
+  constructor(
+    readonly kind: SshErrorKind,
+    message: string,
+    readonly detail?: Record<string, unknown>,
+  ) {
     super(message);
   }
 

@@ -131,12 +131,17 @@ export class SshTarget implements Target {
       const jump = await this.openClient(o.jump, this.jumpMaterial, null);
       this.jumpClient = jump;
       try {
-        this.client = await this.openClient(o, this.material, () => new Promise<Duplex>((resolve, reject) => {
-          jump.forwardOut('127.0.0.1', 0, o.host, o.port, (err, stream) => {
-            if (err) reject(new SshError('unreachable', `the jump host ${o.jump!.host} could not reach ${o.host}:${o.port}: ${err.message}`));
-            else resolve(stream);
-          });
-        }));
+        this.client = await this.openClient(
+          o,
+          this.material,
+          () =>
+            new Promise<Duplex>((resolve, reject) => {
+              jump.forwardOut('127.0.0.1', 0, o.host, o.port, (err, stream) => {
+                if (err) reject(new SshError('unreachable', `the jump host ${o.jump!.host} could not reach ${o.host}:${o.port}: ${err.message}`));
+                else resolve(stream);
+              });
+            }),
+        );
       } catch (err) {
         jump.end();
         this.jumpClient = null;
@@ -206,7 +211,9 @@ export class SshTarget implements Target {
         }
         throw describeConnectError(err as Error, where, tried);
       }
-      client.on('error', () => { /* after ready, a failure shows as 'close'; settled there */ });
+      client.on('error', () => {
+        /* after ready, a failure shows as 'close'; settled there */
+      });
       client.setNoDelay(true);
       return client;
     }
@@ -219,23 +226,30 @@ export class SshTarget implements Target {
     const where = `${ep.host}:${ep.port}`;
     const info: UnknownHostInfo = { host: ep.host, port: ep.port, keyType: keyTypeOf(key), fingerprint: fingerprint(key) };
     if (check.status === 'changed') {
-      throw new SshError('host-key-changed',
+      throw new SshError(
+        'host-key-changed',
         `WARNING: the host key of ${where} has CHANGED. Someone could be intercepting the connection ` +
-        `(man-in-the-middle), or the server was reinstalled. Nothing was run. The server now presents ` +
-        `${info.keyType} ${info.fingerprint}; ${o.knownHostsFile} line ${check.entry.line} holds a different key. ` +
-        `If the change is expected, verify the new fingerprint out of band and remove that line ` +
-        `(ssh-keygen -R '${hostKeyName(ep.host, ep.port)}' -f ${o.knownHostsFile}).`,
-        { ...info, knownHostsFile: o.knownHostsFile, line: check.entry.line });
+          `(man-in-the-middle), or the server was reinstalled. Nothing was run. The server now presents ` +
+          `${info.keyType} ${info.fingerprint}; ${o.knownHostsFile} line ${check.entry.line} holds a different key. ` +
+          `If the change is expected, verify the new fingerprint out of band and remove that line ` +
+          `(ssh-keygen -R '${hostKeyName(ep.host, ep.port)}' -f ${o.knownHostsFile}).`,
+        { ...info, knownHostsFile: o.knownHostsFile, line: check.entry.line },
+      );
     }
     if (check.status === 'revoked') {
-      throw new SshError('host-key-revoked',
+      throw new SshError(
+        'host-key-revoked',
         `the host key of ${where} (${info.fingerprint}) is marked @revoked in ${o.knownHostsFile} line ${check.entry.line}. Nothing was run.`,
-        { ...info, knownHostsFile: o.knownHostsFile, line: check.entry.line });
+        { ...info, knownHostsFile: o.knownHostsFile, line: check.entry.line },
+      );
     }
     const yes = o.confirmUnknownHost ? await o.confirmUnknownHost(info) : false;
     if (!yes) {
-      throw new SshError('host-key-unknown',
-        `the host key of ${where} (${info.keyType} ${info.fingerprint}) is not in ${o.knownHostsFile} and was not accepted. Nothing was run.`, { ...info });
+      throw new SshError(
+        'host-key-unknown',
+        `the host key of ${where} (${info.keyType} ${info.fingerprint}) is not in ${o.knownHostsFile} and was not accepted. Nothing was run.`,
+        { ...info },
+      );
     }
     if (o.rememberAcceptedHosts ?? true) new KnownHostsFile(o.knownHostsFile).append(ep.host, ep.port, key, { hash: o.hashKnownHosts });
     this.acceptedKeys.set(hostKeyName(ep.host, ep.port), key);
@@ -274,19 +288,28 @@ export class SshTarget implements Target {
     // Listeners must be attached inside the exec callback itself: a fast command's data,
     // exit status and close can arrive in the same TCP read as the exec reply, and an
     // 'exit' emitted before we listen would turn a clean exit into "lost".
-    return new Promise<Exec>((resolve, reject) => client.exec(built.line, (err, stream) => {
-      if (err) {
-        this.releaseChannel();
-        reject(this.client
-          ? new SshError('channel', `the server refused a new session channel: ${err.message}`)
-          : new SshError('disconnected', `the connection to ${this.description} dropped before the command started; nothing ran`));
-        return;
-      }
-      this.watch(stream, built.stdinPrefix, options, resolve);
-    }));
+    return new Promise<Exec>((resolve, reject) =>
+      client.exec(built.line, (err, stream) => {
+        if (err) {
+          this.releaseChannel();
+          reject(
+            this.client
+              ? new SshError('channel', `the server refused a new session channel: ${err.message}`)
+              : new SshError('disconnected', `the connection to ${this.description} dropped before the command started; nothing ran`),
+          );
+          return;
+        }
+        this.watch(stream, built.stdinPrefix, options, resolve);
+      }),
+    );
   }
 
-  private watch(stream: ClientChannel, stdinPrefix: string | null, options: RunOptions & { onStdoutRaw?: (chunk: Buffer) => void }, resolve: (e: Exec) => void): void {
+  private watch(
+    stream: ClientChannel,
+    stdinPrefix: string | null,
+    options: RunOptions & { onStdoutRaw?: (chunk: Buffer) => void },
+    resolve: (e: Exec) => void,
+  ): void {
     const result: Exec = { code: null, signal: null, lost: false, cancelled: false, stdout: [], stderr: '' };
     const collect = options.collect !== false;
     const errDecoder = new StringDecoder('utf8');
@@ -322,7 +345,9 @@ export class SshTarget implements Target {
       result.signal = signalName(signal);
     });
     stream.on('close', finish);
-    stream.on('error', () => { /* the channel closes next; settled there */ });
+    stream.on('error', () => {
+      /* the channel closes next; settled there */
+    });
     stream.on('data', (chunk: Buffer) => {
       if (collect && !options.onStdoutRaw) result.stdout.push(chunk);
       options.onStdoutRaw?.(chunk);
@@ -345,7 +370,9 @@ export class SshTarget implements Target {
 
     const kill = (signal: 'TERM' | 'KILL') => {
       if (pid === null || !this.client) return;
-      this.exec({ argv: ['sh', '-c', killSessionScript(pid, signal)] }, { become: options.become, collect: false }).catch(() => { /* best effort */ });
+      this.exec({ argv: ['sh', '-c', killSessionScript(pid, signal)] }, { become: options.become, collect: false }).catch(() => {
+        /* best effort */
+      });
     };
     const onAbort = () => {
       if (done || result.cancelled) return;
@@ -386,10 +413,18 @@ export class SshTarget implements Target {
       },
     });
     const tail = decoder.end();
-    if (tail) { if (collect) stdout += tail; options.onStdout?.(tail); }
+    if (tail) {
+      if (collect) stdout += tail;
+      options.onStdout?.(tail);
+    }
     return {
-      code: exec.code, signal: exec.signal, stdout, stderr: exec.stderr,
-      lost: exec.lost, cancelled: exec.cancelled, durationMs: performance.now() - started,
+      code: exec.code,
+      signal: exec.signal,
+      stdout,
+      stderr: exec.stderr,
+      lost: exec.lost,
+      cancelled: exec.cancelled,
+      durationMs: performance.now() - started,
     };
   }
 

@@ -2,9 +2,7 @@
 // machine (execa) or on the Matrix server (ssh2). Steps never know which.
 
 /** What to run: an argv (each element reaches the program exactly) or a POSIX sh script. */
-export type Command =
-  | { argv: readonly string[] }
-  | { script: string };
+export type Command = { argv: readonly string[] } | { script: string };
 
 export interface RunOptions {
   /** Bytes written to the command's stdin, which is then closed. */
@@ -53,7 +51,10 @@ export interface Target {
 
 /** Raised when a result is not a clean exit 0, for callers that want exceptions. */
 export class CommandFailed extends Error {
-  constructor(readonly display: string, readonly result: RunResult) {
+  constructor(
+    readonly display: string,
+    readonly result: RunResult,
+  ) {
     super(
       result.lost
         ? `connection lost while running: ${display} (outcome unknown)`

@@ -10,21 +10,43 @@ import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../source/paths.js';
 
 const NUMERIC_KEYS = [
-  'startup_ms', 'node_ms', 'startup_ratio', 'first_frame_ms',
-  'stream_ms', 'openssh_stream_ms', 'stream_ratio', 'stream_rss_mb', 'stream_lines_lost',
-  'commands_ms', 'openssh_mux_commands_ms', 'openssh_commands_ms', 'command_speedup', 'command_speedup_no_mux',
-  'input_p95_ms', 'input_lines_per_s', 'million_lines_rss_mb', 'million_lines_lost',
-  'flow_ms', 'flow_script_ms', 'flow_overhead_pct', 'flow_rss_mb',
+  'startup_ms',
+  'node_ms',
+  'startup_ratio',
+  'first_frame_ms',
+  'stream_ms',
+  'openssh_stream_ms',
+  'stream_ratio',
+  'stream_rss_mb',
+  'stream_lines_lost',
+  'commands_ms',
+  'openssh_mux_commands_ms',
+  'openssh_commands_ms',
+  'command_speedup',
+  'command_speedup_no_mux',
+  'input_p95_ms',
+  'input_lines_per_s',
+  'million_lines_rss_mb',
+  'million_lines_lost',
+  'flow_ms',
+  'flow_script_ms',
+  'flow_overhead_pct',
+  'flow_rss_mb',
 ];
 
-const leftovers = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith('mas-wizard-bench-')).sort();
+const leftovers = () =>
+  readdirSync(os.tmpdir())
+    .filter((n) => n.startsWith('mas-wizard-bench-'))
+    .sort();
 const benchProcesses = () => spawnSync('pgrep', ['-f', 'mas-wizard-bench-'], { encoding: 'utf8' }).stdout.trim();
 
 describe('npm run bench -- --quick --json', () => {
   it('prints every figure as a finite number on the last line and cleans up after itself', () => {
     const before = leftovers();
     const run = spawnSync(process.execPath, [path.join(packageRoot(), 'dist', 'bench', 'bench.js'), '--quick', '--json'], {
-      encoding: 'utf8', timeout: 540_000, env: { ...process.env, CI: 'true' },
+      encoding: 'utf8',
+      timeout: 540_000,
+      env: { ...process.env, CI: 'true' },
     });
     expect(run.status, run.stderr).toBe(0);
     const lastLine = run.stdout.trim().split('\n').pop()!;

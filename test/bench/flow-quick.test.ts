@@ -12,7 +12,9 @@ import { flowScript, varsEditLines, type ScriptInput } from '../../bench/flow.js
 import type { TranscriptRecord } from '../../source/logs/transcript.js';
 
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-flow-test-')); });
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-flow-test-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const bash = (script: string) => {
@@ -48,7 +50,7 @@ matrix_authentication_service_enabled: true
 `;
 
 describe('vars.yml changes as plain cat >> / sed -i', () => {
-  it('an appended key becomes a cat >> heredoc that gives the wizard\'s file byte for byte', () => {
+  it("an appended key becomes a cat >> heredoc that gives the wizard's file byte for byte", () => {
     const vars = path.join(dir, 'vars.yml');
     const before = 'a: 1\n';
     const after = 'a: 1\n# why\nb: "{{ x }}"\n';
@@ -82,13 +84,27 @@ describe('vars.yml changes as plain cat >> / sed -i', () => {
 
 describe('the script replays the transcript in order', () => {
   const at = '2026-01-01T00:00:00Z';
-  const end = (id: string, code: number | null): TranscriptRecord => ({ type: 'end', id, at, code, signal: null, lost: false, cancelled: false, durationMs: 1 });
+  const end = (id: string, code: number | null): TranscriptRecord => ({
+    type: 'end',
+    id,
+    at,
+    code,
+    signal: null,
+    lost: false,
+    cancelled: false,
+    durationMs: 1,
+  });
   const input = (records: TranscriptRecord[], over: Partial<ScriptInput> = {}): ScriptInput => ({
-    records, varsChanges: [], checkout: dir, varsFile: path.join(dir, 'vars.yml'), ssh: ['sh', '-c'],
-    rewrite: (t) => t.replaceAll('/WIZ', dir), ...over,
+    records,
+    varsChanges: [],
+    checkout: dir,
+    varsFile: path.join(dir, 'vars.yml'),
+    ssh: ['sh', '-c'],
+    rewrite: (t) => t.replaceAll('/WIZ', dir),
+    ...over,
   });
 
-  it('probes (any exit), controller commands in the checkout and server commands, each expecting the wizard\'s exit code; paths rewritten', () => {
+  it("probes (any exit), controller commands in the checkout and server commands, each expecting the wizard's exit code; paths rewritten", () => {
     const log = path.join(dir, 'order.log');
     const records: TranscriptRecord[] = [
       { type: 'note', at, text: `probe: echo probe >>/WIZ/order.log; exit 3` },
@@ -103,10 +119,12 @@ describe('the script replays the transcript in order', () => {
     expect(readFileSync(log, 'utf8')).toBe(`probe\n${dir}\nserver\n`);
   });
 
-  it('stops with the command\'s name when an exit code differs from the wizard\'s', () => {
+  it("stops with the command's name when an exit code differs from the wizard's", () => {
     const records: TranscriptRecord[] = [
-      { type: 'command', id: 'c1', at, display: 'exit 1', target: 'controller' }, end('c1', 0),
-      { type: 'command', id: 'c2', at, display: `touch /WIZ/not-reached`, target: 'controller' }, end('c2', 0),
+      { type: 'command', id: 'c1', at, display: 'exit 1', target: 'controller' },
+      end('c1', 0),
+      { type: 'command', id: 'c2', at, display: `touch /WIZ/not-reached`, target: 'controller' },
+      end('c2', 0),
     ];
     const r = bash(flowScript(input(records)));
     expect(r.status).toBe(1);
@@ -119,14 +137,17 @@ describe('the script replays the transcript in order', () => {
     writeFileSync(vars, 'a: 1\n');
     const records: TranscriptRecord[] = [
       { type: 'note', at, text: 'vars.yml changed (b); backup /WIZ/vars.yml.bak' },
-      { type: 'command', id: 'c1', at, display: `grep -q '^b: 2' ${vars}`, target: 'controller' }, end('c1', 0),
+      { type: 'command', id: 'c1', at, display: `grep -q '^b: 2' ${vars}`, target: 'controller' },
+      end('c1', 0),
     ];
     const r = bash(flowScript(input(records, { varsChanges: [{ keys: ['b'], before: 'a: 1\n', after: 'a: 1\nb: 2\n' }] })));
     expect(r.status, r.stderr).toBe(0);
   });
 
   it('refuses what it cannot replay: a masked value, a command without an end, notes and changes that do not match', () => {
-    expect(() => flowScript(input([{ type: 'command', id: 'c1', at, display: 'register-user bob ••••••', target: 'x' }, end('c1', 0)]))).toThrow(/masked value/);
+    expect(() => flowScript(input([{ type: 'command', id: 'c1', at, display: 'register-user bob ••••••', target: 'x' }, end('c1', 0)]))).toThrow(
+      /masked value/,
+    );
     expect(() => flowScript(input([{ type: 'command', id: 'c1', at, display: 'true', target: 'controller' }]))).toThrow(/no end record/);
     expect(() => flowScript(input([{ type: 'note', at, text: 'vars.yml changed (b); backup /b' }]))).toThrow(/more vars.yml notes/);
     expect(() => flowScript(input([], { varsChanges: [{ keys: ['b'], before: '', after: 'b: 1\n' }] }))).toThrow(/1 vars.yml changes given, 0 noted/);

@@ -16,7 +16,9 @@ const cli = 'dist/source/cli.js';
 
 function capture(error: unknown, command?: string): { code: number; text: string } {
   let text = '';
-  const code = reportError(error, command, (t) => { text += t; });
+  const code = reportError(error, command, (t) => {
+    text += t;
+  });
   return { code, text };
 }
 
@@ -62,7 +64,10 @@ describe('a refused answers-file answer', () => {
     const io = new PromptIO({ answers: { ...answers, first_admin: { username: 'Not Valid!' } } as never });
     void io.text({ key: 'first_admin.username', question: 'First admin?', validate: (v) => (/^[a-z0-9._=-]+$/.test(v) ? null : 'not a valid localpart') });
     let prompt = io.current().prompt;
-    for (let i = 0; i < 200 && !prompt; i++) { await new Promise((r) => setTimeout(r, 0)); prompt = io.current().prompt; }
+    for (let i = 0; i < 200 && !prompt; i++) {
+      await new Promise((r) => setTimeout(r, 0));
+      prompt = io.current().prompt;
+    }
     expect(prompt).toMatchObject({ kind: 'text', prefillError: 'first_admin.username: not a valid localpart' });
     expect(prompt?.prefill).toBeUndefined();
   });

@@ -34,25 +34,31 @@ const ABOVE_LEAVES = ['state', 'source/flow', 'source/commands', 'source/session
 
 describe('rooms import one way', () => {
   it('leaves never import state, the flow, the commands, the session or the screens', () => {
-    const bad = SOURCE.filter((s) => LEAVES.includes(room(s.file))).flatMap((s) => s.imports.filter((i) => ABOVE_LEAVES.includes(room(`${i}.ts`))).map((i) => `${s.file} → ${i}`));
+    const bad = SOURCE.filter((s) => LEAVES.includes(room(s.file))).flatMap((s) =>
+      s.imports.filter((i) => ABOVE_LEAVES.includes(room(`${i}.ts`))).map((i) => `${s.file} → ${i}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it('state/ sits under the flow: it imports only leaves, never the flow, commands, session, lab or screens', () => {
-    const bad = SOURCE.filter((s) => room(s.file) === 'state')
-      .flatMap((s) => s.imports.filter((i) => room(`${i}.ts`) !== 'state' && !LEAVES.includes(room(`${i}.ts`))).map((i) => `${s.file} → ${i}`));
+    const bad = SOURCE.filter((s) => room(s.file) === 'state').flatMap((s) =>
+      s.imports.filter((i) => room(`${i}.ts`) !== 'state' && !LEAVES.includes(room(`${i}.ts`))).map((i) => `${s.file} → ${i}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it('source/ and state/ have no React: only commands/wizard.ts reaches the screens (by a dynamic import after its checks)', () => {
-    const bad = SOURCE.filter((s) => !s.file.startsWith('screens')).flatMap((s) => s.imports.filter((i) => i.startsWith('screens')).map((i) => `${s.file} → ${i}`));
+    const bad = SOURCE.filter((s) => !s.file.startsWith('screens')).flatMap((s) =>
+      s.imports.filter((i) => i.startsWith('screens')).map((i) => `${s.file} → ${i}`),
+    );
     expect(bad).toEqual([]);
     for (const s of SOURCE.filter((x) => !x.file.startsWith('screens'))) expect(readFileSync(s.file, 'utf8'), s.file).not.toMatch(/from '(react|ink)'/);
   });
 
   it('screens import the engine only through the prompt store, the domain leaves and state, never a command or a step', () => {
-    const bad = SOURCE.filter((s) => s.file.startsWith('screens'))
-      .flatMap((s) => s.imports.filter((i) => /^source\/(commands|flow\/steps|flow\/driver|session|lab)/.test(i)).map((i) => `${s.file} → ${i}`));
+    const bad = SOURCE.filter((s) => s.file.startsWith('screens')).flatMap((s) =>
+      s.imports.filter((i) => /^source\/(commands|flow\/steps|flow\/driver|session|lab)/.test(i)).map((i) => `${s.file} → ${i}`),
+    );
     expect(bad).toEqual([]);
   });
 });
@@ -65,7 +71,10 @@ describe('the compiled output', () => {
     const state = new Map<string, 'open' | 'done'>();
     const walk = (node: string, trail: string[]) => {
       if (state.get(node) === 'done') return;
-      if (state.get(node) === 'open') { cycles.push([...trail.slice(trail.indexOf(node)), node].join(' → ')); return; }
+      if (state.get(node) === 'open') {
+        cycles.push([...trail.slice(trail.indexOf(node)), node].join(' → '));
+        return;
+      }
       state.set(node, 'open');
       for (const next of graph.get(node) ?? []) if (graph.has(next)) walk(next, [...trail, node]);
       state.set(node, 'done');

@@ -13,8 +13,21 @@ import { loadPlan } from '../../state/persist.js';
 import { serverPaths } from '../../state/remote.js';
 import { seededRng } from '../harness/faults.js';
 import {
-  answers, jobDirs, labSql, MIGRATE_ANSWERS, newLab, planFile, readPlan, readVars, removeLab, serverRecord, startWizard, status, stepStatus,
-  type CliRun, type E2E,
+  answers,
+  jobDirs,
+  labSql,
+  MIGRATE_ANSWERS,
+  newLab,
+  planFile,
+  readPlan,
+  readVars,
+  removeLab,
+  serverRecord,
+  startWizard,
+  status,
+  stepStatus,
+  type CliRun,
+  type E2E,
 } from '../harness/e2e.js';
 
 const POINTS = Number(process.env.MAS_WIZARD_CRASH_POINTS ?? 20);
@@ -41,40 +54,57 @@ const FAST_STEPS = ['prerequisites', 'secret', 'url', 'providers', 'mark-migrati
 const FIXED_ANSWERS = {
   ...MIGRATE_ANSWERS,
   secret: '5f0c2b7a9e41d3c68a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071',
-  providers: [{
-    id: '01HZX0CRA5HTE5TKEYC10AK001',
-    synapse_idp_id: 'oidc-keycloak',
-    issuer: 'https://keycloak.example.org/realms/matrix',
-    human_name: 'Keycloak',
-    client_id: 'synapse',
-    client_secret: 'lab-keycloak-client-secret',
-    token_endpoint_auth_method: 'client_secret_basic',
-    scope: 'openid profile email',
-    discovery_mode: 'oidc',
-    fetch_userinfo: true,
-    claims_imports: {
-      localpart: { action: 'require', template: '{{ user.preferred_username }}' },
-      displayname: { action: 'force', template: '{{ user.name }}' },
+  providers: [
+    {
+      id: '01HZX0CRA5HTE5TKEYC10AK001',
+      synapse_idp_id: 'oidc-keycloak',
+      issuer: 'https://keycloak.example.org/realms/matrix',
+      human_name: 'Keycloak',
+      client_id: 'synapse',
+      client_secret: 'lab-keycloak-client-secret',
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'openid profile email',
+      discovery_mode: 'oidc',
+      fetch_userinfo: true,
+      claims_imports: {
+        localpart: { action: 'require', template: '{{ user.preferred_username }}' },
+        displayname: { action: 'force', template: '{{ user.name }}' },
+      },
     },
-  }],
+  ],
 };
 
 let crashed: E2E | undefined;
 let clean: E2E | undefined;
-afterAll(async () => { await Promise.all([removeLab(crashed), removeLab(clean)]); });
+afterAll(async () => {
+  await Promise.all([removeLab(crashed), removeLab(clean)]);
+});
 
-interface KillReport { n: number; atMs: number; during: string; lastSaid: string; found: string }
+interface KillReport {
+  n: number;
+  atMs: number;
+  during: string;
+  lastSaid: string;
+  found: string;
+}
 
 /** The last thing the killed process printed (the step narration or a command it showed). */
 function lastSaid(r: CliRun): string {
-  const lines = r.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('│'));
+  const lines = r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('│'));
   return (lines.at(-1) ?? '(nothing yet)').slice(0, 80);
 }
 
 /** What the wizard was doing when it died, from the plan it left (and the job of the running step). */
 function whatWasRunning(e: E2E): string {
   let plan;
-  try { plan = readPlan(e); } catch { return 'before the plan was first written'; }
+  try {
+    plan = readPlan(e);
+  } catch {
+    return 'before the plan was first written';
+  }
   const running = plan.steps.find((s) => s.status === 'running' || s.status === 'needs-check');
   if (!running) {
     const next = plan.steps.find((s) => s.status !== 'succeeded' && s.status !== 'skipped');
@@ -96,7 +126,9 @@ async function stepReached(e: E2E, step: string, ended: () => boolean): Promise<
     try {
       const s = readPlan(e).steps.find((st) => st.id === step);
       if (s && s.status !== 'pending') return;
-    } catch { /* no plan yet, or between two saves */ }
+    } catch {
+      /* no plan yet, or between two saves */
+    }
     await sleep(3);
   }
 }
@@ -137,28 +169,34 @@ function labOwnValues(a: E2E, b: E2E): [Record<string, string>, Record<string, s
 const localpart = (id: string) => id.replace(/^@(.*):.*$/, '$1');
 
 function synapseUsers(e: E2E): string[] {
-  return labSql(e, 'synapse', 'SELECT name, admin FROM users WHERE appservice_id IS NULL AND is_guest = 0 ORDER BY 1')
-    .map(([name, admin]) => `${localpart(name)} admin=${admin === '1'}`);
+  return labSql(e, 'synapse', 'SELECT name, admin FROM users WHERE appservice_id IS NULL AND is_guest = 0 ORDER BY 1').map(
+    ([name, admin]) => `${localpart(name)} admin=${admin === '1'}`,
+  );
 }
 
 function masUsers(e: E2E): string[] {
-  return labSql(e, 'matrix_authentication_service', 'SELECT username, can_request_admin FROM users ORDER BY 1')
-    .map(([name, admin]) => `${name} admin=${admin === 't'}`);
+  return labSql(e, 'matrix_authentication_service', 'SELECT username, can_request_admin FROM users ORDER BY 1').map(
+    ([name, admin]) => `${name} admin=${admin === 't'}`,
+  );
 }
 
 function synapseEmails(e: E2E): string[] {
-  return labSql(e, 'synapse', "SELECT user_id, lower(address) FROM user_threepids WHERE medium = 'email' ORDER BY 1, 2")
-    .map(([user, address]) => `${localpart(user)} ${address}`);
+  return labSql(e, 'synapse', "SELECT user_id, lower(address) FROM user_threepids WHERE medium = 'email' ORDER BY 1, 2").map(
+    ([user, address]) => `${localpart(user)} ${address}`,
+  );
 }
 
 function masEmails(e: E2E): string[] {
-  return labSql(e, 'matrix_authentication_service', 'SELECT u.username, lower(e.email) FROM user_emails e JOIN users u USING (user_id) ORDER BY 1, 2')
-    .map(([user, address]) => `${user} ${address}`);
+  return labSql(e, 'matrix_authentication_service', 'SELECT u.username, lower(e.email) FROM user_emails e JOIN users u USING (user_id) ORDER BY 1, 2').map(
+    ([user, address]) => `${user} ${address}`,
+  );
 }
 
 describe('crash anywhere', () => {
   it(`SIGKILLed at ${POINTS} seeded points across the migrate flow, the wizard resumes each time and ends exactly like an uninterrupted run`, async () => {
-    console.log(`crash-anywhere: seed ${SEED} (replay with MAS_WIZARD_CRASH_SEED=${SEED}), ${POINTS} kills at ${SHORT_MS.join('-')} or ${LONG_MS.join('-')} ms after each start`);
+    console.log(
+      `crash-anywhere: seed ${SEED} (replay with MAS_WIZARD_CRASH_SEED=${SEED}), ${POINTS} kills at ${SHORT_MS.join('-')} or ${LONG_MS.join('-')} ms after each start`,
+    );
     const rng = seededRng(SEED);
     [crashed, clean] = await Promise.all([newLab(), newLab()]);
     const a = crashed;
@@ -180,8 +218,16 @@ describe('crash anywhere', () => {
       const run = startWizard(a, args(a));
       const t0 = Date.now();
       let ended = false;
-      void run.done.then(() => { ended = true; });
-      const first = target ? await Promise.race([run.done, stepReached(a, target, () => ended).then(() => sleep(Math.round(rng() * 30))).then(() => null)])
+      void run.done.then(() => {
+        ended = true;
+      });
+      const first = target
+        ? await Promise.race([
+            run.done,
+            stepReached(a, target, () => ended)
+              .then(() => sleep(Math.round(rng() * 30)))
+              .then(() => null),
+          ])
         : await Promise.race([run.done, sleep(killOffset(rng)).then(() => null)]);
       const atMs = Date.now() - t0;
       if (first) {
@@ -203,7 +249,9 @@ describe('crash anywhere', () => {
       console.log(`final run: exit ${last.code} after ${last.ms} ms — ${whatRestartFound(last)}`);
     }
     const hit = [...new Set(reports.map((r) => /^(?:reconciling )?([a-z0-9-]+) \(/.exec(r.during)?.[1] ?? r.during.replace(/ \(.*$/, '')))];
-    console.log(`crash-anywhere: ${reports.length} kills, ${Math.round((Date.now() - started) / 1000)} s to the end of the flow; kills landed in: ${hit.join(', ')}`);
+    console.log(
+      `crash-anywhere: ${reports.length} kills, ${Math.round((Date.now() - started) / 1000)} s to the end of the flow; kills landed in: ${hit.join(', ')}`,
+    );
     expect(last.code, last.stdout + last.stderr).toBe(0);
 
     const reference = await uninterrupted;
@@ -211,7 +259,10 @@ describe('crash anywhere', () => {
 
     // Every step done, and the summary agrees.
     const view = await status(a);
-    expect(Object.values(stepStatus(view)).every((s) => s === 'succeeded'), JSON.stringify(stepStatus(view))).toBe(true);
+    expect(
+      Object.values(stepStatus(view)).every((s) => s === 'succeeded'),
+      JSON.stringify(stepStatus(view)),
+    ).toBe(true);
 
     // The real migration ran exactly once: one launched syn2mas job, one 'started' per attempt.
     expect(jobDirs(a, 'migrate')).toHaveLength(1);

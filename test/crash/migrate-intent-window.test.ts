@@ -13,9 +13,7 @@ import { loadPlan, savePlan } from '../../state/persist.js';
 import { reduce } from '../../state/reducer.js';
 import { currentActor, serverPaths } from '../../state/remote.js';
 import { SERVER_RECORD_VERSION } from '../../state/server-record.js';
-import {
-  jobDirs, labCount, MIGRATE_ANSWERS, newLab, planFile, removeLab, runAnswers, serverRecord, type E2E,
-} from '../harness/e2e.js';
+import { jobDirs, labCount, MIGRATE_ANSWERS, newLab, planFile, removeLab, runAnswers, serverRecord, type E2E } from '../harness/e2e.js';
 
 let e: E2E;
 let crashedPlan: string;
@@ -34,11 +32,17 @@ beforeAll(async () => {
   savePlan(planFile(e), running);
   const actor = currentActor();
   const entry = { step: 'migrate', outcome: 'started', at, user: actor.user, host: actor.host, planId: plan.id, attempt: 1 };
-  writeFileSync(serverPaths(e.lab.serverRoot).record, `${JSON.stringify({ version: SERVER_RECORD_VERSION, steps: { migrate: entry }, history: [entry] }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(
+    serverPaths(e.lab.serverRoot).record,
+    `${JSON.stringify({ version: SERVER_RECORD_VERSION, steps: { migrate: entry }, history: [entry] }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
   crashedPlan = readFileSync(planFile(e), 'utf8');
   crashedRecord = readFileSync(serverPaths(e.lab.serverRoot).record, 'utf8');
 }, 180_000);
-afterAll(async () => { await removeLab(e); });
+afterAll(async () => {
+  await removeLab(e);
+});
 
 describe('killed between the migration intent and the syn2mas launch', () => {
   it('with something already in the MAS database, the restart calls it failed and launches nothing', async () => {

@@ -5,11 +5,24 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeFaults } from '../../source/lab/faults.js';
 import {
-  answers, jobDirs, MIGRATE_ANSWERS, newLab, readPlan, removeLab, runAnswers, serverRecord, startWizard, status, waitFor, type E2E,
+  answers,
+  jobDirs,
+  MIGRATE_ANSWERS,
+  newLab,
+  readPlan,
+  removeLab,
+  runAnswers,
+  serverRecord,
+  startWizard,
+  status,
+  waitFor,
+  type E2E,
 } from '../harness/e2e.js';
 
 let e: E2E | undefined;
-afterAll(async () => { await removeLab(e); });
+afterAll(async () => {
+  await removeLab(e);
+});
 
 describe('crash and lock', () => {
   it('a second wizard is refused with the owner; a SIGKILLed wizard resumes: the install is reconciled and the migration runs exactly once', async () => {
@@ -19,7 +32,11 @@ describe('crash and lock', () => {
     writeFaults(lab.lab.dir, { slowMs: 500 });
     const first = startWizard(lab, ['run', '--answers', answers(lab, MIGRATE_ANSWERS), '--yes']);
     await waitFor('the install step to start', () => {
-      try { return readPlan(lab).steps.find((s) => s.id === 'install')?.status === 'running'; } catch { return false; }
+      try {
+        return readPlan(lab).steps.find((s) => s.id === 'install')?.status === 'running';
+      } catch {
+        return false;
+      }
     });
 
     const second = await runAnswers(lab, MIGRATE_ANSWERS);

@@ -3,12 +3,12 @@
 // cut-over (the crash and lock cases are in crash-and-lock.test.ts).
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeFaults } from '../../source/lab/faults.js';
-import {
-  jobDirs, labCount, MIGRATE_ANSWERS, newLab, removeLab, runAnswers, status, stepStatus, type E2E,
-} from '../harness/e2e.js';
+import { jobDirs, labCount, MIGRATE_ANSWERS, newLab, removeLab, runAnswers, status, stepStatus, type E2E } from '../harness/e2e.js';
 
 const labs: E2E[] = [];
-afterAll(async () => { for (const e of labs) await removeLab(e); });
+afterAll(async () => {
+  for (const e of labs) await removeLab(e);
+});
 
 const INSTALL_TASK = 'Ensure matrix-authentication-service config is installed';
 
@@ -49,9 +49,13 @@ describe('faults on the practice lab', () => {
     expect(r.code, r.stdout + r.stderr).toBe(4);
     // As the real systemd service manager role says it, then the wizard's own diagnosis: the
     // unit's log fetched from the server, beside the failure, with the likely cause named.
-    expect(r.stdout).toMatch(/"reinstall" failed: task "Fail if service isn't detected to be running" failed on matrix\.example\.org: matrix-synapse\.service was not detected to be running\./);
+    expect(r.stdout).toMatch(
+      /"reinstall" failed: task "Fail if service isn't detected to be running" failed on matrix\.example\.org: matrix-synapse\.service was not detected to be running\./,
+    );
     expect(r.stdout).toMatch(/\$ \S*journalctl -u matrix-synapse\.service -n 80 --no-pager/);
-    expect(r.stdout).toMatch(/Last lines of matrix-synapse\.service's log \(\S*journalctl -u matrix-synapse\.service -n 80 --no-pager\):\n(.*\n)*.*│ .*Could not connect to MAS/);
+    expect(r.stdout).toMatch(
+      /Last lines of matrix-synapse\.service's log \(\S*journalctl -u matrix-synapse\.service -n 80 --no-pager\):\n(.*\n)*.*│ .*Could not connect to MAS/,
+    );
     expect(r.stdout).toContain('Likely cause: Synapse cannot reach MAS: check that matrix-authentication-service is running');
     const steps = stepStatus(await status(e));
     expect([steps.install, steps.migrate, steps['cut-over'], steps.reinstall]).toEqual(['succeeded', 'succeeded', 'succeeded', 'failed']);

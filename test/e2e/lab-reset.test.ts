@@ -9,16 +9,24 @@ import { CLI } from '../harness/e2e.js';
 import { spawn } from 'node:child_process';
 
 let e: E2E;
-beforeAll(async () => { e = await newLab('current'); });
-afterAll(async () => { await removeLab(e); });
+beforeAll(async () => {
+  e = await newLab('current');
+});
+afterAll(async () => {
+  await removeLab(e);
+});
 
 function labReset(extra: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'lab', 'reset', '--yes', '--lab-dir', e.lab.dir, ...extra], { env: e.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -8,8 +8,23 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFaults } from '../../source/lab/faults.js';
 import {
-  jobDirs, labCount, labSecrets, labSql, MIGRATE_ANSWERS, MIGRATED_KEYS, newLab, planFile, readVars, removeLab, runAnswers,
-  serverRecord, status, stepStatus, wizard, type CliRun, type E2E,
+  jobDirs,
+  labCount,
+  labSecrets,
+  labSql,
+  MIGRATE_ANSWERS,
+  MIGRATED_KEYS,
+  newLab,
+  planFile,
+  readVars,
+  removeLab,
+  runAnswers,
+  serverRecord,
+  status,
+  stepStatus,
+  wizard,
+  type CliRun,
+  type E2E,
 } from '../harness/e2e.js';
 
 let e: E2E;
@@ -24,7 +39,10 @@ beforeAll(async () => {
   e = await newLab('current');
   initialKeys = Object.keys(readVars(e));
 });
-afterAll(async () => { await removeLab(e); await removeLab(g); });
+afterAll(async () => {
+  await removeLab(e);
+  await removeLab(g);
+});
 
 describe('migrate, current generation, local lab', () => {
   it('--until dry-run stops after the dry run (exit 0) and migrates nothing', async () => {
@@ -65,8 +83,13 @@ describe('migrate, current generation, local lab', () => {
 
   it('status --json: every step succeeded, and the summary tells the truth', async () => {
     const view = await status(e);
-    expect(Object.values(stepStatus(view)).every((s) => s === 'succeeded'), JSON.stringify(stepStatus(view))).toBe(true);
-    const synapseAdmins = labSql(e, 'synapse', 'SELECT name FROM users WHERE admin = 1 AND deactivated = 0 ORDER BY 1').map((r) => r[0].replace(/^@(.*):.*$/, '$1'));
+    expect(
+      Object.values(stepStatus(view)).every((s) => s === 'succeeded'),
+      JSON.stringify(stepStatus(view)),
+    ).toBe(true);
+    const synapseAdmins = labSql(e, 'synapse', 'SELECT name FROM users WHERE admin = 1 AND deactivated = 0 ORDER BY 1').map((r) =>
+      r[0].replace(/^@(.*):.*$/, '$1'),
+    );
     expect(synapseAdmins).toEqual(['alice', 'ops']);
     const s = view.summary!;
     expect(s.synapse_users).toBe(6);
@@ -83,19 +106,25 @@ describe('migrate, current generation, local lab', () => {
     expect(s.synapse_downtime_s).toBeGreaterThan(0);
     const dry = view.steps.find((st) => st.id === 'dry-run')!.outputs!.timings as Record<string, number>;
     console.log(`current lab: Synapse down ${s.synapse_downtime_s} s; dry run measured ${dry.measured_seconds} s, estimate ${dry.downtime_estimate_seconds} s`);
-    expect([...(s.vars_changed as string[])].sort()).toEqual([
-      ...MIGRATED_KEYS,
-      'matrix_authentication_service_migration_in_progress',
-      'matrix_synapse_oidc_enabled',
-      'matrix_synapse_oidc_providers',
-    ].sort());
+    expect([...(s.vars_changed as string[])].sort()).toEqual(
+      [...MIGRATED_KEYS, 'matrix_authentication_service_migration_in_progress', 'matrix_synapse_oidc_enabled', 'matrix_synapse_oidc_providers'].sort(),
+    );
   });
 
-  it('the dry run\'s outputs carry the counts syn2mas reported (users = Synapse\'s non-appservice users) and a downtime estimate', () => {
-    const plan = JSON.parse(readFileSync(planFile(e), 'utf8')) as { steps: { id: string; outputs?: { counts?: Record<string, number>; timings?: Record<string, number> } }[] };
+  it("the dry run's outputs carry the counts syn2mas reported (users = Synapse's non-appservice users) and a downtime estimate", () => {
+    const plan = JSON.parse(readFileSync(planFile(e), 'utf8')) as {
+      steps: { id: string; outputs?: { counts?: Record<string, number>; timings?: Record<string, number> } }[];
+    };
     const dry = plan.steps.find((s) => s.id === 'dry-run')!;
     expect(dry.outputs?.counts?.users).toBe(labCount(e, 'synapse', 'SELECT count(*) FROM users WHERE appservice_id IS NULL'));
-    expect(Object.keys(dry.outputs?.counts ?? {})).toEqual(['users', 'threepids', 'external_ids', 'nonrefreshable_access_tokens', 'refreshable_tokens', 'devices']);
+    expect(Object.keys(dry.outputs?.counts ?? {})).toEqual([
+      'users',
+      'threepids',
+      'external_ids',
+      'nonrefreshable_access_tokens',
+      'refreshable_tokens',
+      'devices',
+    ]);
     expect(dry.outputs?.timings?.downtime_estimate_seconds).toBeGreaterThanOrEqual(60);
   });
 
@@ -109,15 +138,21 @@ describe('migrate, current generation, local lab', () => {
   });
 
   it('every Synapse user is in MAS with the right admin flag and emails', () => {
-    const synapse = labSql(e, 'synapse', "SELECT name, admin FROM users WHERE appservice_id IS NULL AND is_guest = 0 ORDER BY 1")
-      .map(([name, admin]) => `${name.replace(/^@(.*):.*$/, '$1')} ${admin === '1'}`);
-    const mas = labSql(e, 'matrix_authentication_service', 'SELECT username, can_request_admin FROM users ORDER BY 1')
-      .map(([name, admin]) => `${name} ${admin === 't'}`);
+    const synapse = labSql(e, 'synapse', 'SELECT name, admin FROM users WHERE appservice_id IS NULL AND is_guest = 0 ORDER BY 1').map(
+      ([name, admin]) => `${name.replace(/^@(.*):.*$/, '$1')} ${admin === '1'}`,
+    );
+    const mas = labSql(e, 'matrix_authentication_service', 'SELECT username, can_request_admin FROM users ORDER BY 1').map(
+      ([name, admin]) => `${name} ${admin === 't'}`,
+    );
     expect(mas).toEqual(synapse);
-    const synapseEmails = labSql(e, 'synapse', "SELECT user_id, lower(address) FROM user_threepids WHERE medium = 'email' ORDER BY 1, 2")
-      .map(([u, a]) => `${u.replace(/^@(.*):.*$/, '$1')} ${a}`);
-    const masEmails = labSql(e, 'matrix_authentication_service', 'SELECT u.username, lower(e.email) FROM user_emails e JOIN users u USING (user_id) ORDER BY 1, 2')
-      .map(([u, a]) => `${u} ${a}`);
+    const synapseEmails = labSql(e, 'synapse', "SELECT user_id, lower(address) FROM user_threepids WHERE medium = 'email' ORDER BY 1, 2").map(
+      ([u, a]) => `${u.replace(/^@(.*):.*$/, '$1')} ${a}`,
+    );
+    const masEmails = labSql(
+      e,
+      'matrix_authentication_service',
+      'SELECT u.username, lower(e.email) FROM user_emails e JOIN users u USING (user_id) ORDER BY 1, 2',
+    ).map(([u, a]) => `${u} ${a}`);
     expect(masEmails).toEqual(synapseEmails);
     expect(labCount(e, 'matrix_authentication_service', 'SELECT count(*) FROM upstream_oauth_links')).toBe(2);
   });
@@ -130,9 +165,17 @@ describe('migrate, current generation, local lab', () => {
     expect(transcript).toContain('just install-all');
     // Task results as the real playbook's Ansible prints them: JSON (its ansible.cfg's result_format is ignored).
     expect(transcript).toContain('TASK [custom/matrix-authentication-service : Print syn2mas migration command result]');
-    expect(transcript).toMatch(/ok: \[matrix\.example\.org\] => \{\n\s+"matrix_authentication_service_mas_cli_syn2mas_command_result": \{\n\s+"changed": true,/);
+    expect(transcript).toMatch(
+      /ok: \[matrix\.example\.org\] => \{\n\s+"matrix_authentication_service_mas_cli_syn2mas_command_result": \{\n\s+"changed": true,/,
+    );
     const jobsDir = path.join(e.stateDir, 'jobs');
-    const jobLogs = readdirSync(jobsDir).map((d) => readdirSync(path.join(jobsDir, d)).map((f) => readFileSync(path.join(jobsDir, d, f), 'utf8')).join('\n')).join('\n');
+    const jobLogs = readdirSync(jobsDir)
+      .map((d) =>
+        readdirSync(path.join(jobsDir, d))
+          .map((f) => readFileSync(path.join(jobsDir, d, f), 'utf8'))
+          .join('\n'),
+      )
+      .join('\n');
     const sinks = { transcript, plan: readFileSync(planFile(e), 'utf8'), printed: outputs.map((o) => o.stdout + o.stderr).join('\n'), jobLogs };
     const secrets = labSecrets(e);
     expect(secrets.length).toBeGreaterThanOrEqual(6);

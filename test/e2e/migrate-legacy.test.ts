@@ -11,17 +11,38 @@ import path from 'node:path';
 import { ulidToUUID } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  jobDirs, labCount, labSql, MIGRATE_ANSWERS, newLab, readVars, removeLab, runAnswers, serverRecord, status, stepStatus, type E2E, wizard } from '../harness/e2e.js';
+  jobDirs,
+  labCount,
+  labSql,
+  MIGRATE_ANSWERS,
+  newLab,
+  readVars,
+  removeLab,
+  runAnswers,
+  serverRecord,
+  status,
+  stepStatus,
+  type E2E,
+  wizard,
+} from '../harness/e2e.js';
 
 let e: E2E;
-beforeAll(async () => { e = await newLab('legacy'); });
-afterAll(async () => { await removeLab(e); });
+beforeAll(async () => {
+  e = await newLab('legacy');
+});
+afterAll(async () => {
+  await removeLab(e);
+});
 
 describe('migrate, legacy generation (real @vector-im/syn2mas 0.15.0)', () => {
   it('phone numbers and guests block at the prerequisites, even when accepted, with the reason and the way out; nothing changes', async () => {
     const before = readVars(e);
     // A guest, as Synapse's register_guest leaves one: the legacy tool stops on it ("Migration of guest users is not supported").
-    labSql(e, 'synapse', "INSERT INTO users (name, creation_ts, admin, is_guest, deactivated, approved) VALUES ('@1001:example.org', 1700001000, 0, 1, 0, true)");
+    labSql(
+      e,
+      'synapse',
+      "INSERT INTO users (name, creation_ts, admin, is_guest, deactivated, approved) VALUES ('@1001:example.org', 1700001000, 0, 1, 0, true)",
+    );
     const r = await runAnswers(e, { ...MIGRATE_ANSWERS, accept: [...MIGRATE_ANSWERS.accept, 'db.guests-present'] }); // not enough on legacy
     labSql(e, 'synapse', "DELETE FROM users WHERE name = '@1001:example.org'");
     expect(r.stdout).toMatch(/db\.guests-present: .*1 guest user\(s\) exist\. The legacy syn2mas .* "Migration of guest users is not supported: <user>"/);
@@ -57,14 +78,20 @@ describe('migrate, legacy generation (real @vector-im/syn2mas 0.15.0)', () => {
       expect(r.stdout + r.stderr).not.toContain(address);
       expect(shared.stdout).not.toContain(address);
     }
-    expect(shared.stdout).toContain('(output not logged: users\' phone numbers; they go to the export file only)');
+    expect(shared.stdout).toContain("(output not logged: users' phone numbers; they go to the export file only)");
     const prereq = (await status(e)).steps.find((st) => st.id === 'prerequisites')!;
     expect((prereq.outputs!.server_fixes as Record<string, { rows: number }>)['db.non-email-3pids'].rows).toBe(before.length);
   }, 120_000);
 
-  it('the lab\'s MAS wrote its providers to its database when the install started it, as the real MAS does on every start', () => {
+  it("the lab's MAS wrote its providers to its database when the install started it, as the real MAS does on every start", () => {
     const provider = (readVars(e).matrix_authentication_service_config_upstream_oauth2_providers as { id: string }[])[0];
-    expect(labCount(e, 'matrix_authentication_service', `SELECT count(*) FROM upstream_oauth_providers WHERE upstream_oauth_provider_id = '${ulidToUUID(provider.id).toLowerCase()}'`)).toBe(1);
+    expect(
+      labCount(
+        e,
+        'matrix_authentication_service',
+        `SELECT count(*) FROM upstream_oauth_providers WHERE upstream_oauth_provider_id = '${ulidToUUID(provider.id).toLowerCase()}'`,
+      ),
+    ).toBe(1);
   });
 
   it('MAS has not started since its providers were configured: the check offers the MAS start that syncs them, runs it (answers `fix:`), and the real legacy tool migrates everyone from the answers file alone', async () => {
@@ -83,7 +110,10 @@ describe('migrate, legacy generation (real @vector-im/syn2mas 0.15.0)', () => {
     expect(r.stdout).toContain('Synapse is running again after syn2mas');
 
     const view = await status(e);
-    expect(Object.values(stepStatus(view)).every((st) => st === 'succeeded'), JSON.stringify(stepStatus(view))).toBe(true);
+    expect(
+      Object.values(stepStatus(view)).every((st) => st === 'succeeded'),
+      JSON.stringify(stepStatus(view)),
+    ).toBe(true);
     expect(view.steps.find((st) => st.id === 'syn2mas-check')!.outputs!.fixed).toEqual(['mas.providers-not-synced']);
     expect(view.generation).toBe('legacy');
     expect(view.steps.find((st) => st.id === 'migrate')!.outputs!.synapse_running).toBe(false);

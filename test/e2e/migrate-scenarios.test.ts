@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { labCount, MIGRATE_ANSWERS, newLab, removeLab, runAnswers, status, stepStatus, type E2E } from '../harness/e2e.js';
 
 const labs: E2E[] = [];
-afterAll(async () => { for (const e of labs) await removeLab(e); });
+afterAll(async () => {
+  for (const e of labs) await removeLab(e);
+});
 
 async function migrate(generation: 'current' | 'legacy', scenarios: string[], extra: (e: E2E) => Record<string, unknown> = () => ({})) {
   const e = await newLab(generation, scenarios);
@@ -20,14 +22,17 @@ async function migrate(generation: 'current' | 'legacy', scenarios: string[], ex
 }
 
 function allSucceeded(view: Awaited<ReturnType<typeof status>>, r: { stdout: string; stderr: string }) {
-  expect(Object.values(stepStatus(view)).every((s) => s === 'succeeded'), `${JSON.stringify(stepStatus(view))}\n${r.stdout.slice(-3000)}\n${r.stderr}`).toBe(true);
+  expect(
+    Object.values(stepStatus(view)).every((s) => s === 'succeeded'),
+    `${JSON.stringify(stepStatus(view))}\n${r.stdout.slice(-3000)}\n${r.stderr}`,
+  ).toBe(true);
   expect(view.summary!.synapse_users).toBe(view.summary!.mas_users);
   const prerequisites = view.steps.find((s) => s.id === 'prerequisites')!;
   expect((prerequisites.outputs!.findings as { id: string }[]).map((f) => f.id)).toContain('mas.synapse-depends-on-mas');
 }
 
 describe('lab scenario external-postgres: Synapse and MAS on a PostgreSQL the playbook does not manage', () => {
-  it('current: probes through psql, the operator\'s own backup recorded, every step succeeded', async () => {
+  it("current: probes through psql, the operator's own backup recorded, every step succeeded", async () => {
     const { e, r, view } = await migrate('current', ['external-postgres'], (lab) => {
       // The operator's own backup of both databases, on the server.
       const file = path.join(lab.lab.serverRoot, '..', 'operator-backup.dump');

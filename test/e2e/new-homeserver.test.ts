@@ -7,8 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSql, newLab, readVars, removeLab, runAnswers, status, stepStatus, type E2E } from '../harness/e2e.js';
 
 let e: E2E;
-beforeAll(async () => { e = await newLab(); });
-afterAll(async () => { await removeLab(e); });
+beforeAll(async () => {
+  e = await newLab();
+});
+afterAll(async () => {
+  await removeLab(e);
+});
 
 const NEW = { mode: 'new', secret: 'generate', providers: 'convert-synapse-oidc' };
 const STRONG = 'correct-Horse-battery-staple-42';
@@ -41,7 +45,10 @@ describe('new-homeserver flow', () => {
     expect(r.stdout).not.toContain(STRONG);
     const view = await status(e);
     expect(view.flow).toBe('new');
-    expect(Object.values(stepStatus(view)).every((s) => s === 'succeeded'), JSON.stringify(stepStatus(view))).toBe(true);
+    expect(
+      Object.values(stepStatus(view)).every((s) => s === 'succeeded'),
+      JSON.stringify(stepStatus(view)),
+    ).toBe(true);
     expect(labSql(e, 'matrix_authentication_service', 'SELECT username, can_request_admin FROM users')).toEqual([['admin', 't']]);
     expect(readVars(e).matrix_authentication_service_enabled).toBe(true);
   }, 120_000);

@@ -4,11 +4,27 @@
 // (a new backup, the check, the dry run and the typed gate again) and never walks the
 // unmigrated server into the cut-over.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answers, MIGRATE_ANSWERS, readPlan, labCount, labSql, newLab, removeLab, runAnswers, serverRecord, status, stepStatus, wizard, type E2E } from '../harness/e2e.js';
+import {
+  answers,
+  MIGRATE_ANSWERS,
+  readPlan,
+  labCount,
+  labSql,
+  newLab,
+  removeLab,
+  runAnswers,
+  serverRecord,
+  status,
+  stepStatus,
+  wizard,
+  type E2E,
+} from '../harness/e2e.js';
 
 describe('plan and server disagree', () => {
   let e: E2E;
-  beforeAll(async () => { e = await newLab(); }, 300_000);
+  beforeAll(async () => {
+    e = await newLab();
+  }, 300_000);
   afterAll(() => removeLab(e));
 
   it('MAS emptied after the migration: without consent the run stops (exit 3) changing nothing; with --yes it restarts from the backup and ends migrated', async () => {
@@ -16,7 +32,11 @@ describe('plan and server disagree', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(labCount(e, 'matrix_authentication_service', 'SELECT count(*) FROM users')).toBeGreaterThan(0);
     // What a restore of the pre-migration MAS database leaves: every MAS table empty again.
-    const tables = labSql(e, 'matrix_authentication_service', "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_sqlx_migrations'").map((row) => row[0]);
+    const tables = labSql(
+      e,
+      'matrix_authentication_service',
+      "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_sqlx_migrations'",
+    ).map((row) => row[0]);
     labSql(e, 'matrix_authentication_service', `TRUNCATE ${tables.join(', ')} CASCADE`);
     expect(labCount(e, 'matrix_authentication_service', 'SELECT count(*) FROM users')).toBe(0);
 
@@ -37,7 +57,9 @@ describe('plan and server disagree', () => {
     expect(labCount(e, 'matrix_authentication_service', 'SELECT count(*) FROM users')).toBe(view.summary!.synapse_users);
     expect(r.stdout).toContain('▶ Back up the database');
     expect(readPlan(e).steps.find((st) => st.id === 'backup')!.attempt).toBe(2);
-    const outcomes = serverRecord(e)!.history.filter((h) => h.step === 'migrate').map((h) => h.outcome);
+    const outcomes = serverRecord(e)!
+      .history.filter((h) => h.step === 'migrate')
+      .map((h) => h.outcome);
     expect(outcomes).toEqual(['started', 'succeeded', 'superseded', 'started', 'succeeded']);
   }, 900_000);
 });

@@ -6,7 +6,9 @@ import { MIGRATE_ANSWERS, newLab, planFile, readVars, removeLab, runAnswers, wiz
 
 describe('rollback', () => {
   let e: E2E;
-  beforeAll(async () => { e = await newLab(); }, 120_000);
+  beforeAll(async () => {
+    e = await newLab();
+  }, 120_000);
   afterAll(() => removeLab(e));
 
   it('refuses to act without --yes and no terminal, and changes nothing', async () => {

@@ -11,7 +11,20 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canaryHits, CLI, filesUnder, modeOf, newLab, outcome, runCli, sleep, startTerminal, writeAnswers, type CliRun, type TestLab } from '../harness/faults.js';
+import {
+  canaryHits,
+  CLI,
+  filesUnder,
+  modeOf,
+  newLab,
+  outcome,
+  runCli,
+  sleep,
+  startTerminal,
+  writeAnswers,
+  type CliRun,
+  type TestLab,
+} from '../harness/faults.js';
 import { sql } from '../lab/helpers.js';
 
 const labs: TestLab[] = [];
@@ -27,7 +40,9 @@ const hex = (n: number) => randomBytes(n).toString('hex');
 /** The lab's own secrets, read from where the lab keeps them. */
 function labSecrets(t: TestLab): Record<string, string> {
   const env = readFileSync(path.join(t.lab.serverRoot, 'postgres', 'env-postgres-psql'), 'utf8');
-  const homeserver = parse(readFileSync(path.join(t.lab.serverRoot, 'synapse', 'config', 'homeserver.yaml'), 'utf8')) as { database: { args: { password: string } } };
+  const homeserver = parse(readFileSync(path.join(t.lab.serverRoot, 'synapse', 'config', 'homeserver.yaml'), 'utf8')) as {
+    database: { args: { password: string } };
+  };
   const vars = parse(readFileSync(t.varsFile, 'utf8')) as Record<string, string>;
   return {
     'postgres password (env-postgres-psql)': /PGPASSWORD=(\S+)/.exec(env)![1],
@@ -48,7 +63,10 @@ function plantOidcSecret(t: TestLab): string {
 /** Everything the wizard wrote or printed, by label. */
 async function sinks(t: TestLab, runs: Record<string, CliRun>): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const [name, r] of Object.entries(runs)) { out[`${name} stdout`] = r.stdout; out[`${name} stderr`] = r.stderr; }
+  for (const [name, r] of Object.entries(runs)) {
+    out[`${name} stdout`] = r.stdout;
+    out[`${name} stderr`] = r.stderr;
+  }
   const transcriptFile = path.join(t.parent, 'transcript-out.txt');
   const transcript = await runCli([...t.flags, 'transcript', '--out', transcriptFile], { env: t.env });
   expect(transcript.code, transcript.stderr).toBe(0);
@@ -93,13 +111,17 @@ describe('secret canaries never leave in clear', () => {
       'OIDC client secret (vars.yml)': plantOidcSecret(t),
       ...labSecrets(t),
     };
-    const answers = writeAnswers(t.parent, 'answers.yml', `mode: migrate
+    const answers = writeAnswers(
+      t.parent,
+      'answers.yml',
+      `mode: migrate
 secret: "${canaries['encryption secret (answers)']}"
 providers: convert-synapse-oidc
 accept: [db.non-email-3pids, syn2mas.warnings]
 backup: {enabled: true}
 confirm_server_name: example.org
-`);
+`,
+    );
     const run = await runCli([...t.flags, 'run', '--answers', answers, '--yes'], { env: t.env });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     // The canaries really went through the flow: vars.yml now carries both into MAS's settings.
@@ -112,7 +134,10 @@ confirm_server_name: example.org
     const stateFiles = expectPrivateState(t);
     // The detector itself works: vars.yml (excluded from the sinks) does hold the canaries.
     expect(canaryHits({ 'vars.yml': readFileSync(t.varsFile, 'utf8') }, { enc: canaries['encryption secret (answers)'] })).toHaveLength(1);
-    outcome('canaries migrate', `${Object.keys(canaries).length} canaries × ${Object.keys(found).length} sinks: ${hits.length} leaks${hits.length ? `: ${hits.join('; ')}` : ''}; ${backups} vars.yml backups at vars.yml's mode, ${stateFiles} state files 0600 (${(run.ms / 1000).toFixed(1)} s run)`);
+    outcome(
+      'canaries migrate',
+      `${Object.keys(canaries).length} canaries × ${Object.keys(found).length} sinks: ${hits.length} leaks${hits.length ? `: ${hits.join('; ')}` : ''}; ${backups} vars.yml backups at vars.yml's mode, ${stateFiles} state files 0600 (${(run.ms / 1000).toFixed(1)} s run)`,
+    );
     expect(hits).toEqual([]);
   }, 150_000);
 
@@ -133,13 +158,17 @@ confirm_server_name: example.org
       'OIDC client secret (vars.yml)': plantOidcSecret(t),
       ...labSecrets(t),
     };
-    const answers = writeAnswers(t.parent, 'answers.yml', `mode: new
+    const answers = writeAnswers(
+      t.parent,
+      'answers.yml',
+      `mode: new
 secret: "${canaries['encryption secret (answers)']}"
 providers: convert-synapse-oidc
 first_admin:
   username: admin
   password: "${canaries['first admin password (answers)']}"
-`);
+`,
+    );
     const run = await runCli([...t.flags, 'run', '--answers', answers, '--yes'], { env: t.env });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(sql(t.lab, 'matrix_authentication_service', 'SELECT username FROM users')).toBe('admin');
@@ -149,7 +178,10 @@ first_admin:
     const stateFiles = expectPrivateState(t);
     // The detector itself works: vars.yml (excluded from the sinks) does hold the canaries.
     expect(canaryHits({ 'vars.yml': readFileSync(t.varsFile, 'utf8') }, { enc: canaries['encryption secret (answers)'] })).toHaveLength(1);
-    outcome('canaries new', `${Object.keys(canaries).length} canaries × ${Object.keys(found).length} sinks: ${hits.length} leaks${hits.length ? `: ${hits.join('; ')}` : ''}; ${backups} vars.yml backups at vars.yml's mode, ${stateFiles} state files 0600 (${(run.ms / 1000).toFixed(1)} s run)`);
+    outcome(
+      'canaries new',
+      `${Object.keys(canaries).length} canaries × ${Object.keys(found).length} sinks: ${hits.length} leaks${hits.length ? `: ${hits.join('; ')}` : ''}; ${backups} vars.yml backups at vars.yml's mode, ${stateFiles} state files 0600 (${(run.ms / 1000).toFixed(1)} s run)`,
+    );
     expect(hits).toEqual([]);
   }, 150_000);
 
@@ -159,7 +191,11 @@ first_admin:
     const canaries: Record<string, string> = { 'OIDC client secret (vars.yml)': plantOidcSecret(t), ...labSecrets(t) };
     const term = startTerminal(['node', CLI, ...t.flags], { MAS_WIZARD_STATE_DIR: t.stateDir, HOME: t.parent, NO_COLOR: '1' });
     const frames: string[] = [];
-    const key = async (k: string, then: string, ms = 20_000) => { term.send(k); await term.waitFor(then, ms); frames.push(term.screen()); };
+    const key = async (k: string, then: string, ms = 20_000) => {
+      term.send(k);
+      await term.waitFor(then, ms);
+      frames.push(term.screen());
+    };
     try {
       // The same path as test/tui/wizard.tmux.test.ts: migrate, accept the warning, generate the secret, keep the URL,
       // convert the Synapse OIDC provider (its client secret is on the review screen and in the diff), write it.
@@ -174,7 +210,11 @@ first_admin:
       await key('Enter', 'Upstream login providers (optional)');
       await key('Enter', 'a accept');
       await key('a', 'Done: write 1 provider');
-      for (let i = 0; i < 6 && !term.screen().includes('❯ Done'); i++) { term.send('Down'); await sleep(100); frames.push(term.screen()); }
+      for (let i = 0; i < 6 && !term.screen().includes('❯ Done'); i++) {
+        term.send('Down');
+        await sleep(100);
+        frames.push(term.screen());
+      }
       await key('Enter', 'Upstream login providers — change to vars.yml');
       await key('y', 'Enable MAS in migration mode');
       await key('C-c', 'Quit the wizard?');
@@ -185,13 +225,18 @@ first_admin:
       expect(canaries['encryption secret (generated)']).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(vars.matrix_authentication_service_config_upstream_oauth2_providers)).toContain(canaries['OIDC client secret (vars.yml)']);
       const found: Record<string, string> = { 'terminal (screen + scrollback)': term.everything() };
-      frames.forEach((f, i) => { found[`frame ${i}`] = f; });
+      frames.forEach((f, i) => {
+        found[`frame ${i}`] = f;
+      });
       for (const f of filesUnder(t.stateDir)) found[path.relative(t.parent, f)] = readFileSync(f, 'utf8');
       // The review and the diff of the converted provider really were on screen (live frames; the
       // scrollback keeps only the narration).
       expect(frames.some((f) => f.includes('keycloak.example.org'))).toBe(true);
       const hits = canaryHits(found, canaries);
-      outcome('canaries tui', `${Object.keys(canaries).length} canaries × ${frames.length} frames + scrollback + ${filesUnder(t.stateDir).length} state files: ${hits.length} leaks${hits.length ? `: ${[...new Set(hits)].join('; ')}` : ''}`);
+      outcome(
+        'canaries tui',
+        `${Object.keys(canaries).length} canaries × ${frames.length} frames + scrollback + ${filesUnder(t.stateDir).length} state files: ${hits.length} leaks${hits.length ? `: ${[...new Set(hits)].join('; ')}` : ''}`,
+      );
       expect(hits).toEqual([]);
     } finally {
       term.kill();

@@ -15,13 +15,17 @@ const started: StartedCli[] = [];
 
 beforeAll(async () => {
   t = await newLab('lock');
-  answers = writeAnswers(t.parent, 'answers.yml', `mode: migrate
+  answers = writeAnswers(
+    t.parent,
+    'answers.yml',
+    `mode: migrate
 secret: generate
 providers: convert-synapse-oidc
 accept: [db.non-email-3pids, syn2mas.warnings]
 backup: {enabled: true}
 confirm_server_name: example.org
-`);
+`,
+  );
 });
 
 afterAll(async () => {
@@ -39,15 +43,19 @@ function planBytes(): string {
 }
 
 describe('two wizards, one server', () => {
-  it('a second run is refused (exit 3) with the first one\'s user, host, pid and start time; a stale lock needs a confirmed takeover', async () => {
+  it("a second run is refused (exit 3) with the first one's user, host, pid and start time; a stale lock needs a confirmed takeover", async () => {
     writeFaults(t.lab.dir, { slowMs: 15_000 });
     const first = startCli(args('--yes'), { env: t.env });
     started.push(first);
     const firstStart = new Date();
-    await waitFor('the first run to reach its backup', () => {
-      if (first.child.exitCode !== null) throw new Error(`the first run ended early:\n${first.stdout()}\n${first.stderr()}`);
-      return stepOf(t.stateDir, 'backup')?.status === 'running';
-    }, 90_000);
+    await waitFor(
+      'the first run to reach its backup',
+      () => {
+        if (first.child.exitCode !== null) throw new Error(`the first run ended early:\n${first.stdout()}\n${first.stderr()}`);
+        return stepOf(t.stateDir, 'backup')?.status === 'running';
+      },
+      90_000,
+    );
     const before = planBytes();
 
     // 1. Concurrent run: refused, owner named, nothing changed.

@@ -23,9 +23,56 @@ import { labOverSsh } from '../harness/lab-over-ssh.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
 import { newLab, outcome, pickSeed, runCli, type TestLab } from '../harness/faults.js';
 
-const FRAGMENTS = ["'", '"', '`id`', '$(id)', '${HOME}', '$1', '$2', ';', '&&', '|', '\n', '\r', '\t', ' ', '\\', '\0', '-', '--help', '-rf', '*', '?', '~', '#', '!', '%', '\u202e', 'ü', '😀', '\x1b[31m', "'; DROP TABLE users; --", '$$', '>', '<', '\\\'', '{{ x }}', '!vault', '&anchor', '*alias', ': ', '- ', '%YAML'];
+const FRAGMENTS = [
+  "'",
+  '"',
+  '`id`',
+  '$(id)',
+  '${HOME}',
+  '$1',
+  '$2',
+  ';',
+  '&&',
+  '|',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  '\\',
+  '\0',
+  '-',
+  '--help',
+  '-rf',
+  '*',
+  '?',
+  '~',
+  '#',
+  '!',
+  '%',
+  '\u202e',
+  'ü',
+  '😀',
+  '\x1b[31m',
+  "'; DROP TABLE users; --",
+  '$$',
+  '>',
+  '<',
+  "\\'",
+  '{{ x }}',
+  '!vault',
+  '&anchor',
+  '*alias',
+  ': ',
+  '- ',
+  '%YAML',
+];
 const hostile = fc.oneof(
-  { weight: 6, arbitrary: fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ unit: 'binary', maxLength: 6 })), { minLength: 1, maxLength: 8 }).map((a) => a.join('')) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ unit: 'binary', maxLength: 6 })), { minLength: 1, maxLength: 8 })
+      .map((a) => a.join('')),
+  },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }) },
   { weight: 1, arbitrary: fc.constantFrom('x'.repeat(5000), `${"a'b".repeat(2000)}`, '😀'.repeat(3000)) },
 );
@@ -48,7 +95,12 @@ function makeStandIns(): { base: string; calls: string } {
   chmodSync(calls, 0o666);
   const base = path.join(dir, 'matrix');
   const script = `#!/bin/sh\n# RECORDING STAND-IN (test only): prints what it received.\necho x >> ${calls}\nprintf '%s\\0' "$0" "$@"\n`;
-  for (const rel of ['matrix-authentication-service/bin/mas-cli', 'matrix-authentication-service/bin/register-user', 'postgres/bin/dump-all', 'postgres/bin/cli-non-interactive']) {
+  for (const rel of [
+    'matrix-authentication-service/bin/mas-cli',
+    'matrix-authentication-service/bin/register-user',
+    'postgres/bin/dump-all',
+    'postgres/bin/cli-non-interactive',
+  ]) {
     mkdirSync(path.dirname(path.join(base, rel)), { recursive: true, mode: 0o755 });
     writeFileSync(path.join(base, rel), script, { mode: 0o755 });
   }
@@ -62,8 +114,13 @@ beforeAll(async () => {
   sshd = await startSshd();
   const { knownHostsFile } = labOverSsh(t.lab, sshd);
   ssh = await SshTarget.connect({
-    host: '127.0.0.1', port: sshd.port, username: sshd.user, identityFiles: [sshd.clientKey],
-    knownHostsFile, agent: null, defaultIdentityFiles: [],
+    host: '127.0.0.1',
+    port: sshd.port,
+    username: sshd.user,
+    identityFiles: [sshd.clientKey],
+    knownHostsFile,
+    agent: null,
+    defaultIdentityFiles: [],
   });
   local = new LocalTarget({ become: null });
   standIn = makeStandIns();
@@ -116,28 +173,47 @@ describe('catalogue commands with hostile values: refused first, or the server g
       const target = () => (where === 'local' ? local : ssh);
       let refused = 0;
       let exact = 0;
-      await fc.assert(fc.asyncProperty(hostile, hostile, hostile, fc.boolean(), async (user, email, password, admin) => {
-        const cases: [string, () => PlannedCommand, string[]][] = [
-          ['register-user', () => cat.registerUserScript(user, password, admin), [user, password, admin ? '1' : '0']],
-          ['add-email', () => cat.addEmail(user, email), ['manage', 'add-email', user, email]],
-          ['promote-admin', () => cat.promoteAdmin(user), ['manage', 'promote-admin', user]],
-          ['dump-all', () => cat.backupDumpAll(`/var/backups/${user}`), [`/var/backups/${user}`]],
-          ['sql', () => cat.sql('synapse', 'SELECT $1, $2', [user, email]), ['-d', 'synapse', '-v', 'ON_ERROR_STOP=1', '-X', '-A', '-t', '-F', '\t', '-c', `SELECT '${user.replaceAll("'", "''")}', '${email.replaceAll("'", "''")}'`]],
-        ];
-        for (const [name, build, args] of cases) {
-          const got = await received(target(), build);
-          if ('refused' in got) {
-            expect(got.refused.length, `${name}: an empty refusal`).toBeGreaterThan(10);
-            refused++;
-            continue;
+      await fc.assert(
+        fc.asyncProperty(hostile, hostile, hostile, fc.boolean(), async (user, email, password, admin) => {
+          const cases: [string, () => PlannedCommand, string[]][] = [
+            ['register-user', () => cat.registerUserScript(user, password, admin), [user, password, admin ? '1' : '0']],
+            ['add-email', () => cat.addEmail(user, email), ['manage', 'add-email', user, email]],
+            ['promote-admin', () => cat.promoteAdmin(user), ['manage', 'promote-admin', user]],
+            ['dump-all', () => cat.backupDumpAll(`/var/backups/${user}`), [`/var/backups/${user}`]],
+            [
+              'sql',
+              () => cat.sql('synapse', 'SELECT $1, $2', [user, email]),
+              [
+                '-d',
+                'synapse',
+                '-v',
+                'ON_ERROR_STOP=1',
+                '-X',
+                '-A',
+                '-t',
+                '-F',
+                '\t',
+                '-c',
+                `SELECT '${user.replaceAll("'", "''")}', '${email.replaceAll("'", "''")}'`,
+              ],
+            ],
+          ];
+          for (const [name, build, args] of cases) {
+            const got = await received(target(), build);
+            if ('refused' in got) {
+              expect(got.refused.length, `${name}: an empty refusal`).toBeGreaterThan(10);
+              refused++;
+              continue;
+            }
+            expect(args.some(unpassable), `${name} accepted a NUL byte`).toBe(false);
+            expect(got.argv.slice(1), name).toEqual(args);
+            // The shown command never carries the password.
+            if (name === 'register-user' && password.length >= 4) expect(got.pc.display).not.toContain(password);
+            exact++;
           }
-          expect(args.some(unpassable), `${name} accepted a NUL byte`).toBe(false);
-          expect(got.argv.slice(1), name).toEqual(args);
-          // The shown command never carries the password.
-          if (name === 'register-user' && password.length >= 4) expect(got.pc.display).not.toContain(password);
-          exact++;
-        }
-      }), { seed, numRuns: 40 });
+        }),
+        { seed, numRuns: 40 },
+      );
       outcome(`argv over ${where}`, `${exact} commands arrived byte-exact, ${refused} refused before running (seed ${seed})`);
     }, 120_000);
   }
@@ -148,28 +224,31 @@ describe('catalogue commands with hostile values: refused first, or the server g
   });
 });
 
-describe('SQL parameters reach the lab\'s real PostgreSQL exactly (local and over SSH)', () => {
+describe("SQL parameters reach the lab's real PostgreSQL exactly (local and over SSH)", () => {
   for (const where of ['local', 'ssh'] as const) {
     it(`SELECT the bound value back as hex (${where})`, async () => {
       const seed = pickSeed(`sql over ${where}`);
       const cat = catalogue({ checkout: detectCheckout(t.lab.playbookDir), host: t.lab.host, layout: { base: t.lab.serverRoot } });
       let exact = 0;
       let refused = 0;
-      await fc.assert(fc.asyncProperty(hostile, async (value) => {
-        let pc: PlannedCommand;
-        try {
-          pc = cat.sql('synapse', "SELECT encode(convert_to($1, 'UTF8'), 'hex')", [value]);
-        } catch (e) {
-          expect(e).toBeInstanceOf(CommandUnavailable);
-          expect(unpassable(value)).toBe(true);
-          refused++;
-          return;
-        }
-        const r = await (where === 'local' ? local : ssh).run(pc.command, {});
-        expect(r.code, r.stderr).toBe(0);
-        expect(r.stdout.trim()).toBe(Buffer.from(value, 'utf8').toString('hex'));
-        exact++;
-      }), { seed, numRuns: 25 });
+      await fc.assert(
+        fc.asyncProperty(hostile, async (value) => {
+          let pc: PlannedCommand;
+          try {
+            pc = cat.sql('synapse', "SELECT encode(convert_to($1, 'UTF8'), 'hex')", [value]);
+          } catch (e) {
+            expect(e).toBeInstanceOf(CommandUnavailable);
+            expect(unpassable(value)).toBe(true);
+            refused++;
+            return;
+          }
+          const r = await (where === 'local' ? local : ssh).run(pc.command, {});
+          expect(r.code, r.stderr).toBe(0);
+          expect(r.stdout.trim()).toBe(Buffer.from(value, 'utf8').toString('hex'));
+          exact++;
+        }),
+        { seed, numRuns: 25 },
+      );
       outcome(`sql over ${where}`, `${exact} parameters read back byte-exact from PostgreSQL, ${refused} refused (NUL) (seed ${seed})`);
     }, 120_000);
   }
@@ -187,26 +266,38 @@ describe('vars.yml edits with hostile values', () => {
     let refused = 0;
     for (const [name, text] of Object.entries(bases())) {
       const before = parseVars(text, name).values;
-      fc.assert(fc.property(hostile, hostile, hostile, (providerName, hostname, secret) => {
-        const providers = [{ id: '01JQQABN00CV67WJEZC968JWF5', human_name: providerName, issuer: `https://${hostname}/`, client_id: providerName, client_secret: secret, synapse_idp_id: `oidc-${providerName}` }];
-        const edits = [
-          { op: 'set' as const, key: 'matrix_authentication_service_config_upstream_oauth2_providers', value: providers },
-          { op: 'set' as const, key: 'matrix_authentication_service_hostname', value: hostname },
-        ];
-        let result;
-        try {
-          result = applyEdits(text, edits, name);
-        } catch (e) {
-          expect(e instanceof VarsEditError || e instanceof VarsSyntaxError, String(e)).toBe(true);
-          refused++;
-          return;
-        }
-        const after = parseVars(result.text, name).values;
-        expect(after.matrix_authentication_service_config_upstream_oauth2_providers).toEqual(providers);
-        expect(after.matrix_authentication_service_hostname).toBe(hostname);
-        for (const key of Object.keys(before)) if (!edits.some((e) => e.key === key)) expect(after[key], key).toEqual(before[key]);
-        written++;
-      }), { seed, numRuns: 60 });
+      fc.assert(
+        fc.property(hostile, hostile, hostile, (providerName, hostname, secret) => {
+          const providers = [
+            {
+              id: '01JQQABN00CV67WJEZC968JWF5',
+              human_name: providerName,
+              issuer: `https://${hostname}/`,
+              client_id: providerName,
+              client_secret: secret,
+              synapse_idp_id: `oidc-${providerName}`,
+            },
+          ];
+          const edits = [
+            { op: 'set' as const, key: 'matrix_authentication_service_config_upstream_oauth2_providers', value: providers },
+            { op: 'set' as const, key: 'matrix_authentication_service_hostname', value: hostname },
+          ];
+          let result;
+          try {
+            result = applyEdits(text, edits, name);
+          } catch (e) {
+            expect(e instanceof VarsEditError || e instanceof VarsSyntaxError, String(e)).toBe(true);
+            refused++;
+            return;
+          }
+          const after = parseVars(result.text, name).values;
+          expect(after.matrix_authentication_service_config_upstream_oauth2_providers).toEqual(providers);
+          expect(after.matrix_authentication_service_hostname).toBe(hostname);
+          for (const key of Object.keys(before)) if (!edits.some((e) => e.key === key)) expect(after[key], key).toEqual(before[key]);
+          written++;
+        }),
+        { seed, numRuns: 60 },
+      );
     }
     outcome('vars edits', `${written} edits re-parsed to exactly the intended values, ${refused} refused (seed ${seed})`);
     expect(written).toBeGreaterThan(0);
@@ -227,37 +318,50 @@ describe('answers files with hostile values', () => {
     let refused = 0;
     // Half the time a value is plausible, so both branches (taken exactly / refused) are exercised.
     const or = (...benign: string[]) => fc.oneof(hostile, fc.constantFrom(...benign));
-    fc.assert(fc.property(or('alice', 'ops.admin', 'a_b-c=d/e+f'), or('Correct-Horse-42', "it's $(not) `run`; \n"), or('auth.example.org', 'matrix.example.org'), or('matrix.example.org'), (username, password, hostname, host) => {
-      const text = stringify({ mode: 'new', host, hostname, first_admin: { username, password } });
-      let parsed;
-      try {
-        parsed = parseAnswers(text, 'answers.yml');
-      } catch (e) {
-        expect(e).toBeInstanceOf(AnswersError);
-        const err = e as AnswersError;
-        for (const issue of err.issues) {
-          expect(issue.line).toBeGreaterThanOrEqual(1);
-          expect(issue.column).toBeGreaterThanOrEqual(1);
-          const keyName = issue.path.split('.').pop()!;
-          if (keyName) expect(text.split('\n')[issue.line - 1], `${issue.path} points at line ${issue.line}`).toContain(keyName);
-        }
-        expect(err.message).toMatch(/answers\.yml:\d+:\d+: /);
-        if (password.length >= 6) expect(err.message).not.toContain(password);
-        refused++;
-        return;
-      }
-      expect(parsed.answers.first_admin).toEqual({ username, password });
-      expect(parsed.answers.host).toBe(host);
-      expect(parsed.answers.hostname).toBe(hostname);
-      exact++;
-    }), { seed, numRuns: 150 });
+    fc.assert(
+      fc.property(
+        or('alice', 'ops.admin', 'a_b-c=d/e+f'),
+        or('Correct-Horse-42', "it's $(not) `run`; \n"),
+        or('auth.example.org', 'matrix.example.org'),
+        or('matrix.example.org'),
+        (username, password, hostname, host) => {
+          const text = stringify({ mode: 'new', host, hostname, first_admin: { username, password } });
+          let parsed;
+          try {
+            parsed = parseAnswers(text, 'answers.yml');
+          } catch (e) {
+            expect(e).toBeInstanceOf(AnswersError);
+            const err = e as AnswersError;
+            for (const issue of err.issues) {
+              expect(issue.line).toBeGreaterThanOrEqual(1);
+              expect(issue.column).toBeGreaterThanOrEqual(1);
+              const keyName = issue.path.split('.').pop()!;
+              if (keyName) expect(text.split('\n')[issue.line - 1], `${issue.path} points at line ${issue.line}`).toContain(keyName);
+            }
+            expect(err.message).toMatch(/answers\.yml:\d+:\d+: /);
+            if (password.length >= 6) expect(err.message).not.toContain(password);
+            refused++;
+            return;
+          }
+          expect(parsed.answers.first_admin).toEqual({ username, password });
+          expect(parsed.answers.host).toBe(host);
+          expect(parsed.answers.hostname).toBe(hostname);
+          exact++;
+        },
+      ),
+      { seed, numRuns: 150 },
+    );
     outcome('answers', `${exact} files taken exactly, ${refused} refused with line:column (seed ${seed})`);
   });
 });
 
 describe('fuzz: mutated vars.yml files to preflight and the editor', () => {
   const sources = () => [readFileSync(t.varsFile, 'utf8'), readFileSync('test/fixtures/upstream/playbook/examples-vars.yml', 'utf8')];
-  const mutate = fc.tuple(fc.nat(), fc.nat(20), fc.oneof(fc.constantFrom(...FRAGMENTS, '\t', ': :', '[', '{', '"', '  - ', '\n  ', '&a', '*a', '!!binary', '---\n', '...\n'), fc.string({ maxLength: 6 })));
+  const mutate = fc.tuple(
+    fc.nat(),
+    fc.nat(20),
+    fc.oneof(fc.constantFrom(...FRAGMENTS, '\t', ': :', '[', '{', '"', '  - ', '\n  ', '&a', '*a', '!!binary', '---\n', '...\n'), fc.string({ maxLength: 6 })),
+  );
   const apply = (text: string, [at, del, insert]: [number, number, string]) => {
     const i = at % (text.length + 1);
     return text.slice(0, i) + insert + text.slice(i + del);
@@ -326,4 +430,3 @@ describe('fuzz: mutated vars.yml files to preflight and the editor', () => {
     outcome('fuzz editor', `${counts.written} edits exact, ${counts.refused} refused with the file untouched (seed ${seed})`);
   }, 60_000);
 });
-

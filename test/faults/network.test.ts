@@ -45,15 +45,21 @@ async function runToBackup(name: string, extraEnv: NodeJS.ProcessEnv = {}) {
   const answers = writeAnswers(t.parent, `answers-${name}.yml`, ANSWERS);
   const cli = startCli([...t.flags, 'run', '--answers', answers, '--yes', '--until', 'backup'], { env });
   let exited = false;
-  void cli.done.then(() => { exited = true; });
-  const job = await waitFor(`the backup job of ${name}`, () => {
-    if (exited) throw new Error(`the run ended before its backup was running:\n${cli.stdout()}\n${cli.stderr()}`);
-    const step = stepOf(stateDir, 'backup');
-    const id = (step?.inputs.job as { jobId?: string } | undefined)?.jobId;
-    if (step?.status !== 'running' || !id) return null;
-    const dir = path.join(catalogue({ checkout: detectCheckout(t.lab.playbookDir), host: t.lab.host, layout: { base: t.lab.serverRoot } }).paths.jobs, id);
-    return existsSync(path.join(dir, 'started')) ? { id, dir } : null;
-  }, 90_000);
+  void cli.done.then(() => {
+    exited = true;
+  });
+  const job = await waitFor(
+    `the backup job of ${name}`,
+    () => {
+      if (exited) throw new Error(`the run ended before its backup was running:\n${cli.stdout()}\n${cli.stderr()}`);
+      const step = stepOf(stateDir, 'backup');
+      const id = (step?.inputs.job as { jobId?: string } | undefined)?.jobId;
+      if (step?.status !== 'running' || !id) return null;
+      const dir = path.join(catalogue({ checkout: detectCheckout(t.lab.playbookDir), host: t.lab.host, layout: { base: t.lab.serverRoot } }).paths.jobs, id);
+      return existsSync(path.join(dir, 'started')) ? { id, dir } : null;
+    },
+    90_000,
+  );
   return { cli, stateDir, job };
 }
 
@@ -92,7 +98,10 @@ describe('network faults during a detached server step (real sshd, lab over SSH)
     expect(out).toContain('Reconnecting');
     expect(readFileSync(path.join(job.dir, 'exit'), 'utf8').trim()).toBe('0');
     const file = expectTrueBackup(stateDir);
-    outcome('(a) drop sessions', `cuts at ${cuts.join(', ')} ms into the dump → exit ${r.code}, backup succeeded and matches ${path.basename(file)} on the server (${(r.ms / 1000).toFixed(1)} s)`);
+    outcome(
+      '(a) drop sessions',
+      `cuts at ${cuts.join(', ')} ms into the dump → exit ${r.code}, backup succeeded and matches ${path.basename(file)} on the server (${(r.ms / 1000).toFixed(1)} s)`,
+    );
   }, 150_000);
 
   it('(a2) one cut at a seeded random moment anywhere in the backup step (start, dump, verify): succeeded with a true record, or failed saying the link was lost, and a re-run finishes it', async () => {
@@ -104,10 +113,14 @@ describe('network faults during a detached server step (real sshd, lab over SSH)
     const answers = writeAnswers(t.parent, 'answers-anywhere.yml', ANSWERS);
     const argv = [...t.flags, 'run', '--answers', answers, '--yes', '--until', 'backup'];
     const cli = startCli(argv, { env });
-    await waitFor('the backup step to start', () => {
-      if (cli.child.exitCode !== null) throw new Error(`the run ended early:\n${cli.stdout()}\n${cli.stderr()}`);
-      return stepOf(stateDir, 'backup')?.status === 'running';
-    }, 90_000);
+    await waitFor(
+      'the backup step to start',
+      () => {
+        if (cli.child.exitCode !== null) throw new Error(`the run ended early:\n${cli.stdout()}\n${cli.stderr()}`);
+        return stepOf(stateDir, 'backup')?.status === 'running';
+      },
+      90_000,
+    );
     const at = Math.floor(rng() * 3500);
     await sleep(at);
     sshd.dropSessions();
@@ -151,7 +164,10 @@ describe('network faults during a detached server step (real sshd, lab over SSH)
     const out = r.stdout + r.stderr;
     expect(r.code, out).toBe(0);
     const file = expectTrueBackup(stateDir);
-    outcome('(b) 30 s black hole', `unreachable ${((Date.now() - holeStart) / 1000).toFixed(0)} s+ while the dump finished → exit ${r.code}, backup succeeded and matches ${path.basename(file)} (${(r.ms / 1000).toFixed(1)} s)`);
+    outcome(
+      '(b) 30 s black hole',
+      `unreachable ${((Date.now() - holeStart) / 1000).toFixed(0)} s+ while the dump finished → exit ${r.code}, backup succeeded and matches ${path.basename(file)} (${(r.ms / 1000).toFixed(1)} s)`,
+    );
   }, 180_000);
 
   it('(c) the sshd comes back with a different host key mid-step: refused as a possible man-in-the-middle, nothing more runs, not recorded as succeeded', async () => {
@@ -179,22 +195,30 @@ describe('network faults during a detached server step (real sshd, lab over SSH)
     expect(backup?.error).toMatch(/host key .* has CHANGED/);
     expect(backup?.error).not.toMatch(/vanished/);
     expect(refusedAfter).toBeLessThan(12_000);
-    for (const later of readPlan(stateDir)!.steps.slice(readPlan(stateDir)!.steps.findIndex((s) => s.id === 'backup') + 1)) expect(later.status).toBe('pending');
-    outcome('(c) host key changed', `exit ${r.code}, backup recorded "${backup?.status}" (${backup?.error?.split('\n')[0] ?? ''}), 0 sessions on the new key, stopped ${(refusedAfter / 1000).toFixed(1)} s after the key changed, later steps pending`);
+    for (const later of readPlan(stateDir)!.steps.slice(readPlan(stateDir)!.steps.findIndex((s) => s.id === 'backup') + 1))
+      expect(later.status).toBe('pending');
+    outcome(
+      '(c) host key changed',
+      `exit ${r.code}, backup recorded "${backup?.status}" (${backup?.error?.split('\n')[0] ?? ''}), 0 sessions on the new key, stopped ${(refusedAfter / 1000).toFixed(1)} s after the key changed, later steps pending`,
+    );
     // Put the original key back for anything after this.
     writeFileSync(path.join(t.lab.dir, 'known_hosts'), `${sshd.knownHostsLine}\n`);
   }, 120_000);
 
-  it('(d) the link Ansible uses drops mid-task (syn2mas check on the server): the step is reported failed, with Ansible\'s reason', async () => {
+  it("(d) the link Ansible uses drops mid-task (syn2mas check on the server): the step is reported failed, with Ansible's reason", async () => {
     writeFaults(t.lab.dir, { slowMs: 8000 });
     const stateDir = path.join(t.parent, 'state-ansible');
     const env = { ...t.env, MAS_WIZARD_STATE_DIR: stateDir };
     const answers = writeAnswers(t.parent, 'answers-ansible.yml', ANSWERS);
     const cli = startCli([...t.flags, 'run', '--answers', answers, '--yes', '--until', 'syn2mas-check'], { env });
-    await waitFor('the syn2mas check to run', () => {
-      if (cli.child.exitCode !== null) throw new Error(`the run ended early:\n${cli.stdout()}\n${cli.stderr()}`);
-      return stepOf(stateDir, 'syn2mas-check')?.status === 'running';
-    }, 120_000);
+    await waitFor(
+      'the syn2mas check to run',
+      () => {
+        if (cli.child.exitCode !== null) throw new Error(`the run ended early:\n${cli.stdout()}\n${cli.stderr()}`);
+        return stepOf(stateDir, 'syn2mas-check')?.status === 'running';
+      },
+      120_000,
+    );
     // Ansible is now inside the task that runs mas-cli syn2mas on the server (it sleeps slowMs first).
     await waitFor('Ansible to reach the syn2mas task', () => /TASK \[.*syn2mas/i.test(cli.stdout()), 30_000);
     await sleep(2000);

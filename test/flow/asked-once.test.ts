@@ -48,9 +48,24 @@ describe('the gate shows the dry run it rests on', () => {
     for (const s of ['secret', 'url', 'providers', 'mark-migration', 'install'] as const) done(s, {});
     done('backup', {}, { backup: { path: '/b', sizeBytes: 1, sha256: 'a'.repeat(64), verifiedAt: 't' } });
     done('syn2mas-check', { accepted_warnings: ['syn2mas: Synapse config has registration enabled.'], accepted_earlier: ['db.non-email-3pids'] });
-    done('dry-run', {}, { dryRun: { configHash: 'h', passedAt: 't', counts: { users: 6, threepids: 5 }, timings: { users: 0.1, measured_seconds: 1.2, downtime_estimate_seconds: 62 } } });
-    expect(gateFacts(plan)).toEqual({ counts: { users: 6, threepids: 5 }, measuredSeconds: 1.2, estimateSeconds: 62,
-      accepted: ['db.non-email-3pids', 'syn2mas: Synapse config has registration enabled.'] });
+    done(
+      'dry-run',
+      {},
+      {
+        dryRun: {
+          configHash: 'h',
+          passedAt: 't',
+          counts: { users: 6, threepids: 5 },
+          timings: { users: 0.1, measured_seconds: 1.2, downtime_estimate_seconds: 62 },
+        },
+      },
+    );
+    expect(gateFacts(plan)).toEqual({
+      counts: { users: 6, threepids: 5 },
+      measuredSeconds: 1.2,
+      estimateSeconds: 62,
+      accepted: ['db.non-email-3pids', 'syn2mas: Synapse config has registration enabled.'],
+    });
   });
 });
 
@@ -62,16 +77,31 @@ function fakeContext(varsFile: string) {
   const ctx = {
     session: { varsFile, varsLabel: 'vars.yml', layers: () => [{ kind: 'vars', file: varsFile, parsed: { values: {} } }] },
     io: {
-      say: (t: string) => { said.push(t); },
-      reviewDiff: async (q: { key: string }) => { asked.push(q.key); return true; },
+      say: (t: string) => {
+        said.push(t);
+      },
+      reviewDiff: async (q: { key: string }) => {
+        asked.push(q.key);
+        return true;
+      },
     },
     transcript: { note: () => undefined },
-    dispatch: (e: never) => { plan = reduce(plan, e); return plan; },
+    dispatch: (e: never) => {
+      plan = reduce(plan, e);
+      return plan;
+    },
     plan: () => plan,
     now: () => '2026-01-01T00:00:00.000Z',
     varsHash: () => sha256(readFileSync(varsFile, 'utf8')),
   } as unknown as FlowContext;
-  return { ctx, asked, said, setPlan: (p: Plan) => { plan = p; } };
+  return {
+    ctx,
+    asked,
+    said,
+    setPlan: (p: Plan) => {
+      plan = p;
+    },
+  };
 }
 
 describe('the cut-over diff is approved before the gate and written after it without asking', () => {
@@ -85,7 +115,11 @@ describe('the cut-over diff is approved before the gate and written after it wit
     const { ctx, asked, said } = fakeContext(file);
     const { planVarsChange } = await import('../../source/playbook/vars-file.js');
     const change = await planVarsChange(file, edits);
-    const r = await changeVars(ctx, 'cut-over', 'Cut over', edits, { varsHash: sha256(change.before), diffSha256: sha256(change.diff), when: 'before the migration' });
+    const r = await changeVars(ctx, 'cut-over', 'Cut over', edits, {
+      varsHash: sha256(change.before),
+      diffSha256: sha256(change.diff),
+      when: 'before the migration',
+    });
     expect(r.changed).toBe(true);
     expect(asked).toEqual([]);
     expect(said.join('\n')).toContain('writing the change you approved before the migration');
@@ -103,16 +137,19 @@ describe('the cut-over diff is approved before the gate and written after it wit
     expect(asked).toEqual(['cut-over']);
     expect(said.join('\n')).toContain('changed after you approved this change before the migration');
   });
-
 });
 
 describe('non-email 3PIDs: the export that puts them back, and a delete of exactly those rows', () => {
-  const rows = [{ user_id: "@bob:example.org", medium: 'msisdn', address: "4479'00", validated_at: 1700000000000, added_at: null }];
+  const rows = [{ user_id: '@bob:example.org', medium: 'msisdn', address: "4479'00", validated_at: 1700000000000, added_at: null }];
   it('restore file: INSERTs of user, medium, address, validated_at, added_at in a transaction, quoted', () => {
     const sql = restoreSql(rows, ['header']);
-    expect(sql).toBe("-- header\nBEGIN;\nINSERT INTO user_threepids (user_id, medium, address, validated_at, added_at) VALUES ('@bob:example.org', 'msisdn', '4479''00', 1700000000000, NULL);\nCOMMIT;\n");
+    expect(sql).toBe(
+      "-- header\nBEGIN;\nINSERT INTO user_threepids (user_id, medium, address, validated_at, added_at) VALUES ('@bob:example.org', 'msisdn', '4479''00', 1700000000000, NULL);\nCOMMIT;\n",
+    );
   });
   it('delete: only the exported (user, medium, address) and never an email', () => {
-    expect(deleteSql(rows)).toBe("DELETE FROM user_threepids WHERE medium <> 'email' AND (user_id, medium, address) IN (('@bob:example.org', 'msisdn', '4479''00'))");
+    expect(deleteSql(rows)).toBe(
+      "DELETE FROM user_threepids WHERE medium <> 'email' AND (user_id, medium, address) IN (('@bob:example.org', 'msisdn', '4479''00'))",
+    );
   });
 });

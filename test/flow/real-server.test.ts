@@ -35,7 +35,7 @@ describe('row 1: dump-all writes as the matrix user with no capabilities, so its
   });
 
   it('a Jinja or unsafe user name falls back to the playbook default "matrix", never into the shell', () => {
-    expect(dumpOwner(layers('matrix_user_name: "{{ lookup(\'env\', \'X\') }}"\n')).name).toBe('matrix');
+    expect(dumpOwner(layers("matrix_user_name: \"{{ lookup('env', 'X') }}\"\n")).name).toBe('matrix');
     expect(dumpOwner(layers('matrix_user_name: "a; rm -rf /"\n')).name).toBe('matrix');
   });
 });
@@ -45,8 +45,15 @@ describe('row 4: syn2mas ≥ 0.16 copies guests, legacy 0.15 stops on them', () 
     expect(SYNAPSE_MIGRATABLE).toBe('SELECT count(*) FROM users WHERE appservice_id IS NULL');
   });
 
-  const guests: Finding = { id: 'db.guests-present', severity: 'warn', title: 'Guest accounts exist', detail: '2 guest user(s) will be migrated, but MAS does not support guests (syn2mas check warns and exits 11).', fix: 'Accept it', source: 'server' };
-  it('on the legacy generation guests block up front, in the legacy tool\'s own words', () => {
+  const guests: Finding = {
+    id: 'db.guests-present',
+    severity: 'warn',
+    title: 'Guest accounts exist',
+    detail: '2 guest user(s) will be migrated, but MAS does not support guests (syn2mas check warns and exits 11).',
+    fix: 'Accept it',
+    source: 'server',
+  };
+  it("on the legacy generation guests block up front, in the legacy tool's own words", () => {
     const [legacy] = forGeneration([guests], 'legacy', cat);
     expect(legacy!.severity).toBe('block');
     expect(legacy!.detail).toContain(`${LEGACY_GUEST_FATAL}: <user>`);
@@ -69,7 +76,12 @@ describe('row 6: doctor warnings that mean the cut-over is incomplete', () => {
       ' WARN mas_cli::commands::doctor:187 ⚠️ The homeserver at "http://matrix-synapse:8008/_matrix/client/v3/account/whoami" replied with 404 Not Found.',
       ' WARN mas_cli::commands::doctor:312 ⚠️ The legacy login API at "https://matrix.example.org/_matrix/client/v3/login" is reachable, but it doesn\'t look to be handled by MAS.',
     ]);
-    expect(cutOverWarnings(report).map((i) => i.check)).toEqual(['doctor.well-known-msc2965', 'doctor.well-known-msc2965', 'doctor.token-delegation', 'doctor.legacy-login']);
+    expect(cutOverWarnings(report).map((i) => i.check)).toEqual([
+      'doctor.well-known-msc2965',
+      'doctor.well-known-msc2965',
+      'doctor.token-delegation',
+      'doctor.legacy-login',
+    ]);
     expect(cutOverWarnings(report).every((i) => i.todo)).toBe(true);
   });
 
@@ -84,8 +96,16 @@ describe('row 6: doctor warnings that mean the cut-over is incomplete', () => {
 });
 
 describe('row 7: promote-admin exists only from MAS 1.3.0', () => {
-  it.each([['0.15.0', 'sql'], ['0.16.0', 'sql'], ['1.2.0', 'sql'], ['1.3.0', 'promote-admin'], ['1.23.0', 'promote-admin'], [null, 'sql']] as const)(
-    'MAS %s → %s', (version, way) => { expect(adminPromotion(version)).toBe(way); });
+  it.each([
+    ['0.15.0', 'sql'],
+    ['0.16.0', 'sql'],
+    ['1.2.0', 'sql'],
+    ['1.3.0', 'promote-admin'],
+    ['1.23.0', 'promote-admin'],
+    [null, 'sql'],
+  ] as const)('MAS %s → %s', (version, way) => {
+    expect(adminPromotion(version)).toBe(way);
+  });
 });
 
 describe('row 8: a failed real migrate leaves Synapse and MAS stopped', () => {
@@ -105,7 +125,7 @@ describe('row 8: a failed real migrate leaves Synapse and MAS stopped', () => {
 });
 
 describe('guide: email not configured', () => {
-  it('blackhole transport, or no exim relay: verification codes are in MAS\'s log', () => {
+  it("blackhole transport, or no exim relay: verification codes are in MAS's log", () => {
     for (const vars of ['matrix_authentication_service_config_email_transport: blackhole\n', 'exim_relay_enabled: false\n']) {
       const note = emailNote(layers(vars));
       expect(note.tone).toBe('warn');

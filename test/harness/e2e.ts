@@ -19,7 +19,13 @@ export interface E2E {
   varsFile: string;
 }
 
-export interface CliRun { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 /** A fresh lab under a world-traversable temp state dir (the SSH test user must reach it). */
 export async function newLab(generation: Generation = 'current', scenarios: string[] = []): Promise<E2E> {
@@ -44,8 +50,12 @@ export function startWizard(e: E2E, args: string[]): { child: ChildProcess; done
   const child = spawn(process.execPath, [CLI, '--lab', ...args], { env: e.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const done = new Promise<CliRun>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started })));
   return { child, done };
 }
@@ -62,16 +72,31 @@ export function answers(e: E2E, data: Record<string, unknown>, name = 'answers.y
 }
 
 export const MIGRATE_ANSWERS = {
-  mode: 'migrate', secret: 'generate', providers: 'convert-synapse-oidc',
-  accept: ['db.non-email-3pids', 'syn2mas.warnings'], backup: { enabled: true }, confirm_server_name: 'example.org',
+  mode: 'migrate',
+  secret: 'generate',
+  providers: 'convert-synapse-oidc',
+  accept: ['db.non-email-3pids', 'syn2mas.warnings'],
+  backup: { enabled: true },
+  confirm_server_name: 'example.org',
 };
 
 export function runAnswers(e: E2E, data: Record<string, unknown>, extra: string[] = []): Promise<CliRun> {
   return wizard(e, ['run', '--answers', answers(e, data), '--yes', ...extra]);
 }
 
-export interface StatusStep { id: string; status: string; outputs?: Record<string, unknown>; error?: string; commands: string[] }
-export interface StatusView { flow: string; generation: string; steps: StatusStep[]; summary?: Record<string, unknown> }
+export interface StatusStep {
+  id: string;
+  status: string;
+  outputs?: Record<string, unknown>;
+  error?: string;
+  commands: string[];
+}
+export interface StatusView {
+  flow: string;
+  generation: string;
+  steps: StatusStep[];
+  summary?: Record<string, unknown>;
+}
 
 export async function status(e: E2E): Promise<StatusView> {
   const r = await wizard(e, ['status', '--json']);
@@ -99,9 +124,29 @@ export function readPlan(e: E2E): { steps: { id: string; status: string; attempt
 export function labSql(e: E2E, db: string, query: string): string[][] {
   const cli = path.join(e.lab.serverRoot, 'postgres', 'bin', 'cli-non-interactive');
   const external = !existsSync(cli);
-  const r = spawnSync(external ? 'psql' : cli, [...(external ? ['-h', e.lab.psqlSocketDir, '-p', String(e.lab.pgPort), '-U', 'postgres'] : []), '-d', db, '-X', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', query], { encoding: 'utf8' });
+  const r = spawnSync(
+    external ? 'psql' : cli,
+    [
+      ...(external ? ['-h', e.lab.psqlSocketDir, '-p', String(e.lab.pgPort), '-U', 'postgres'] : []),
+      '-d',
+      db,
+      '-X',
+      '-A',
+      '-t',
+      '-F',
+      '\t',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      query,
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`${query}: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t'));
 }
 
 export function labCount(e: E2E, db: string, query: string): number {

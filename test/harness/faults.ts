@@ -54,7 +54,9 @@ export async function newLab(name: string): Promise<TestLab> {
   const lab = await ensureLab({ dir: path.join(parent, 'lab') });
   const stateDir = path.join(parent, 'state');
   return {
-    lab, parent, stateDir,
+    lab,
+    parent,
+    stateDir,
     varsFile: path.join(lab.playbookDir, 'inventory', 'host_vars', lab.host, 'vars.yml'),
     env: { ...process.env, MAS_WIZARD_STATE_DIR: stateDir, NO_COLOR: '1', ANSIBLE_FORCE_COLOR: '0', CI: 'true' },
     flags: ['--lab', '--lab-dir', lab.dir],
@@ -65,7 +67,13 @@ export async function newLab(name: string): Promise<TestLab> {
   };
 }
 
-export interface CliRun { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 export interface StartedCli {
   child: ChildProcess;
@@ -80,8 +88,12 @@ export function startCli(args: string[], options: { env: NodeJS.ProcessEnv; cwd?
   const child = spawn(process.execPath, [CLI, ...args], { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => { err += c; });
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    err += c;
+  });
   const done = new Promise<CliRun>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err, ms: Date.now() - started }));
   });
@@ -111,7 +123,13 @@ export async function waitFor<T>(what: string, probe: () => T | null | undefined
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The one plan file the CLI keeps under this state dir (null before the first run). */
-export interface PlanStep { id: string; status: string; attempt?: number; inputs: Record<string, unknown>; error?: string }
+export interface PlanStep {
+  id: string;
+  status: string;
+  attempt?: number;
+  inputs: Record<string, unknown>;
+  error?: string;
+}
 export function readPlan(stateDir: string): { steps: PlanStep[] } | null {
   const dir = path.join(stateDir, 'plans');
   if (!existsSync(dir)) return null;
@@ -165,10 +183,22 @@ export function blackHole(sshd: Sshd): { heal(): void } {
   const listener = Number(readFileSync(path.join(sshd.dir, 'sshd.pid'), 'utf8').trim());
   if (!(listener > 1)) throw new Error('blackHole: no sshd listener pid');
   const all = () => [listener, ...descendants(listener)];
-  for (const pid of all()) { try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
+  for (const pid of all()) {
+    try {
+      process.kill(pid, 'SIGSTOP');
+    } catch {
+      /* gone */
+    }
+  }
   return {
     heal() {
-      for (const pid of all()) { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } }
+      for (const pid of all()) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          /* gone */
+        }
+      }
     },
   };
 }
@@ -177,22 +207,48 @@ export function blackHole(sshd: Sshd): { heal(): void } {
  * A program in a private tmux terminal whose WHOLE record can be read: the visible screen plus
  * everything that scrolled off (test/harness/tmux.ts reads the visible screen only).
  */
-export interface Terminal { screen(): string; everything(): string; send(key: string): void; waitFor(text: string, timeoutMs?: number): Promise<void>; kill(): void }
+export interface Terminal {
+  screen(): string;
+  everything(): string;
+  send(key: string): void;
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+  kill(): void;
+}
 
 export function startTerminal(command: readonly string[], env: Record<string, string>, size = { width: 80, height: 24 }): Terminal {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-term-'));
   const socket = path.join(dir, 'tmux.sock');
   const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const vars = Object.entries(env).map(([k, v]) => `${k}=${q(v)}`).join(' ');
+  const vars = Object.entries(env)
+    .map(([k, v]) => `${k}=${q(v)}`)
+    .join(' ');
   // CI unset: Ink draws nothing until exit while CI is set.
   // history-limit applies to panes created after it is set: set it on the server first.
-  tmux('start-server', ';', 'set-option', '-g', 'history-limit', '100000', ';',
-    'new-session', '-d', '-s', 'app', '-x', String(size.width), '-y', String(size.height), `env -u CI ${vars} ${command.map(q).join(' ')}; echo "EXITED rc=$?"; sleep 30`);
+  tmux(
+    'start-server',
+    ';',
+    'set-option',
+    '-g',
+    'history-limit',
+    '100000',
+    ';',
+    'new-session',
+    '-d',
+    '-s',
+    'app',
+    '-x',
+    String(size.width),
+    '-y',
+    String(size.height),
+    `env -u CI ${vars} ${command.map(q).join(' ')}; echo "EXITED rc=$?"; sleep 30`,
+  );
   const term: Terminal = {
     screen: () => tmux('capture-pane', '-p', '-t', 'app'),
     everything: () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'app'),
-    send: (key) => { tmux('send-keys', '-t', 'app', key); },
+    send: (key) => {
+      tmux('send-keys', '-t', 'app', key);
+    },
     async waitFor(text, timeoutMs = 20_000) {
       const start = Date.now();
       while (!term.screen().includes(text)) {
@@ -201,7 +257,11 @@ export function startTerminal(command: readonly string[], env: Record<string, st
       }
     },
     kill() {
-      try { tmux('kill-server'); } catch { /* already gone */ }
+      try {
+        tmux('kill-server');
+      } catch {
+        /* already gone */
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

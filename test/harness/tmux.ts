@@ -34,15 +34,23 @@ export function startTmux(options: TmuxOptions): Tmux {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-tmux-'));
   const socket = path.join(dir, 'tmux.sock');
   const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
-  const envArgs = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+  const envArgs = Object.entries(options.env ?? {})
+    .map(([k, v]) => `${k}=${shellQuote(v)}`)
+    .join(' ');
   // `env -u CI`: with CI set, Ink draws nothing until exit. Keep the pane open after exit to read it.
   const inner = `cd ${shellQuote(options.cwd ?? process.cwd())} && env -u CI ${envArgs} ${options.command.map(shellQuote).join(' ')}; echo "EXITED rc=$?"; sleep 30`;
   tmux('new-session', '-d', '-s', 'app', '-x', String(options.width ?? 80), '-y', String(options.height ?? 24), inner);
   let alive = true;
   const api: Tmux = {
-    capture: () => tmux('capture-pane', '-p', '-t', 'app').replace(/\n$/, '').split('\n').map((l) => l.trimEnd()),
+    capture: () =>
+      tmux('capture-pane', '-p', '-t', 'app')
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((l) => l.trimEnd()),
     historySize: () => Number(tmux('display-message', '-p', '-t', 'app', '#{history_size}').trim()),
-    send: (key) => { tmux('send-keys', '-t', 'app', key); },
+    send: (key) => {
+      tmux('send-keys', '-t', 'app', key);
+    },
     raw: (args) => tmux(...args),
     async waitFor(predicate, what, timeoutMs = 10_000) {
       const start = Date.now();
@@ -56,7 +64,11 @@ export function startTmux(options: TmuxOptions): Tmux {
     kill() {
       if (!alive) return;
       alive = false;
-      try { tmux('kill-server'); } catch { /* already gone */ }
+      try {
+        tmux('kill-server');
+      } catch {
+        /* already gone */
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -2,10 +2,13 @@
 // as "IMPORT <url>", so a test can prove what a command did (not) load.
 import { register } from 'node:module';
 
-register('data:text/javascript,' + encodeURIComponent(`
+register(
+  'data:text/javascript,' +
+    encodeURIComponent(`
 import { writeSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
   writeSync(2, 'IMPORT ' + result.url + '\\n');
   return result;
-}`));
+}`),
+);

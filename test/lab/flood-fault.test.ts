@@ -9,7 +9,9 @@ import { parseFaults } from '../../source/lab/faults.js';
 import { packageRoot } from '../../source/paths.js';
 
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-flood-test-')); });
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-flood-test-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('lab fault: flood', () => {
@@ -17,7 +19,11 @@ describe('lab fault: flood', () => {
     writeFileSync(path.join(dir, 'faults.json'), JSON.stringify({ flood: { lines: 6000, linesPerSecond: 20_000 } }));
     const longRun = path.join(packageRoot(), 'dist', 'source', 'lab', 'server', 'long-run.js');
     const started = performance.now();
-    const r = spawnSync(process.execPath, [longRun, 'sh', '-c', 'echo done; exit 3'], { encoding: 'utf8', env: { ...process.env, MAS_LAB_DIR: dir }, maxBuffer: 64 << 20 });
+    const r = spawnSync(process.execPath, [longRun, 'sh', '-c', 'echo done; exit 3'], {
+      encoding: 'utf8',
+      env: { ...process.env, MAS_LAB_DIR: dir },
+      maxBuffer: 64 << 20,
+    });
     const ms = performance.now() - started;
     const lines = r.stdout.trimEnd().split('\n');
     expect(r.status).toBe(3);

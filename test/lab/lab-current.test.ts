@@ -33,7 +33,10 @@ describe('lab creation', () => {
     console.log(`lab creation took ${createdMs} ms`);
     expect(createdMs).toBeLessThan(15_000);
     expect(lab.generation).toBe('current');
-    expect(run('grep', ['-h', 'matrix_authentication_service_version', path.join(lab.playbookDir, 'roles/custom/matrix-authentication-service/defaults/main.yml')]).stdout).toContain('1.23.0');
+    expect(
+      run('grep', ['-h', 'matrix_authentication_service_version', path.join(lab.playbookDir, 'roles/custom/matrix-authentication-service/defaults/main.yml')])
+        .stdout,
+    ).toContain('1.23.0');
     const again = Date.now();
     expect((await ensureLab({ dir: lab.dir })).pgPort).toBe(lab.pgPort);
     expect(Date.now() - again).toBeLessThan(2_000);
@@ -76,7 +79,7 @@ describe('mas-cli syn2mas (current)', () => {
     expect(r.stderr.startsWith('\n\n===== Errors =====\nThese issues prevent migrating from Synapse to MAS right now:\n\n• ')).toBe(true);
     expect(r.stderr).toMatch(/\.\n\n\n\n===== Warnings =====\n/);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain("provider 'oidc-keycloak' (issuer: \"https://keycloak.example.org/realms/matrix\") used by 2 users");
+    expect(r.stderr).toContain('provider \'oidc-keycloak\' (issuer: "https://keycloak.example.org/realms/matrix") used by 2 users');
     expect(r.stderr).toContain('===== Warnings =====');
   });
 
@@ -88,7 +91,9 @@ describe('mas-cli syn2mas (current)', () => {
     expect(r.stderr.endsWith('which will be migrated but are not supported by MAS.\n\n')).toBe(true);
     expect(r.stderr).toContain('1 non-email 3PIDs');
     const argon = writeMasConfig(lab, path.join(parent, 'mas-argon.yaml'), { mapKeycloak: true, v1Scheme: 'argon2id' });
-    expect(masCli(['--config', argon, 'syn2mas', hsConfig(), 'check']).stderr).toContain("Password scheme version '1' in the MAS config must use the Bcrypt algorithm");
+    expect(masCli(['--config', argon, 'syn2mas', hsConfig(), 'check']).stderr).toContain(
+      "Password scheme version '1' in the MAS config must use the Bcrypt algorithm",
+    );
     sql(lab, 'synapse', "DELETE FROM user_threepids WHERE medium = 'msisdn'");
     const clean = masCli(['--config', config, 'syn2mas', hsConfig(), 'check']);
     expect(clean.status).toBe(0);
@@ -103,7 +108,9 @@ describe('mas-cli syn2mas (current)', () => {
     expect(dry.stderr).toMatch(/ INFO syn2mas::migration:\d+ 6 users migrated \(1 skipped\)/);
     expect(dry.stderr).toContain('Migration ran in dry-run mode, deleting all imported data');
     // migrate: config sync, then the report (warnings do not stop it), then the migration.
-    expect(dry.stderr).toMatch(/Acquiring configuration lock\n[\s\S]*Syncing providers[\s\S]*\n\n===== Warnings =====\n[\s\S]*\n[^\n]+ INFO syn2mas::mas_writer:\d+ Starting new syn2mas migration\n/);
+    expect(dry.stderr).toMatch(
+      /Acquiring configuration lock\n[\s\S]*Syncing providers[\s\S]*\n\n===== Warnings =====\n[\s\S]*\n[^\n]+ INFO syn2mas::mas_writer:\d+ Starting new syn2mas migration\n/,
+    );
     expect(dry.stdout).toBe('');
     expect(masCount('users')).toBe(0);
     expect(sql(lab, 'matrix_authentication_service', 'SELECT upstream_oauth_provider_id FROM upstream_oauth_providers')).toBe(KEYCLOAK_UUID);
@@ -121,11 +128,17 @@ describe('mas-cli syn2mas (current)', () => {
     expect(r.status).toBe(0);
     expect(masCount('users')).toBe(6);
     expect(masCount('user_passwords')).toBe(4);
-    expect(sql(lab, 'matrix_authentication_service', 'SELECT string_agg(email, \',\' ORDER BY email) FROM user_emails')).toBe('alice@example.org,bob@example.org,dave@example.org');
+    expect(sql(lab, 'matrix_authentication_service', "SELECT string_agg(email, ',' ORDER BY email) FROM user_emails")).toBe(
+      'alice@example.org,bob@example.org,dave@example.org',
+    );
     expect(masCount('user_unsupported_third_party_ids')).toBe(1);
-    expect(sql(lab, 'matrix_authentication_service', `SELECT count(*) FROM upstream_oauth_links WHERE upstream_oauth_provider_id = '${KEYCLOAK_UUID}'`)).toBe('2');
-    expect(sql(lab, 'matrix_authentication_service', "SELECT string_agg(username, ',' ORDER BY username) FROM users WHERE can_request_admin")).toBe('alice,ops');
-    expect(sql(lab, 'matrix_authentication_service', "SELECT count(*) FROM users WHERE deactivated_at IS NOT NULL")).toBe('1');
+    expect(sql(lab, 'matrix_authentication_service', `SELECT count(*) FROM upstream_oauth_links WHERE upstream_oauth_provider_id = '${KEYCLOAK_UUID}'`)).toBe(
+      '2',
+    );
+    expect(sql(lab, 'matrix_authentication_service', "SELECT string_agg(username, ',' ORDER BY username) FROM users WHERE can_request_admin")).toBe(
+      'alice,ops',
+    );
+    expect(sql(lab, 'matrix_authentication_service', 'SELECT count(*) FROM users WHERE deactivated_at IS NOT NULL')).toBe('1');
     expect(masCount('compat_refresh_tokens')).toBe(1);
     expect(masCount('compat_access_tokens')).toBe(4);
     const again = masCli(['--config', config, 'syn2mas', hsConfig(), 'check']);
@@ -175,7 +188,9 @@ describe('doctor and manage against lab state', () => {
     const up = masCli(['--config', config, 'doctor']);
     expect(up.status).toBe(0);
     expect(up.stderr).toContain('✅ Homeserver is reachable');
-    expect(up.stderr).toContain("⚠️ The legacy login API at \"https://matrix.example.org/_matrix/client/v3/login\" is reachable, but it doesn't look to be handled by MAS.");
+    expect(up.stderr).toContain(
+      '⚠️ The legacy login API at "https://matrix.example.org/_matrix/client/v3/login" is reachable, but it doesn\'t look to be handled by MAS.',
+    );
   });
 
   it('manage: register-user with complexity check, add-email, promote/demote, list-admin-users, verify-email no-op', () => {
@@ -183,10 +198,24 @@ describe('doctor and manage against lab state', () => {
     const weak = masCli(['--config', config, 'manage', 'register-user', '--yes', '-p', 'password1', 'zoe']);
     expect(weak.status).toBe(1);
     expect(weak.stderr).toContain('That password is too weak.');
-    const ok = masCli(['--config', config, 'manage', 'register-user', '--yes', '-p', 'correct horse battery staple', '--admin', '-e', 'zoe@example.org', '@zoe:example.org']);
+    const ok = masCli([
+      '--config',
+      config,
+      'manage',
+      'register-user',
+      '--yes',
+      '-p',
+      'correct horse battery staple',
+      '--admin',
+      '-e',
+      'zoe@example.org',
+      '@zoe:example.org',
+    ]);
     expect(ok.status).toBe(0);
     expect(ok.stderr).toMatch(/User registered user\.id=[0-9A-Z]{26}/);
-    expect(masCli(['--config', config, 'manage', 'register-user', '--yes', '--ignore-password-complexity', '-p', 'x', 'zoe']).stderr).toContain('Error: User already exists');
+    expect(masCli(['--config', config, 'manage', 'register-user', '--yes', '--ignore-password-complexity', '-p', 'x', 'zoe']).stderr).toContain(
+      'Error: User already exists',
+    );
     expect(masCli(['--config', config, 'manage', 'add-email', 'zoe', 'z2@example.org']).status).toBe(0);
     expect(masCli(['--config', config, 'manage', 'demote-admin', 'zoe']).stderr).toContain('User is no longer admin');
     expect(masCli(['--config', config, 'manage', 'promote-admin', 'zoe']).stderr).toContain('User promoted to admin');
@@ -225,7 +254,9 @@ describe('faults', () => {
     writeFaults(lab.dir, { unmappedOidc: true });
     const r = check();
     expect(r.status).toBe(10);
-    expect(r.stderr).toContain("Synapse database contains 1 users associated to the OpenID Connect or OAuth2 provider 'oidc-github' but the Synapse configuration does not contain this provider.");
+    expect(r.stderr).toContain(
+      "Synapse database contains 1 users associated to the OpenID Connect or OAuth2 provider 'oidc-github' but the Synapse configuration does not contain this provider.",
+    );
     writeFaults(lab.dir, { foreignUsers: true });
     systemctl('stop', 'matrix-synapse');
     const m = masCli(['--config', path.join(parent, 'mas.yaml'), 'syn2mas', hsConfig(), 'migrate', '--dry-run']);

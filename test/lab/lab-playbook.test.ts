@@ -14,7 +14,11 @@ import { commandResults, parseAnsibleOutput } from '../../source/parsers/ansible
 let parent: string;
 let lab: LabInfo;
 let sshd: Sshd;
-const just = (...args: string[]) => run(path.join(packageRoot(), 'node_modules', 'rust-just-linux-x64', 'bin', 'just'), args, { cwd: lab.playbookDir, env: { ANSIBLE_FORCE_COLOR: '0', NO_COLOR: '1' } });
+const just = (...args: string[]) =>
+  run(path.join(packageRoot(), 'node_modules', 'rust-just-linux-x64', 'bin', 'just'), args, {
+    cwd: lab.playbookDir,
+    env: { ANSIBLE_FORCE_COLOR: '0', NO_COLOR: '1' },
+  });
 const varsFile = () => path.join(lab.playbookDir, 'inventory', 'host_vars', lab.host, 'vars.yml');
 
 beforeAll(async () => {
@@ -31,10 +35,15 @@ afterAll(async () => {
 
 describe('lab playbook (real just + ansible-playbook)', () => {
   it('fails validation with the role message for a short encryption secret', () => {
-    appendFileSync(varsFile(), "\nmatrix_authentication_service_enabled: true\nmatrix_authentication_service_migration_in_progress: true\nmatrix_authentication_service_config_secrets_encryption: 'tooshort'\n");
+    appendFileSync(
+      varsFile(),
+      "\nmatrix_authentication_service_enabled: true\nmatrix_authentication_service_migration_in_progress: true\nmatrix_authentication_service_config_secrets_encryption: 'tooshort'\n",
+    );
     const r = just('install-all');
     expect(r.status).not.toBe(0);
-    expect(r.stdout).toContain('TASK [custom/matrix-authentication-service : Fail if matrix_authentication_service_config_secrets_encryption is not 64 characters long]');
+    expect(r.stdout).toContain(
+      'TASK [custom/matrix-authentication-service : Fail if matrix_authentication_service_config_secrets_encryption is not 64 characters long]',
+    );
     expect(r.stdout).toMatch(/fatal: \[matrix\.example\.org\]: FAILED!/);
     expect(r.stdout.replace(/\s+/g, ' ')).toContain('must be exactly 64 characters long (it is 8 now)');
     expect(r.stdout).toMatch(/PLAY RECAP \*+\nmatrix\.example\.org +: ok=\d+ +changed=0 +unreachable=0 +failed=1/);
@@ -65,7 +74,14 @@ describe('lab playbook (real just + ansible-playbook)', () => {
   });
 
   it('prints task results as JSON like the real ansible.cfg; a syn2mas check that exits 10/11 is one fatal line and the play stops there', () => {
-    const r = just('run-tags', 'matrix-authentication-service-mas-cli-syn2mas', '-e', 'matrix_authentication_service_syn2mas_subcommand=check', '-e', 'matrix_authentication_service_syn2mas_migrate_dry_run=true');
+    const r = just(
+      'run-tags',
+      'matrix-authentication-service-mas-cli-syn2mas',
+      '-e',
+      'matrix_authentication_service_syn2mas_subcommand=check',
+      '-e',
+      'matrix_authentication_service_syn2mas_migrate_dry_run=true',
+    );
     expect(r.status).not.toBe(0);
     expect(r.stdout).toContain('TASK [custom/matrix-authentication-service : Perform syn2mas migration]');
     expect(r.stdout).toMatch(/\nfatal: \[matrix\.example\.org\]: FAILED! => \{"changed": false, "cmd": \[/);
@@ -75,6 +91,8 @@ describe('lab playbook (real just + ansible-playbook)', () => {
     expect([10, 11]).toContain(result.rc);
     expect(result).toMatchObject({ task: 'Perform syn2mas migration', format: 'json', stdout: '' });
     expect(result.stderr).toMatch(/^\n\n===== (Errors|Warnings) =====/);
-    expect(parseAnsibleOutput(r.stdout).failures[0].explanation?.title).toMatch(/^(syn2mas check found errors \(exit 10\)|the syn2mas check found warnings \(exit 11\))$/);
+    expect(parseAnsibleOutput(r.stdout).failures[0].explanation?.title).toMatch(
+      /^(syn2mas check found errors \(exit 10\)|the syn2mas check found warnings \(exit 11\))$/,
+    );
   });
 });

@@ -34,7 +34,7 @@ describe('dump-all runs as the matrix user with every capability dropped (docker
     expect(r.stdout + r.stderr).toContain('Permission denied');
   });
 
-  it('the wizard\'s backup script gives the directory to the matrix user: the dump is written and owned by that non-root uid', (ctx) => {
+  it("the wizard's backup script gives the directory to the matrix user: the dump is written and owned by that non-root uid", (ctx) => {
     if (!lab.matrixUser?.separate) ctx.skip(`this lab cannot run dump-all as a separate uid: ${lab.matrixUser?.degraded}`);
     const defaults = path.join(lab.playbookDir, 'roles', 'custom', 'matrix-base', 'defaults', 'main.yml');
     const owner = dumpOwner([{ label: 'matrix-base defaults', kind: 'role', parsed: parseVars(readFileSync(defaults, 'utf8'), defaults) }]);
@@ -66,9 +66,11 @@ describe('syn2mas (MAS ≥ 0.16) copies guests as the real one does', () => {
     expect(r.stderr).toMatch(/ 1 refreshable token pairs migrated \(0 skipped\)/);
     // The bot's device is skipped; guests' devices are neither migrated nor counted.
     expect(r.stderr).toMatch(/ 4 devices migrated \(1 skipped\)/);
-    expect(sql(lab, 'matrix_authentication_service', 'SELECT string_agg(username, \',\' ORDER BY username) FROM users WHERE is_guest')).toBe('1001,1002');
+    expect(sql(lab, 'matrix_authentication_service', "SELECT string_agg(username, ',' ORDER BY username) FROM users WHERE is_guest")).toBe('1001,1002');
     expect(sql(lab, 'matrix_authentication_service', 'SELECT count(*) FROM compat_sessions s JOIN users u USING (user_id) WHERE u.is_guest')).toBe('0');
-    expect(sql(lab, 'matrix_authentication_service', 'SELECT count(*) FROM users')).toBe(sql(lab, 'synapse', 'SELECT count(*) FROM users WHERE appservice_id IS NULL'));
+    expect(sql(lab, 'matrix_authentication_service', 'SELECT count(*) FROM users')).toBe(
+      sql(lab, 'synapse', 'SELECT count(*) FROM users WHERE appservice_id IS NULL'),
+    );
   });
 });
 
@@ -84,6 +86,8 @@ describe('scenario checkout-2025: the playbook of May 2025 (19ccd491f)', () => {
   });
 
   it('exists only at the current generation', async () => {
-    await expect(ensureLab({ dir: path.join(parent, 'legacy-lab'), generation: 'legacy', scenarios: ['checkout-2025'] })).rejects.toThrow(/only at the current generation/);
+    await expect(ensureLab({ dir: path.join(parent, 'legacy-lab'), generation: 'legacy', scenarios: ['checkout-2025'] })).rejects.toThrow(
+      /only at the current generation/,
+    );
   });
 });

@@ -8,7 +8,9 @@ import { ensureSyn2mas, syn2masDir, syn2masEntry } from '../../source/lab/legacy
 import { packageRoot } from '../../source/paths.js';
 
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-tools-test-')); });
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-tools-test-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the legacy syn2mas tool', () => {
@@ -40,7 +42,7 @@ describe('the legacy syn2mas tool', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('installs from the registry with npm, showing npm\'s output, without sqlite3\'s native build', async () => {
+  it("installs from the registry with npm, showing npm's output, without sqlite3's native build", async () => {
     const env = { ...process.env, MAS_WIZARD_TOOLS_DIR: dir };
     const lines: string[] = [];
     const entry = await ensureSyn2mas((l) => lines.push(l), env);

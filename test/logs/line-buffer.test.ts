@@ -42,15 +42,21 @@ describe('LineSplitter', () => {
   });
 
   it('gives the same lines however the input is chunked (property)', () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom('a', 'b', ' ', '\n', '\r', '\r\n', 'é', '\t')), fc.array(fc.nat(), { maxLength: 8 }), (parts, cuts) => {
-      const text = parts.join('');
-      const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-      const chunks: string[] = [];
-      let last = 0;
-      for (const p of points) { chunks.push(text.slice(last, p)); last = p; }
-      chunks.push(text.slice(last));
-      expect(split(chunks)).toEqual(split([text]));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', ' ', '\n', '\r', '\r\n', 'é', '\t')), fc.array(fc.nat(), { maxLength: 8 }), (parts, cuts) => {
+        const text = parts.join('');
+        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        const chunks: string[] = [];
+        let last = 0;
+        for (const p of points) {
+          chunks.push(text.slice(last, p));
+          last = p;
+        }
+        chunks.push(text.slice(last));
+        expect(split(chunks)).toEqual(split([text]));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -70,19 +76,28 @@ describe('sanitizeLine', () => {
   });
 
   it('never lets an escape or control byte through (property)', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 0x200 })).map((cs) => String.fromCharCode(...cs)), (s) => {
-      expect(sanitizeLine(s)).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 0x200 })).map((cs) => String.fromCharCode(...cs)),
+        (s) => {
+          expect(sanitizeLine(s)).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 
 describe('LineSplitter: whole chunks at once', () => {
   it('gives what sanitizeLine gives line by line, controls and escapes or not (property)', () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom('a', 'é', ' ', '\n', '\r', '\t', '\u001b[31m', '\u0007', '\u009b2K', '\u007f', 'x')), (parts) => {
-      const text = `${parts.join('')}\n`;
-      const expected = text.split('\n').slice(0, -1).map(sanitizeLine);
-      expect(split([text])).toEqual(expected);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'é', ' ', '\n', '\r', '\t', '\u001b[31m', '\u0007', '\u009b2K', '\u007f', 'x')), (parts) => {
+        const text = `${parts.join('')}\n`;
+        const expected = text.split('\n').slice(0, -1).map(sanitizeLine);
+        expect(split([text])).toEqual(expected);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('delivers a chunk of many lines as one batch', () => {

@@ -5,12 +5,10 @@ import { Redactor } from '../../source/logs/redact.js';
 
 describe('redactor: setting-like keys stay readable', () => {
   const r = new Redactor();
-  it.each([
-    'token_endpoint_auth_method: client_secret_basic',
-    'token_endpoint_auth_signing_alg: RS256',
-    'response_mode: form_post',
-    'pkce_method: auto',
-  ])('%s', (line) => expect(r.redact(line)).toBe(line));
+  it.each(['token_endpoint_auth_method: client_secret_basic', 'token_endpoint_auth_signing_alg: RS256', 'response_mode: form_post', 'pkce_method: auto'])(
+    '%s',
+    (line) => expect(r.redact(line)).toBe(line),
+  );
 
   it('still masks the secret next to them', () => {
     expect(r.redact('client_secret: hunter2-very-secret')).toBe('client_secret: ‹redacted›');

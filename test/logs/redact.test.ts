@@ -69,13 +69,25 @@ describe('Redactor: secret shapes nobody registered', () => {
     ['yescrypt', 'u:$y$j9T$abcd$efgh:1', `u:${MASK}:1`],
     ['YAML password', 'password: hunter2 # set by me', `password: ${MASK} # set by me`],
     ['YAML quoted client_secret', "  client_secret: 'abc def'", `  client_secret: '${MASK}'`],
-    ['playbook var with secret in the name', 'matrix_authentication_service_config_secrets_encryption: "0362141a2b"', `matrix_authentication_service_config_secrets_encryption: "${MASK}"`],
+    [
+      'playbook var with secret in the name',
+      'matrix_authentication_service_config_secrets_encryption: "0362141a2b"',
+      `matrix_authentication_service_config_secrets_encryption: "${MASK}"`,
+    ],
     ['JSON password number', '"password": 12345, "user": "bob"', `"password": ${MASK}, "user": "bob"`],
     ['env assignment', 'PGPASSWORD=foo psql -h db', `PGPASSWORD=${MASK} psql -h db`],
-    ['extra-vars', 'ansible-playbook --extra-vars="username=alice password=hunter2 admin=yes"', `ansible-playbook --extra-vars="username=alice password=${MASK} admin=yes"`],
+    [
+      'extra-vars',
+      'ansible-playbook --extra-vars="username=alice password=hunter2 admin=yes"',
+      `ansible-playbook --extra-vars="username=alice password=${MASK} admin=yes"`,
+    ],
     ['--password X', 'tool --password hunter2 --user bob', `tool --password ${MASK} --user bob`],
     ['--client-secret=X', 'tool --client-secret=xyz', `tool --client-secret=${MASK}`],
-    ['-p "X" (mas-cli register-user)', 'mas-cli manage register-user --yes -p "pw 1" --admin alice', `mas-cli manage register-user --yes -p "${MASK}" --admin alice`],
+    [
+      '-p "X" (mas-cli register-user)',
+      'mas-cli manage register-user --yes -p "pw 1" --admin alice',
+      `mas-cli manage register-user --yes -p "${MASK}" --admin alice`,
+    ],
     ['postgres URL', 'uri: postgresql://synapse:pa55@db:5432/synapse', `uri: postgresql://synapse:${MASK}@db:5432/synapse`],
     ['postgres URL with a secret query key', 'postgres://u@h/db?sslmode=require&password=x1', `postgres://u@h/db?sslmode=require&password=${MASK}`],
     ['bearer header', 'Authorization: Bearer abcdefgh12345678', `Authorization: Bearer ${MASK}`],
@@ -116,7 +128,10 @@ describe('Redactor on the real legacy syn2mas output', () => {
   });
   it.each(files)('%s: no Synapse token or password hash survives, other lines untouched', (file) => {
     const text = readFileSync(path.join(legacyDir, file), 'utf8');
-    const out = text.split('\n').map((l) => r.redact(l)).join('\n');
+    const out = text
+      .split('\n')
+      .map((l) => r.redact(l))
+      .join('\n');
     expect(out).not.toMatch(/sy[tr]_[A-Za-z0-9]{4,}_[A-Za-z0-9]{8,}/);
     expect(out).not.toContain('refreshtoken0000000001');
     expect(out).not.toMatch(/\$2b\$12\$[./A-Za-z0-9]{10,}/);
@@ -136,21 +151,34 @@ describe('Redactor on the real legacy syn2mas output', () => {
 });
 
 describe('LineRedactor: secrets that span lines', () => {
-  const run = (lines: string[]) => { const lr = new LineRedactor(new Redactor()); return lines.map((l) => lr.line(l)); };
+  const run = (lines: string[]) => {
+    const lr = new LineRedactor(new Redactor());
+    return lines.map((l) => lr.line(l));
+  };
 
   it('masks the body of a PEM private key, keeps the armour lines', () => {
-    expect(run(['key follows:', '-----BEGIN OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ', 'AAAAMwAAAAtzc2gtZW', '-----END OPENSSH PRIVATE KEY-----', 'after'])).toEqual(
-      ['key follows:', '-----BEGIN OPENSSH PRIVATE KEY-----', MASK, MASK, '-----END OPENSSH PRIVATE KEY-----', 'after']);
+    expect(
+      run([
+        'key follows:',
+        '-----BEGIN OPENSSH PRIVATE KEY-----',
+        'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ',
+        'AAAAMwAAAAtzc2gtZW',
+        '-----END OPENSSH PRIVATE KEY-----',
+        'after',
+      ]),
+    ).toEqual(['key follows:', '-----BEGIN OPENSSH PRIVATE KEY-----', MASK, MASK, '-----END OPENSSH PRIVATE KEY-----', 'after']);
   });
 
   it('masks a one-line (JSON-escaped) PEM key body', () => {
-    expect(new Redactor().redact('"key": "-----BEGIN RSA PRIVATE KEY-----\\nMIIEow\\n-----END RSA PRIVATE KEY-----"'))
-      .toContain(`-----BEGIN RSA PRIVATE KEY-----${MASK}-----END RSA PRIVATE KEY-----`);
+    expect(new Redactor().redact('"key": "-----BEGIN RSA PRIVATE KEY-----\\nMIIEow\\n-----END RSA PRIVATE KEY-----"')).toContain(
+      `-----BEGIN RSA PRIVATE KEY-----${MASK}-----END RSA PRIVATE KEY-----`,
+    );
   });
 
   it('masks a block-scalar value under a secret key until the indentation comes back', () => {
-    expect(run(['providers:', '  - id: 01H', '    client_secret: |', '      line-one-of-secret', '', '      line-two', '    scope: openid', 'next: 1'])).toEqual(
-      ['providers:', '  - id: 01H', '    client_secret: |', `      ${MASK}`, '', `      ${MASK}`, '    scope: openid', 'next: 1']);
+    expect(
+      run(['providers:', '  - id: 01H', '    client_secret: |', '      line-one-of-secret', '', '      line-two', '    scope: openid', 'next: 1']),
+    ).toEqual(['providers:', '  - id: 01H', '    client_secret: |', `      ${MASK}`, '', `      ${MASK}`, '    scope: openid', 'next: 1']);
   });
 
   it('leaves !vault blocks and block values of ordinary keys alone', () => {
@@ -160,21 +188,53 @@ describe('LineRedactor: secrets that span lines', () => {
 });
 
 describe('LineRedactor: a batch of lines is redacted exactly as line by line', () => {
-  const fragments = ['plain text ', 'password: hunter2', 'client_secret: |', '  indented body', '-----BEGIN RSA PRIVATE KEY-----', 'MIIEow', '-----END RSA PRIVATE KEY-----',
-    'syt_YWxpY2U_accesstoken0000000001_abcdef', 'postgres://u:pw@h/db', '$2b$12$abcdefghijklmnopqrstuv', 'Bearer abcdefghijk', ' -p s3cret', 'S3cretSudo!', 'mas_cli_syn2mas', 'key', 'PaSsWoRd=x1', 'API_KEY: abc', 'Credential=zz', ''];
+  const fragments = [
+    'plain text ',
+    'password: hunter2',
+    'client_secret: |',
+    '  indented body',
+    '-----BEGIN RSA PRIVATE KEY-----',
+    'MIIEow',
+    '-----END RSA PRIVATE KEY-----',
+    'syt_YWxpY2U_accesstoken0000000001_abcdef',
+    'postgres://u:pw@h/db',
+    '$2b$12$abcdefghijklmnopqrstuv',
+    'Bearer abcdefghijk',
+    ' -p s3cret',
+    'S3cretSudo!',
+    'mas_cli_syn2mas',
+    'key',
+    'PaSsWoRd=x1',
+    'API_KEY: abc',
+    'Credential=zz',
+    '',
+  ];
   it('for any split of any lines into batches (property)', () => {
-    fc.assert(fc.property(fc.array(fc.array(fc.constantFrom(...fragments), { maxLength: 3 }).map((p) => p.join('')), { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 6 }), (lines, cuts) => {
-      const r = new Redactor();
-      r.addSecret('S3cretSudo!');
-      const one = new LineRedactor(r);
-      const expected = lines.map((l) => one.line(l));
-      const batched = new LineRedactor(r);
-      const points = [...new Set(cuts.map((c) => c % (lines.length + 1)))].sort((a, b) => a - b);
-      const got: string[] = [];
-      let last = 0;
-      for (const p of [...points, lines.length]) { got.push(...batched.lines(lines.slice(last, p))); last = p; }
-      expect(got).toEqual(expected);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(fc.constantFrom(...fragments), { maxLength: 3 }).map((p) => p.join('')),
+          { maxLength: 30 },
+        ),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (lines, cuts) => {
+          const r = new Redactor();
+          r.addSecret('S3cretSudo!');
+          const one = new LineRedactor(r);
+          const expected = lines.map((l) => one.line(l));
+          const batched = new LineRedactor(r);
+          const points = [...new Set(cuts.map((c) => c % (lines.length + 1)))].sort((a, b) => a - b);
+          const got: string[] = [];
+          let last = 0;
+          for (const p of [...points, lines.length]) {
+            got.push(...batched.lines(lines.slice(last, p)));
+            last = p;
+          }
+          expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('hands back the same array when nothing in the batch needs masking', () => {

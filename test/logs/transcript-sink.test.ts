@@ -10,8 +10,12 @@ import { MASK, Redactor } from '../../source/logs/redact.js';
 import { readTranscript, Transcript, transcriptPath, type TranscriptRecord } from '../../source/logs/transcript.js';
 
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maswiz-logs-')); });
-afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maswiz-logs-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const outLines = (records: TranscriptRecord[]) => records.flatMap((r) => ('out' in r ? [r.out] : 'err' in r ? [r.err] : []));
 
@@ -25,7 +29,9 @@ describe('Transcript', () => {
       t.close();
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
       expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
-    } finally { process.umask(old); }
+    } finally {
+      process.umask(old);
+    }
   });
 
   it('tightens an existing group-readable transcript to 0600 before writing', () => {
@@ -106,7 +112,7 @@ describe('LogSink', () => {
     let text = '';
     for (let i = 0; i < N; i++) text += `line ${i}\n`;
     const t0 = performance.now();
-    for (let off = 0, size = 1; off < text.length; off += size, size = (size * 7 + 3) % 8191 + 1) sink.push('stdout', text.slice(off, off + size));
+    for (let off = 0, size = 1; off < text.length; off += size, size = ((size * 7 + 3) % 8191) + 1) sink.push('stdout', text.slice(off, off + size));
     sink.endCommand(id, { code: 0 });
     const ms = performance.now() - t0;
     transcript.close();
@@ -116,7 +122,7 @@ describe('LogSink', () => {
     expect(sink.total).toBe(N);
     expect(sink.first).toBe(N - 5000);
     expect(sink.snapshot(N - 2, 5).map((l) => l.text)).toEqual([`line ${N - 2}`, `line ${N - 1}`]);
-    console.log(`LogSink+transcript: ${N} lines in ${ms.toFixed(0)} ms = ${Math.round(N / ms * 1000)} lines/s`);
+    console.log(`LogSink+transcript: ${N} lines in ${ms.toFixed(0)} ms = ${Math.round((N / ms) * 1000)} lines/s`);
   });
 
   it('redacts once, in front of both the ring and the transcript, per stream', () => {
@@ -144,7 +150,13 @@ describe('LogSink', () => {
     sink.push('stderr', 'unrelated warning\n');
     sink.push('stdout', 'ATE KEY-----\nb3BlbnNzaC1rZXkt\nAAAA');
     sink.push('stdout', 'Mw==\n-----END OPENSSH PRIVATE KEY-----\n');
-    expect(sink.snapshot(0, 10).map((l) => l.text)).toEqual(['unrelated warning', '-----BEGIN OPENSSH PRIVATE KEY-----', MASK, MASK, '-----END OPENSSH PRIVATE KEY-----']);
+    expect(sink.snapshot(0, 10).map((l) => l.text)).toEqual([
+      'unrelated warning',
+      '-----BEGIN OPENSSH PRIVATE KEY-----',
+      MASK,
+      MASK,
+      '-----END OPENSSH PRIVATE KEY-----',
+    ]);
     sink.close();
   });
 
@@ -182,7 +194,9 @@ describe('LogSink', () => {
     const text = fs.readFileSync(file, 'utf8');
     expect(text.split('\n').filter((l) => l.startsWith('{"out"') || l.startsWith('{"err"')).length).toBe(1_000_000);
     expect(text).not.toContain('hunter2');
-    console.log(`1M lines: ${m.linesPerSec} lines/s, heap ${(m.heapAt['1000000'] / 1048576).toFixed(1)} MB, RSS ${(m.rssAt['1000000'] / 1048576).toFixed(0)} MB (after 200k: ${(m.rssAt['200000'] / 1048576).toFixed(0)} MB)`);
+    console.log(
+      `1M lines: ${m.linesPerSec} lines/s, heap ${(m.heapAt['1000000'] / 1048576).toFixed(1)} MB, RSS ${(m.rssAt['1000000'] / 1048576).toFixed(0)} MB (after 200k: ${(m.rssAt['200000'] / 1048576).toFixed(0)} MB)`,
+    );
   });
 });
 
@@ -191,10 +205,20 @@ describe('Transcript: batches of lines', () => {
     const file = path.join(dir, 'batch.jsonl');
     const t = new Transcript(file, new Redactor());
     const expected: string[] = [];
-    fc.assert(fc.property(fc.constantFrom('stdout', 'stderr') as fc.Arbitrary<'stdout' | 'stderr'>, fc.array(fc.string({ unit: 'binary' }).map((s) => s.replaceAll('\n', ' ')), { minLength: 1, maxLength: 8 }), (stream, lines) => {
-      t.redactedLines(stream, lines);
-      for (const l of lines) expected.push(`${JSON.stringify(stream === 'stdout' ? { out: l } : { err: l })}\n`);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom('stdout', 'stderr') as fc.Arbitrary<'stdout' | 'stderr'>,
+        fc.array(
+          fc.string({ unit: 'binary' }).map((s) => s.replaceAll('\n', ' ')),
+          { minLength: 1, maxLength: 8 },
+        ),
+        (stream, lines) => {
+          t.redactedLines(stream, lines);
+          for (const l of lines) expected.push(`${JSON.stringify(stream === 'stdout' ? { out: l } : { err: l })}\n`);
+        },
+      ),
+      { numRuns: 300 },
+    );
     expect(t.lineCount).toBe(expected.length);
     t.close();
     expect(fs.readFileSync(file, 'utf8')).toBe(expected.join(''));
@@ -218,7 +242,9 @@ describe('Transcript: a write that takes less than asked (a full disk, a signal)
     try {
       t.redactedLines('stdout', ['café ☕ one', 'two "quoted"', 'three']);
       t.close();
-    } finally { spy.mockRestore(); }
+    } finally {
+      spy.mockRestore();
+    }
     expect(fs.readFileSync(file, 'utf8')).toBe('{"out":"café ☕ one"}\n{"out":"two \\"quoted\\""}\n{"out":"three"}\n');
   });
 });
@@ -226,17 +252,25 @@ describe('Transcript: a write that takes less than asked (a full disk, a signal)
 describe('LogSink → transcript: whatever the bytes', () => {
   it('writes exactly the records of the sanitized lines, quotes, backslashes, controls and emoji included (property)', () => {
     const pieces = ['plain ', '"q"', '\\', '\\n', '😀', '\ud800', 'é', '\t', '\u001b[31m', '\r', '\u0085', 'x\n', '\n'];
-    fc.assert(fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), fc.integer({ min: 1, max: 9 }), (parts, size) => {
-      const file = path.join(dir, `p-${Math.random().toString(36).slice(2)}.jsonl`);
-      const transcript = new Transcript(file, new Redactor());
-      const sink = new LogSink({ transcript, redactor: new Redactor() });
-      const text = `${parts.join('')}\n`;
-      for (let off = 0; off < text.length; off += size) sink.push('stdout', text.slice(off, off + size));
-      sink.close();
-      transcript.close();
-      // Reference: every line through sanitizeLine on its own, one JSON.stringify record each.
-      const expected = text.split('\n').slice(0, -1).map(sanitizeLine).map((l) => `${JSON.stringify({ out: l })}\n`).join('');
-      expect(fs.readFileSync(file, 'utf8')).toBe(expected);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), fc.integer({ min: 1, max: 9 }), (parts, size) => {
+        const file = path.join(dir, `p-${Math.random().toString(36).slice(2)}.jsonl`);
+        const transcript = new Transcript(file, new Redactor());
+        const sink = new LogSink({ transcript, redactor: new Redactor() });
+        const text = `${parts.join('')}\n`;
+        for (let off = 0; off < text.length; off += size) sink.push('stdout', text.slice(off, off + size));
+        sink.close();
+        transcript.close();
+        // Reference: every line through sanitizeLine on its own, one JSON.stringify record each.
+        const expected = text
+          .split('\n')
+          .slice(0, -1)
+          .map(sanitizeLine)
+          .map((l) => `${JSON.stringify({ out: l })}\n`)
+          .join('');
+        expect(fs.readFileSync(file, 'utf8')).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -3,20 +3,30 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 
-export interface ZoneEntry { cname?: string; a?: string[]; aaaa?: string[] }
+export interface ZoneEntry {
+  cname?: string;
+  a?: string[];
+  aaaa?: string[];
+}
 export type Zone = Record<string, ZoneEntry>;
 
 const TYPE = { A: 1, CNAME: 5, AAAA: 28 } as const;
 
 function encodeName(name: string): Buffer {
-  const parts = name.replace(/\.$/, '').split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+  const parts = name
+    .replace(/\.$/, '')
+    .split('.')
+    .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
   return Buffer.concat([...parts, Buffer.from([0])]);
 }
 
 function readName(buf: Buffer, offset: number): { name: string; end: number } {
   const labels: string[] = [];
   let i = offset;
-  while (buf[i] !== 0) { labels.push(buf.subarray(i + 1, i + 1 + buf[i]).toString()); i += buf[i] + 1; }
+  while (buf[i] !== 0) {
+    labels.push(buf.subarray(i + 1, i + 1 + buf[i]).toString());
+    i += buf[i] + 1;
+  }
   return { name: labels.join('.').toLowerCase(), end: i + 1 };
 }
 
@@ -25,12 +35,20 @@ function ipv6Bytes(ip: string): Buffer {
   const h = head ? head.split(':') : [];
   const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
   const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return Buffer.from(groups.flatMap((g) => { const n = parseInt(g, 16); return [n >> 8, n & 255]; }));
+  return Buffer.from(
+    groups.flatMap((g) => {
+      const n = parseInt(g, 16);
+      return [n >> 8, n & 255];
+    }),
+  );
 }
 
 function record(name: string, type: number, rdata: Buffer): Buffer {
   const head = Buffer.alloc(10);
-  head.writeUInt16BE(type, 0); head.writeUInt16BE(1, 2); head.writeUInt32BE(60, 4); head.writeUInt16BE(rdata.length, 8);
+  head.writeUInt16BE(type, 0);
+  head.writeUInt16BE(1, 2);
+  head.writeUInt32BE(60, 4);
+  head.writeUInt16BE(rdata.length, 8);
   return Buffer.concat([encodeName(name), head, rdata]);
 }
 

@@ -71,9 +71,17 @@ describe('Synapse OIDC → MAS providers', () => {
     expect(kc).toEqual({
       synapseIdpId: 'oidc-keycloak',
       provider: {
-        id: ids[0], synapse_idp_id: 'oidc-keycloak', issuer: 'https://id.example.org/realms/matrix', human_name: 'Company SSO', brand_name: 'gitlab',
-        client_id: 'synapse', client_secret: 'kc-very-secret-value', token_endpoint_auth_method: 'client_secret_basic', discovery_mode: 'oidc',
-        scope: 'openid profile email', fetch_userinfo: true,
+        id: ids[0],
+        synapse_idp_id: 'oidc-keycloak',
+        issuer: 'https://id.example.org/realms/matrix',
+        human_name: 'Company SSO',
+        brand_name: 'gitlab',
+        client_id: 'synapse',
+        client_secret: 'kc-very-secret-value',
+        token_endpoint_auth_method: 'client_secret_basic',
+        discovery_mode: 'oidc',
+        scope: 'openid profile email',
+        fetch_userinfo: true,
         claims_imports: {
           localpart: { action: 'require', template: '{{ user.preferred_username }}' },
           displayname: { action: 'force', template: '{{ user.name }}' },
@@ -82,13 +90,22 @@ describe('Synapse OIDC → MAS providers', () => {
       },
     });
     expect(gh.provider).toMatchObject({
-      synapse_idp_id: 'oidc-github', discovery_mode: 'disabled', client_secret: '{{ vault_github_secret }}', fetch_userinfo: true, scope: 'read:user',
+      synapse_idp_id: 'oidc-github',
+      discovery_mode: 'disabled',
+      client_secret: '{{ vault_github_secret }}',
+      fetch_userinfo: true,
+      scope: 'read:user',
       token_endpoint: 'https://github.com/login/oauth/access_token',
       claims_imports: { subject: { template: '{{ user.id }}' }, localpart: { action: 'suggest', template: '{{ user.login }}' } },
     });
     expect(legacy.provider).toMatchObject({
-      synapse_idp_id: 'oidc', token_endpoint_auth_method: 'none', discovery_mode: 'insecure', pkce_method: 'always', response_mode: 'form_post',
-      fetch_userinfo: true, additional_authorization_parameters: { acr_values: '2fa' },
+      synapse_idp_id: 'oidc',
+      token_endpoint_auth_method: 'none',
+      discovery_mode: 'insecure',
+      pkce_method: 'always',
+      response_mode: 'form_post',
+      fetch_userinfo: true,
+      additional_authorization_parameters: { acr_values: '2fa' },
       claims_imports: { localpart: { template: "{{ user.email | split('@') | first }}" } },
     });
     expect(legacy.provider.client_secret).toBeUndefined();
@@ -103,8 +120,20 @@ describe('Synapse OIDC → MAS providers', () => {
   it('says what did not carry over', () => {
     const res = convertSynapseOidc(VARS.matrix_synapse_oidc_providers, 'current', fixedId);
     expect(res.warnings).toEqual([expect.stringMatching(/^oidc-keycloak: backchannel_logout_enabled/)]);
-    const odd = convertSynapseOidc([{ idp_id: 'x', issuer: 'https://x.example/', client_id: 'c', client_secret_path: '/s', attribute_requirements: [],
-      user_mapping_provider: { config: { localpart_template: '{{ user.picture | mxc_to_http(32, 32) }}' } } }], 'current', fixedId);
+    const odd = convertSynapseOidc(
+      [
+        {
+          idp_id: 'x',
+          issuer: 'https://x.example/',
+          client_id: 'c',
+          client_secret_path: '/s',
+          attribute_requirements: [],
+          user_mapping_provider: { config: { localpart_template: '{{ user.picture | mxc_to_http(32, 32) }}' } },
+        },
+      ],
+      'current',
+      fixedId,
+    );
     expect(odd.warnings.join('\n')).toContain('client_secret_path is not supported');
     expect(odd.warnings.join('\n')).toContain('attribute_requirements');
     expect(odd.warnings.join('\n')).toContain('mxc_to_http');
@@ -147,7 +176,9 @@ describe('Synapse OIDC → MAS providers', () => {
   });
 
   it('translates Synapse templates', () => {
-    expect(translateTemplate('{% raw %}{{ user.email | localpart_from_email | lower }}{% endraw %}')).toEqual({ template: "{{ user.email | split('@') | first | lower }}" });
+    expect(translateTemplate('{% raw %}{{ user.email | localpart_from_email | lower }}{% endraw %}')).toEqual({
+      template: "{{ user.email | split('@') | first | lower }}",
+    });
     expect(translateTemplate('{{ user.ts | format_ts("%Y") }}').warning).toContain('format_ts');
   });
 });

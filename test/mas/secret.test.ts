@@ -62,7 +62,11 @@ describe('MAS encryption secret', () => {
   it('refuses a bad paste with the reason and the key, never the value', () => {
     const bad = 'f'.repeat(63);
     expect(() => planSecret({ kind: 'paste', value: bad })).toThrow(`${SECRET_KEY}: length 63`);
-    try { planSecret({ kind: 'paste', value: bad }); } catch (e) { expect(String(e)).not.toContain(bad); }
+    try {
+      planSecret({ kind: 'paste', value: bad });
+    } catch (e) {
+      expect(String(e)).not.toContain(bad);
+    }
     expect(() => planSecret({ kind: 'paste', value: '{{ x }}' })).toThrow('expected 64 hex characters');
     expect(() => planSecret({ kind: 'reference', value: HEX })).toThrow('expected a {{ variable }} reference');
   });

@@ -1,8 +1,18 @@
 import { promises as dns } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  checkDns, checkHostname, checkPathPrefix, checkUrl, defaultHostname, dnsFinding, HOSTNAME_KEY, PREFIX_KEY, prefixFinding,
-  publicBase, urlEdits, type Resolver,
+  checkDns,
+  checkHostname,
+  checkPathPrefix,
+  checkUrl,
+  defaultHostname,
+  dnsFinding,
+  HOSTNAME_KEY,
+  PREFIX_KEY,
+  prefixFinding,
+  publicBase,
+  urlEdits,
+  type Resolver,
 } from '../../source/mas/url.js';
 import { startZoneServer } from './dns-zone-server.js';
 
@@ -11,8 +21,15 @@ describe('MAS path prefix', () => {
     for (const p of ['/', '/auth', '/a/b-c_d.e~', '/mas2']) expect(checkPathPrefix(p), p).toBeNull();
   });
   it.each([
-    ['', 'empty'], ['auth', 'must start with /'], ['/auth/', 'must not end with /'], ['/my auth', 'spaces'],
-    ['/auth?x=1', 'query'], ['/auth#top', 'fragment'], ['/a/../b', '. or ..'], ['/a//b', 'empty segment'], ['/a"b', 'position 3'],
+    ['', 'empty'],
+    ['auth', 'must start with /'],
+    ['/auth/', 'must not end with /'],
+    ['/my auth', 'spaces'],
+    ['/auth?x=1', 'query'],
+    ['/auth#top', 'fragment'],
+    ['/a/../b', '. or ..'],
+    ['/a//b', 'empty segment'],
+    ['/a"b', 'position 3'],
   ])('refuses %j (%s)', (prefix, why) => {
     expect(checkPathPrefix(prefix)).toContain(why);
   });
@@ -23,9 +40,15 @@ describe('MAS hostname', () => {
     for (const h of ['matrix.example.org', 'auth.example.com', 'a-1.b2.example.co.uk', `${'a'.repeat(63)}.example.org`]) expect(checkHostname(h), h).toBeNull();
   });
   it.each([
-    ['', 'empty'], ['localhost', 'fully qualified'], ['auth.example.org.', 'trailing dot'], ['a..example.org', 'label 2 is empty'],
-    ['-a.example.org', 'must not start or end with -'], ['a_b.example.org', 'letters, digits and -'], [`${'a'.repeat(64)}.org`, 'longer than 63'],
-    ['10.0.0.1', 'not an IP address'], [`${'abcdefghi.'.repeat(26)}org`, 'too long'],
+    ['', 'empty'],
+    ['localhost', 'fully qualified'],
+    ['auth.example.org.', 'trailing dot'],
+    ['a..example.org', 'label 2 is empty'],
+    ['-a.example.org', 'must not start or end with -'],
+    ['a_b.example.org', 'letters, digits and -'],
+    [`${'a'.repeat(64)}.org`, 'longer than 63'],
+    ['10.0.0.1', 'not an IP address'],
+    [`${'abcdefghi.'.repeat(26)}org`, 'too long'],
   ])('refuses %j (%s)', (host, why) => {
     expect(checkHostname(host)).toContain(why);
   });
@@ -44,7 +67,8 @@ describe('URL edits', () => {
       { op: 'set', key: PREFIX_KEY, value: '/' },
     ]);
     expect(urlEdits({ hostname: 'matrix.example.org', prefix: '/auth' }, 'example.org', { hostname: true, prefix: true })).toEqual([
-      { op: 'remove', key: HOSTNAME_KEY }, { op: 'remove', key: PREFIX_KEY },
+      { op: 'remove', key: HOSTNAME_KEY },
+      { op: 'remove', key: PREFIX_KEY },
     ]);
   });
   it('refuses bad input with the key and the reason, changing nothing', () => {
@@ -73,7 +97,9 @@ describe('CNAME check through the real node:dns resolver against a loopback DNS 
     r.setServers([server.address]);
     resolver = r;
   });
-  afterAll(async () => { await server.close(); });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('the default hostname needs no check', async () => {
     expect(await checkDns('matrix.example.org', 'example.org', resolver)).toEqual({ status: 'default' });
@@ -87,8 +113,14 @@ describe('CNAME check through the real node:dns resolver against a loopback DNS 
   it('reports a missing record, other addresses and a CNAME elsewhere', async () => {
     const none = await checkDns('nothing.example.org', 'example.org', resolver);
     expect(none).toEqual({ status: 'missing', detail: 'nothing.example.org has no DNS record yet' });
-    expect(await checkDns('elsewhere.example.org', 'example.org', resolver)).toMatchObject({ status: 'missing', detail: expect.stringContaining('198.51.100.1') });
-    expect(await checkDns('wrongcname.example.org', 'example.org', resolver)).toMatchObject({ status: 'missing', detail: expect.stringContaining('other.example.net') });
+    expect(await checkDns('elsewhere.example.org', 'example.org', resolver)).toMatchObject({
+      status: 'missing',
+      detail: expect.stringContaining('198.51.100.1'),
+    });
+    expect(await checkDns('wrongcname.example.org', 'example.org', resolver)).toMatchObject({
+      status: 'missing',
+      detail: expect.stringContaining('other.example.net'),
+    });
     const f = dnsFinding('nothing.example.org', 'example.org', none, 'vars.yml');
     expect(f).toMatchObject({ id: 'mas.hostname-needs-dns', severity: 'warn', fix: expect.stringContaining('CNAME matrix.example.org') });
   });

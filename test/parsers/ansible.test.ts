@@ -71,7 +71,10 @@ const GATE = `
 
 async function playbook(name: string, file: string, extra: string[] = [], env: Record<string, string> = {}): Promise<void> {
   try {
-    const r = await run('ansible-playbook', ['-i', 'localhost,', file, ...extra], { cwd: dir, env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ...env } });
+    const r = await run('ansible-playbook', ['-i', 'localhost,', file, ...extra], {
+      cwd: dir,
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ...env },
+    });
     outputs[name] = { text: r.stdout, code: 0 };
   } catch (err) {
     const e = err as { stdout: string; code: number };
@@ -123,7 +126,9 @@ describe('ansible parser on real ansible-playbook output', () => {
       const f = s.failures[0];
       expect(f.role).toBe('matrix-authentication-service');
       expect(f.task).toBe('Fail if matrix_authentication_service_config_secrets_encryption is not 64 characters long');
-      expect(f.message).toBe('matrix_authentication_service_config_secrets_encryption must be exactly 64 characters long (preferably generated via `openssl rand -hex 32`)');
+      expect(f.message).toBe(
+        'matrix_authentication_service_config_secrets_encryption must be exactly 64 characters long (preferably generated via `openssl rand -hex 32`)',
+      );
       expect(f.explanation?.id).toBe('mas.secret-invalid');
       expect(f.explanation?.todo).toMatch(/openssl rand -hex 32/);
       expect(events.filter((e) => e.type === 'task').map((e) => (e as { index: number }).index)).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -164,26 +169,44 @@ describe('ansible parser on real ansible-playbook output', () => {
     expect(f.explanation?.todo).toContain('synapse_idp_id: oidc-keycloak');
   });
 
-  it('recognises the playbook\'s other known refusals from their messages', () => {
-    const failing = (msg: string) => parseAnsibleOutput(`TASK [matrix-synapse : Validate] ***\nfatal: [matrix.example.org]: FAILED! => ${JSON.stringify({ changed: false, msg })}\n`).failures[0];
-    expect(failing('`matrix_synapse_ext_password_provider_shared_secret_auth_enabled` must be disabled when Matrix Authentication Service is enabled').explanation?.id)
-      .toBe('synapse.password-provider.shared-secret-auth');
+  it("recognises the playbook's other known refusals from their messages", () => {
+    const failing = (msg: string) =>
+      parseAnsibleOutput(`TASK [matrix-synapse : Validate] ***\nfatal: [matrix.example.org]: FAILED! => ${JSON.stringify({ changed: false, msg })}\n`)
+        .failures[0];
+    expect(
+      failing('`matrix_synapse_ext_password_provider_shared_secret_auth_enabled` must be disabled when Matrix Authentication Service is enabled').explanation
+        ?.id,
+    ).toBe('synapse.password-provider.shared-secret-auth');
     expect(failing('matrix_synapse_ext_password_provider_ldap_enabled cannot be used with MAS').explanation?.id).toBe('synapse.password-provider.ldap');
     expect(failing('`matrix_synapse_enable_registration` must be disabled when MAS is enabled').explanation?.id).toBe('synapse.registration-enabled');
-    expect(failing('`matrix_synapse_oidc_enabled` must be disabled unless matrix_authentication_service_migration_in_progress').explanation?.id).toBe('synapse.oidc-needs-conversion');
-    expect(failing('You need to define a required configuration setting (`matrix_authentication_service_config_matrix_secret`).').explanation)
-      .toMatchObject({ id: 'playbook.required-setting', todo: 'set matrix_authentication_service_config_matrix_secret in vars.yml' });
-    expect(failing('Your configuration contains a variable, which now has a different name.\nPlease rename the variable (`matrix_authentication_service_syn2mas_dry_run` -> `matrix_authentication_service_syn2mas_migrate_dry_run`) on your configuration file (vars.yml).').explanation?.id)
-      .toBe('playbook.renamed-variable');
+    expect(failing('`matrix_synapse_oidc_enabled` must be disabled unless matrix_authentication_service_migration_in_progress').explanation?.id).toBe(
+      'synapse.oidc-needs-conversion',
+    );
+    expect(failing('You need to define a required configuration setting (`matrix_authentication_service_config_matrix_secret`).').explanation).toMatchObject({
+      id: 'playbook.required-setting',
+      todo: 'set matrix_authentication_service_config_matrix_secret in vars.yml',
+    });
+    expect(
+      failing(
+        'Your configuration contains a variable, which now has a different name.\nPlease rename the variable (`matrix_authentication_service_syn2mas_dry_run` -> `matrix_authentication_service_syn2mas_migrate_dry_run`) on your configuration file (vars.yml).',
+      ).explanation?.id,
+    ).toBe('playbook.renamed-variable');
     expect(failing('something nobody anticipated').explanation).toBeUndefined();
   });
 
-  it('reports unreachable hosts and ansible\'s own errors', () => {
-    const s = parseAnsibleOutput([
-      'PLAY [Set up] ***', '', 'TASK [Gathering Facts] ***',
-      'fatal: [matrix.example.org]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect to the host via ssh: Connection refused", "unreachable": true}',
-      '', 'PLAY RECAP ***', 'matrix.example.org         : ok=0    changed=0    unreachable=1    failed=0    skipped=0    rescued=0    ignored=0', '',
-    ].join('\n'));
+  it("reports unreachable hosts and ansible's own errors", () => {
+    const s = parseAnsibleOutput(
+      [
+        'PLAY [Set up] ***',
+        '',
+        'TASK [Gathering Facts] ***',
+        'fatal: [matrix.example.org]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect to the host via ssh: Connection refused", "unreachable": true}',
+        '',
+        'PLAY RECAP ***',
+        'matrix.example.org         : ok=0    changed=0    unreachable=1    failed=0    skipped=0    rescued=0    ignored=0',
+        '',
+      ].join('\n'),
+    );
     expect(s.progress.unreachable).toBe(1);
     expect(s.failures[0]).toMatchObject({ unreachable: true, host: 'matrix.example.org' });
     expect(s.failures[0].explanation?.id).toBe('ansible.unreachable');
@@ -194,7 +217,10 @@ describe('ansible parser on real ansible-playbook output', () => {
   });
 
   it('a clean run succeeds', async () => {
-    writeFileSync(path.join(dir, 'ok.yml'), '- hosts: all\n  connection: local\n  gather_facts: false\n  tasks:\n    - name: fine\n      ansible.builtin.command: "true"\n');
+    writeFileSync(
+      path.join(dir, 'ok.yml'),
+      '- hosts: all\n  connection: local\n  gather_facts: false\n  tasks:\n    - name: fine\n      ansible.builtin.command: "true"\n',
+    );
     await playbook('ok', 'ok.yml');
     const s = parseAnsibleOutput(outputs.ok.text);
     expect(s.succeeded).toBe(true);

@@ -37,7 +37,11 @@ describe('doctor parser', () => {
     expect(api.meaning).toMatch(/404/);
     expect(api.todo).toMatch(/migration_in_progress/);
     expect(api.detail).toContain('    matrix_authentication_service:');
-    expect(login).toMatchObject({ status: 'fail', check: 'doctor.legacy-login', text: 'The legacy login API at "https://matrix.example.org/_matrix/client/v3/login" replied with 502 Bad Gateway.' });
+    expect(login).toMatchObject({
+      status: 'fail',
+      check: 'doctor.legacy-login',
+      text: 'The legacy login API at "https://matrix.example.org/_matrix/client/v3/login" replied with 502 Bad Gateway.',
+    });
     expect(noSpace).toMatchObject({ status: 'fail', check: 'doctor.homeserver-reachable' });
     expect(noSpace.text.startsWith("Can't reach the homeserver")).toBe(true);
   });
@@ -58,7 +62,11 @@ describe('doctor parser', () => {
 
   it('the tracing format before 0.16 (target: file.rs:NN:) reads the same', () => {
     const r = parseDoctorOutput(load('doctor-pre-0.16-format.txt'));
-    expect(r.items.map((i) => [i.status, i.check])).toEqual([['info', 'doctor.start'], ['ok', 'doctor.homeserver-reachable'], ['warn', 'doctor.well-known-msc2965']]);
+    expect(r.items.map((i) => [i.status, i.check])).toEqual([
+      ['info', 'doctor.start'],
+      ['ok', 'doctor.homeserver-reachable'],
+      ['warn', 'doctor.well-known-msc2965'],
+    ]);
     expect(r.items[2].text).toBe('Matrix client well-known is missing the "org.matrix.msc2965.authentication" section.');
   });
 
@@ -70,7 +78,10 @@ describe('doctor parser', () => {
 
   it('untimestamped pasted lines and colour codes are read too; an unknown ❌ still fails', () => {
     const r = parseDoctorOutput('\u001b[32m✅ Homeserver is reachable at "x"\u001b[0m\n❌ Something new went wrong\n  details here\n');
-    expect(r.items.map((i) => [i.status, i.check])).toEqual([['ok', 'doctor.homeserver-reachable'], ['fail', 'doctor.other']]);
+    expect(r.items.map((i) => [i.status, i.check])).toEqual([
+      ['ok', 'doctor.homeserver-reachable'],
+      ['fail', 'doctor.other'],
+    ]);
     expect(r.items[1].detail).toEqual(['  details here']);
     expect(r.items[1].todo).toBeDefined();
   });

@@ -20,7 +20,14 @@ describe('registered command results as real Ansible prints them', () => {
   it('reads the Print task of a MAS 1.23 dry run in JSON: stderr, rc, argv', () => {
     const [r, ...more] = commandResults(real('ansible-head-dryrun.json.log'));
     expect(more).toEqual([]);
-    expect(r).toMatchObject({ task: 'Print syn2mas migration command result', variable: 'matrix_authentication_service_mas_cli_syn2mas_command_result', format: 'json', rc: 0, stdout: '', failed: false });
+    expect(r).toMatchObject({
+      task: 'Print syn2mas migration command result',
+      variable: 'matrix_authentication_service_mas_cli_syn2mas_command_result',
+      format: 'json',
+      rc: 0,
+      stdout: '',
+      failed: false,
+    });
     expect(r.cmd?.slice(-3)).toEqual(['--synapse-config=/homeserver.yaml', 'migrate', '--dry-run']);
     expect(r.stderr.split('\n')).toHaveLength(10);
   });
@@ -115,7 +122,10 @@ describe('the legacy tool (log4js colours on stdout) out of the real playbook lo
       const r = syn2masReport(real(name));
       expect(r.tool).toBe('legacy');
       expect(r.legacy.completed).toEqual({ dryRun: true, users: 2, fatals: 0, warnings: 1 });
-      expect(r.legacy.items.filter((i) => i.severity === 'warning').map((i) => i.text)).toEqual(['User @bob:example.com had 1 warnings', 'Skipping non-email 3pid msisdn for user @bob:example.com']);
+      expect(r.legacy.items.filter((i) => i.severity === 'warning').map((i) => i.text)).toEqual([
+        'User @bob:example.com had 1 warnings',
+        'Skipping non-email 3pid msisdn for user @bob:example.com',
+      ]);
     }
   });
 
@@ -148,8 +158,14 @@ describe('mas-cli doctor', () => {
     const healthy = parseDoctorOutput(real('raw/doctor-0.15-healthy.stderr'));
     expect(healthy.counts).toEqual({ ok: 6, warn: 0, fail: 0, info: 1 });
     expect(healthy.items[1].text).toBe('Matrix client well-known at "https://example.com/.well-known/matrix/client" is valid');
-    const noEmoji = parseDoctorOutput('2025-05-01T10:00:00.000003Z  WARN cli.doctor: mas_cli::commands::doctor: crates/cli/src/commands/doctor.rs:160: Matrix client well-known is missing the "org.matrix.msc2965.authentication" section.\n');
-    expect(noEmoji.items[0]).toMatchObject({ status: 'warn', text: 'Matrix client well-known is missing the "org.matrix.msc2965.authentication" section.', check: 'doctor.well-known-msc2965' });
+    const noEmoji = parseDoctorOutput(
+      '2025-05-01T10:00:00.000003Z  WARN cli.doctor: mas_cli::commands::doctor: crates/cli/src/commands/doctor.rs:160: Matrix client well-known is missing the "org.matrix.msc2965.authentication" section.\n',
+    );
+    expect(noEmoji.items[0]).toMatchObject({
+      status: 'warn',
+      text: 'Matrix client well-known is missing the "org.matrix.msc2965.authentication" section.',
+      check: 'doctor.well-known-msc2965',
+    });
   });
 });
 
@@ -162,9 +178,24 @@ describe('failures around the tools', () => {
 
   it('docker exit 125 "container name … already in use" after an interrupted run: remove the leftover container', () => {
     const result = {
-      changed: false, cmd: ['/usr/bin/env', 'docker', 'run', '--rm', '--name=matrix-authentication-service-syn2mas', 'ghcr.io/element-hq/matrix-authentication-service:1.23.0', 'syn2mas', '--synapse-config=/homeserver.yaml', 'migrate'],
-      msg: 'non-zero return code', rc: 125, stdout: '', stdout_lines: [],
-      stderr: 'docker: Error response from daemon: Conflict. The container name "/matrix-authentication-service-syn2mas" is already in use by container "3f2a9c0d5e1b". You have to remove (or rename) that container to be able to reuse that name.\nSee \'docker run --help\'.',
+      changed: false,
+      cmd: [
+        '/usr/bin/env',
+        'docker',
+        'run',
+        '--rm',
+        '--name=matrix-authentication-service-syn2mas',
+        'ghcr.io/element-hq/matrix-authentication-service:1.23.0',
+        'syn2mas',
+        '--synapse-config=/homeserver.yaml',
+        'migrate',
+      ],
+      msg: 'non-zero return code',
+      rc: 125,
+      stdout: '',
+      stdout_lines: [],
+      stderr:
+        'docker: Error response from daemon: Conflict. The container name "/matrix-authentication-service-syn2mas" is already in use by container "3f2a9c0d5e1b". You have to remove (or rename) that container to be able to reuse that name.\nSee \'docker run --help\'.',
     };
     const log = `TASK [custom/matrix-authentication-service : Perform syn2mas migration] ********\nfatal: [matrix.example.com]: FAILED! => ${JSON.stringify(result)}\n`;
     const f = parseAnsibleOutput(log).failures[0];
@@ -173,14 +204,17 @@ describe('failures around the tools', () => {
 
   it('the password-provider refusal names the provider of the failing loop item', () => {
     // The real task (roles/custom/matrix-synapse/tasks/validate_config.yml) loops over the three variables.
-    const msg = 'When Synapse is delegating authentication to Matrix Authentication Service (`matrix_synapse_matrix_authentication_service_enabled: true`), it does not make sense to enable password provider modules, because it is not Synapse that is handling authentication. Please disable matrix_synapse_ext_password_provider_ldap_enabled before enabling Matrix Authentication Service integration for Synapse. Synapse will refuse to start otherwise.';
+    const msg =
+      'When Synapse is delegating authentication to Matrix Authentication Service (`matrix_synapse_matrix_authentication_service_enabled: true`), it does not make sense to enable password provider modules, because it is not Synapse that is handling authentication. Please disable matrix_synapse_ext_password_provider_ldap_enabled before enabling Matrix Authentication Service integration for Synapse. Synapse will refuse to start otherwise.';
     const item = 'matrix_synapse_ext_password_provider_ldap_enabled';
     const log = `TASK [custom/matrix-synapse : Fail if known Synapse password provider modules are enabled when auth is delegated to Matrix Authentication Service] ***\nskipping: [matrix.example.com] => (item=matrix_synapse_ext_password_provider_rest_auth_enabled) \nfailed: [matrix.example.com] (item=${item}) => ${JSON.stringify({ ansible_loop_var: 'item', changed: false, item, msg })}\n`;
     const f = parseAnsibleOutput(log).failures[0];
     expect(f.explanation?.id).toBe('synapse.password-provider.ldap');
     expect(f.explanation?.todo).toMatch(/^set matrix_synapse_ext_password_provider_ldap_enabled: false/);
     // The REST auth role's own "endpoint not configured" message is not this refusal.
-    const rest = parseAnsibleOutput(`TASK [x] ***\nfatal: [h]: FAILED! => ${JSON.stringify({ changed: false, msg: 'You have enabled the REST Auth password provider, but have not configured its endpoint in the `matrix_synapse_ext_password_provider_rest_auth_endpoint` variable. Consult the documentation.' })}\n`).failures[0];
+    const rest = parseAnsibleOutput(
+      `TASK [x] ***\nfatal: [h]: FAILED! => ${JSON.stringify({ changed: false, msg: 'You have enabled the REST Auth password provider, but have not configured its endpoint in the `matrix_synapse_ext_password_provider_rest_auth_endpoint` variable. Consult the documentation.' })}\n`,
+    ).failures[0];
     expect(rest.explanation?.id ?? 'none').not.toMatch(/^synapse\.password-provider/);
   });
 });

@@ -44,32 +44,57 @@ describe('parser speed (100k lines, one line per feed)', () => {
       '',
     ].join('\n');
     const p = new AnsibleParser();
-    const rate = measure('ansible (typical)', (l) => p.feed(l), () => p.end(), lines(sample));
+    const rate = measure(
+      'ansible (typical)',
+      (l) => p.feed(l),
+      () => p.end(),
+      lines(sample),
+    );
     expect(rate).toBeGreaterThan(50_000);
   });
 
   it('ansible, worst case (a YAML failure payload every ~40 lines; 20k lines to keep the suite fast)', () => {
     const p = new AnsibleParser();
     const input = lines(readFileSync(path.join(fixtures, 'ansible-yaml-syn2mas-exit10.txt'), 'utf8')).slice(0, 20_000);
-    const rate = measure('ansible (failure-heavy)', (l) => p.feed(l), () => p.end(), input);
+    const rate = measure(
+      'ansible (failure-heavy)',
+      (l) => p.feed(l),
+      () => p.end(),
+      input,
+    );
     expect(rate).toBeGreaterThan(5_000);
   });
 
   it('syn2mas (legacy, debug-heavy)', () => {
     const p = new Syn2masParser();
-    const rate = measure('syn2mas', (l) => p.feed(l), () => p.end(), lines(readFileSync(path.join(fixtures, 'legacy-syn2mas-output-migrate-mapping.txt'), 'utf8')));
+    const rate = measure(
+      'syn2mas',
+      (l) => p.feed(l),
+      () => p.end(),
+      lines(readFileSync(path.join(fixtures, 'legacy-syn2mas-output-migrate-mapping.txt'), 'utf8')),
+    );
     expect(rate).toBeGreaterThan(50_000);
   });
 
   it('syn2mas (current migrate)', () => {
     const p = new Syn2masParser();
-    const rate = measure('syn2mas-current', (l) => p.feed(l), () => p.end(), lines(readFileSync(path.join(fixtures, 'syn2mas-migrate-dryrun.txt'), 'utf8')));
+    const rate = measure(
+      'syn2mas-current',
+      (l) => p.feed(l),
+      () => p.end(),
+      lines(readFileSync(path.join(fixtures, 'syn2mas-migrate-dryrun.txt'), 'utf8')),
+    );
     expect(rate).toBeGreaterThan(50_000);
   });
 
   it('doctor', () => {
     const p = new DoctorParser();
-    const rate = measure('doctor', (l) => p.feed(l), () => p.end(), lines(readFileSync(path.join(fixtures, 'doctor-current-problems.txt'), 'utf8')));
+    const rate = measure(
+      'doctor',
+      (l) => p.feed(l),
+      () => p.end(),
+      lines(readFileSync(path.join(fixtures, 'doctor-current-problems.txt'), 'utf8')),
+    );
     expect(rate).toBeGreaterThan(50_000);
   });
 });

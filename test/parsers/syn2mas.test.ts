@@ -9,14 +9,20 @@ import { explainSyn2mas } from '../../source/parsers/syn2mas-advice.js';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 /** The recorded files start with `#` header lines written by the recorder: not tool output. */
-const load = (name: string) => readFileSync(path.join(fixtures, name), 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+const load = (name: string) =>
+  readFileSync(path.join(fixtures, name), 'utf8')
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .join('\n');
 
 describe('current mas-cli syn2mas', () => {
   it('splits the check summary into explained errors and warnings, with the synapse_idp_id fix', () => {
     const r = parseSyn2masOutput(load('syn2mas-check-errors-warnings.txt'));
     expect(r.tool).toBe('mas-cli');
     expect(r.errors.map((e) => e.kind)).toEqual(['syn2mas.provider-unmapped', 'syn2mas.password-pepper-mismatch', 'db.oauth-delegated-rows']);
-    expect(r.errors[0].fix).toBe('add synapse_idp_id: oidc-keycloak to the matching provider in matrix_authentication_service_config_upstream_oauth2_providers, then run the check again');
+    expect(r.errors[0].fix).toBe(
+      'add synapse_idp_id: oidc-keycloak to the matching provider in matrix_authentication_service_config_upstream_oauth2_providers, then run the check again',
+    );
     expect(r.errors[0].text.startsWith("Synapse config contains an OpenID Connect or OAuth2 provider 'oidc-keycloak'")).toBe(true);
     // A multi-line item stays one item, with its SQL.
     expect(r.errors[2].text).toContain("DELETE FROM user_external_ids WHERE auth_provider = 'oauth-delegated';");
@@ -33,7 +39,9 @@ describe('current mas-cli syn2mas', () => {
   });
 
   it('recognises a clean check', () => {
-    const r = parseSyn2masOutput('2026-11-28T10:00:00.100000Z  INFO mas_storage_pg::migrate:40 No pending migrations\nCheck completed successfully with no errors or warnings.\n');
+    const r = parseSyn2masOutput(
+      '2026-11-28T10:00:00.100000Z  INFO mas_storage_pg::migrate:40 No pending migrations\nCheck completed successfully with no errors or warnings.\n',
+    );
     expect(r.checkClean).toBe(true);
     expect(r.errors).toEqual([]);
   });
@@ -46,10 +54,17 @@ describe('current mas-cli syn2mas', () => {
     for (const l of lines.slice(7)) p.line(l);
     const r = p.end();
     expect(r.stages.map((s) => [s.entity, s.migrated, s.skipped, s.seconds])).toEqual([
-      ['users', 90000, 25, 8.9], ['threepids', 52000, 0, 1], ['external_ids', 800, 0, 0.5],
-      ['nonrefreshable_access_tokens', 150000, 300, 4.5], ['refreshable_tokens', 4000, 0, 1], ['devices', 120000, 40, 5],
+      ['users', 90000, 25, 8.9],
+      ['threepids', 52000, 0, 1],
+      ['external_ids', 800, 0, 0.5],
+      ['nonrefreshable_access_tokens', 150000, 300, 4.5],
+      ['refreshable_tokens', 4000, 0, 1],
+      ['devices', 120000, 40, 5],
     ]);
-    expect(r.rebuilds).toEqual([{ kind: 'index', name: 'compat_sessions_user_id_idx', seconds: 1 }, { kind: 'constraint', name: 'compat_sessions_fk_users', seconds: 2.2 }]);
+    expect(r.rebuilds).toEqual([
+      { kind: 'index', name: 'compat_sessions_user_id_idx', seconds: 1 },
+      { kind: 'constraint', name: 'compat_sessions_fk_users', seconds: 2.2 },
+    ]);
     expect(r.dryRunFinished).toBe(true);
     const est = estimateDowntime(r)!;
     expect(est.measuredSeconds).toBeCloseTo(29.05, 2); // 10:05:00.250 → 10:05:29.300
@@ -67,7 +82,10 @@ describe('current mas-cli syn2mas', () => {
   it('joins Error: with its causes and explains a foreign server name', () => {
     const r = parseSyn2masOutput(load('syn2mas-migrate-wrong-server.txt'));
     expect(r.fatal?.message).toBe('failed to migrate users');
-    expect(r.fatal?.causes).toEqual(['failed to extract localpart of FullUserId("@u:rxamplr.org")', 'wrong server name: expected "example.org", got "rxamplr.org"']);
+    expect(r.fatal?.causes).toEqual([
+      'failed to extract localpart of FullUserId("@u:rxamplr.org")',
+      'wrong server name: expected "example.org", got "rxamplr.org"',
+    ]);
     expect(r.fatal?.kind).toBe('db.foreign-server-users');
     expect(r.fatal?.explanation).toContain('@u:rxamplr.org');
   });
@@ -83,7 +101,9 @@ describe('current mas-cli syn2mas', () => {
 
   it('leaves an unknown text unrecognised rather than guessing', () => {
     expect(explainSyn2mas('warning', 'Something new in a later MAS')).toMatchObject({ kind: 'syn2mas.unrecognised' });
-    expect(explainSyn2mas('error', 'Synapse config has `enable_3pid_changes` explicitly enabled, which must be disabled or removed.').kind).toBe('syn2mas.3pid-changes');
+    expect(explainSyn2mas('error', 'Synapse config has `enable_3pid_changes` explicitly enabled, which must be disabled or removed.').kind).toBe(
+      'syn2mas.3pid-changes',
+    );
   });
 });
 

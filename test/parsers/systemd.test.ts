@@ -11,7 +11,10 @@ import { catalogue } from '../../source/playbook/commands.js';
 
 describe('systemctl show timestamps', () => {
   it('reads ActiveEnter/InactiveEnterTimestampMonotonic in any order; 0 (never since boot) is unknown', () => {
-    expect(parseUnitTimes('InactiveEnterTimestampMonotonic=2931590000\nActiveEnterTimestampMonotonic=2931260000\n')).toEqual({ activeEnterUs: 2931260000, inactiveEnterUs: 2931590000 });
+    expect(parseUnitTimes('InactiveEnterTimestampMonotonic=2931590000\nActiveEnterTimestampMonotonic=2931260000\n')).toEqual({
+      activeEnterUs: 2931260000,
+      inactiveEnterUs: 2931590000,
+    });
     expect(parseUnitTimes('ActiveEnterTimestampMonotonic=0\nInactiveEnterTimestampMonotonic=0')).toEqual({ activeEnterUs: null, inactiveEnterUs: null });
     expect(parseUnitTimes('Failed to connect to bus')).toEqual({ activeEnterUs: null, inactiveEnterUs: null });
   });
@@ -24,7 +27,9 @@ describe('systemctl show timestamps', () => {
 
   it('the catalogue asks exactly those two properties of the unit', () => {
     const cat = catalogue({ checkout: { dir: '/c', runner: 'just', justPath: '/usr/bin/just' } as never, host: 'matrix.example.org' });
-    expect(cat.serviceTimes('matrix-synapse.service').display).toBe('systemctl show matrix-synapse.service -p ActiveEnterTimestampMonotonic,InactiveEnterTimestampMonotonic');
+    expect(cat.serviceTimes('matrix-synapse.service').display).toBe(
+      'systemctl show matrix-synapse.service -p ActiveEnterTimestampMonotonic,InactiveEnterTimestampMonotonic',
+    );
   });
 });
 

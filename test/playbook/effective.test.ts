@@ -28,10 +28,14 @@ function checkout(name: string, opts: { encrypt?: boolean; passwordInCfg?: boole
   writeFileSync(path.join(dir, 'setup.yml'), '- hosts: matrix_servers\n');
   writeFileSync(path.join(role, 'tasks/mas_cli_syn2mas.yml'), '---\n');
   writeFileSync(path.join(dir, 'group_vars/matrix_servers'), 'matrix_playbook_reverse_proxy_type: playbook-managed-traefik\nexim_relay_enabled: true\n');
-  writeFileSync(path.join(dir, 'inventory/hosts'), `[matrix_servers]\n${HOST} ansible_host=192.0.2.10 ansible_connection=local matrix_synapse_enable_registration=false\n`);
+  writeFileSync(
+    path.join(dir, 'inventory/hosts'),
+    `[matrix_servers]\n${HOST} ansible_host=192.0.2.10 ansible_connection=local matrix_synapse_enable_registration=false\n`,
+  );
   writeFileSync(path.join(dir, 'inventory/group_vars/all.yml'), 'matrix_domain: wrong.example\nmatrix_synapse_allow_guest_access: true\n');
   writeFileSync(path.join(dir, 'inventory/group_vars/matrix_servers/main.yml'), 'matrix_domain: example.com\nmatrix_synapse_enable_registration: true\n');
-  const vars = 'matrix_homeserver_generic_secret_key: "{{ vault_generic_secret }}"\nmatrix_synapse_cas_config_enabled: false\nmatrix_playbook_reverse_proxy_type: "{{ vault_proxy }}"\n';
+  const vars =
+    'matrix_homeserver_generic_secret_key: "{{ vault_generic_secret }}"\nmatrix_synapse_cas_config_enabled: false\nmatrix_playbook_reverse_proxy_type: "{{ vault_proxy }}"\n';
   writeFileSync(path.join(dir, 'inventory/host_vars', HOST, 'vars.yml'), vars);
   const vault = path.join(dir, 'inventory/host_vars', HOST, 'vault.yml');
   writeFileSync(vault, 'vault_generic_secret: s3cr3t-from-the-vault\nvault_proxy: none\nmatrix_synapse_cas_config_enabled: true\n');
@@ -42,10 +46,15 @@ function checkout(name: string, opts: { encrypt?: boolean; passwordInCfg?: boole
     if (opts.passwordInCfg) writeFileSync(path.join(dir, 'ansible.cfg'), `[defaults]\nvault_password_file = ${pw}\n`);
   }
   const c = detectCheckout(dir, { PATH: '' });
-  return { dir, c, layers: (env: NodeJS.ProcessEnv = { PATH: process.env.PATH }) => layersFor(parseVars(vars, 'vars.yml'), `inventory/host_vars/${HOST}/vars.yml`, c, HOST, env) };
+  return {
+    dir,
+    c,
+    layers: (env: NodeJS.ProcessEnv = { PATH: process.env.PATH }) =>
+      layersFor(parseVars(vars, 'vars.yml'), `inventory/host_vars/${HOST}/vars.yml`, c, HOST, env),
+  };
 }
 
-describe('effective variables across the inventory, in Ansible\'s order', () => {
+describe("effective variables across the inventory, in Ansible's order", () => {
   it('vault.yml over vars.yml (later file wins), vars over the host line, host line over group_vars, inventory group_vars/matrix_servers over all', () => {
     const { layers } = checkout('plain');
     const l = layers();
@@ -60,8 +69,16 @@ describe('effective variables across the inventory, in Ansible\'s order', () => 
 
   it.skipIf(!hasVault)('the same precedence is what ansible-inventory itself reports', () => {
     const { dir } = checkout('plain-ansible');
-    const out = JSON.parse(execFileSync('ansible-inventory', ['-i', 'inventory/hosts', '--host', HOST], { cwd: dir, encoding: 'utf8' })) as Record<string, unknown>;
-    expect(out).toMatchObject({ matrix_synapse_cas_config_enabled: true, matrix_synapse_enable_registration: 'false', matrix_domain: 'example.com', matrix_synapse_allow_guest_access: true });
+    const out = JSON.parse(execFileSync('ansible-inventory', ['-i', 'inventory/hosts', '--host', HOST], { cwd: dir, encoding: 'utf8' })) as Record<
+      string,
+      unknown
+    >;
+    expect(out).toMatchObject({
+      matrix_synapse_cas_config_enabled: true,
+      matrix_synapse_enable_registration: 'false',
+      matrix_domain: 'example.com',
+      matrix_synapse_allow_guest_access: true,
+    });
   });
 
   it.skipIf(!hasVault)('an ansible-vault encrypted vault.yml is opened with the password file ansible.cfg names', () => {

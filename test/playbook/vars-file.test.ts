@@ -12,8 +12,13 @@ const fixtures = readdirSync(dir).filter((f) => f !== 'broken.yml');
 const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
 
 const provider = {
-  id: '01HFVBY12TMNTYTBV8W921M5FA', synapse_idp_id: 'oidc-keycloak', issuer: 'https://sso.example.org/realms/company',
-  human_name: 'Company SSO', client_id: 'synapse', client_secret: 'kc-client-secret-value', token_endpoint_auth_method: 'client_secret_basic',
+  id: '01HFVBY12TMNTYTBV8W921M5FA',
+  synapse_idp_id: 'oidc-keycloak',
+  issuer: 'https://sso.example.org/realms/company',
+  human_name: 'Company SSO',
+  client_id: 'synapse',
+  client_secret: 'kc-client-secret-value',
+  token_endpoint_auth_method: 'client_secret_basic',
   scope: 'openid profile email',
   claims_imports: { localpart: { action: 'require', template: '{% raw %}{{ user.preferred_username }}{% endraw %}' } },
 };
@@ -23,11 +28,25 @@ function wizardEdits(text: string): VarsEdit[][] {
   const keys = Object.keys(parseVars(text, 'f').values);
   const out: VarsEdit[][] = [
     [{ op: 'set', key: 'matrix_authentication_service_enabled', value: true, comment: 'Matrix Authentication Service' }],
-    [{ op: 'set', key: 'matrix_authentication_service_config_secrets_encryption', value: 'a'.repeat(64), comment: 'MAS encryption key: never change it after MAS first starts', after: 'matrix_authentication_service_enabled' }],
+    [
+      {
+        op: 'set',
+        key: 'matrix_authentication_service_config_secrets_encryption',
+        value: 'a'.repeat(64),
+        comment: 'MAS encryption key: never change it after MAS first starts',
+        after: 'matrix_authentication_service_enabled',
+      },
+    ],
     [{ op: 'set', key: 'matrix_authentication_service_migration_in_progress', value: true }],
-    [{ op: 'set', key: 'matrix_authentication_service_hostname', value: 'auth.example.org', comment: 'needs a DNS CNAME to matrix.example.org' }, { op: 'set', key: 'matrix_authentication_service_path_prefix', value: '/' }],
+    [
+      { op: 'set', key: 'matrix_authentication_service_hostname', value: 'auth.example.org', comment: 'needs a DNS CNAME to matrix.example.org' },
+      { op: 'set', key: 'matrix_authentication_service_path_prefix', value: '/' },
+    ],
     [{ op: 'set', key: 'matrix_authentication_service_config_upstream_oauth2_providers', value: [provider] }],
-    [{ op: 'set', key: 'matrix_synapse_enable_registration', value: false }, { op: 'set', key: 'matrix_synapse_allow_guest_access', value: false }],
+    [
+      { op: 'set', key: 'matrix_synapse_enable_registration', value: false },
+      { op: 'set', key: 'matrix_synapse_allow_guest_access', value: false },
+    ],
   ];
   const removals = oidcRemovalEdits(keys);
   if (removals.length) out.push(removals);
@@ -40,7 +59,7 @@ function semanticInverse(before: string, edits: VarsEdit[]): VarsEdit[] | null {
   const inv: VarsEdit[] = [];
   for (const e of [...edits].reverse()) {
     if (e.op === 'remove') return null;
-    if (parseVars(before, "f").doc.contents && (parseVars(before, "f").doc.get(e.key, true) as { tag?: string } | undefined)?.tag) return null; // a vault value cannot be re-typed
+    if (parseVars(before, 'f').doc.contents && (parseVars(before, 'f').doc.get(e.key, true) as { tag?: string } | undefined)?.tag) return null; // a vault value cannot be re-typed
     inv.push(e.key in values ? { op: 'set', key: e.key, value: values[e.key] as never } : { op: 'remove', key: e.key });
   }
   return inv;
@@ -73,7 +92,8 @@ describe('vars.yml editor, on realistic operator files', () => {
   it('keeps untouched text byte-for-byte: only the edited line differs', () => {
     const original = read('bom.yml');
     const { text } = applyEdits(original, [{ op: 'set', key: 'matrix_authentication_service_enabled', value: true }], 'bom.yml');
-    const a = original.split('\n'), b = text.split('\n');
+    const a = original.split('\n'),
+      b = text.split('\n');
     expect(b.length).toBe(a.length);
     expect(a.filter((l, i) => l !== b[i])).toEqual(['matrix_authentication_service_enabled: no']);
     expect(b).toContain('matrix_authentication_service_enabled: yes'); // yes/no style kept
@@ -81,13 +101,18 @@ describe('vars.yml editor, on realistic operator files', () => {
   });
 
   it('writes nested values as block YAML that Ansible reads back, Jinja kept inside {% raw %}', () => {
-    const { text } = applyEdits(read('examples.yml'), [{ op: 'set', key: 'matrix_authentication_service_config_upstream_oauth2_providers', value: [provider] }]);
+    const { text } = applyEdits(read('examples.yml'), [
+      { op: 'set', key: 'matrix_authentication_service_config_upstream_oauth2_providers', value: [provider] },
+    ]);
     expect(text).toMatch(/\nmatrix_authentication_service_config_upstream_oauth2_providers:\n {2}- id: 01HFVBY12TMNTYTBV8W921M5FA\n/);
     expect(text).toContain('"{% raw %}{{ user.preferred_username }}{% endraw %}"');
   });
 
   it('a string that YAML 1.1 would read as a boolean or number is quoted', () => {
-    const { text } = applyEdits('a: 1\n', [{ op: 'set', key: 'b', value: 'yes' }, { op: 'set', key: 'c', value: '1e3' }]);
+    const { text } = applyEdits('a: 1\n', [
+      { op: 'set', key: 'b', value: 'yes' },
+      { op: 'set', key: 'c', value: '1e3' },
+    ]);
     expect(parseVars(text, 'x').values).toEqual({ a: 1, b: 'yes', c: '1e3' });
   });
 
@@ -99,7 +124,13 @@ describe('vars.yml editor, on realistic operator files', () => {
   });
 
   it('a broken file is reported with file, line and column', () => {
-    const err = (() => { try { parseVars(read('broken.yml'), 'broken.yml'); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        parseVars(read('broken.yml'), 'broken.yml');
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(VarsSyntaxError);
     expect(err).toMatchObject({ file: 'broken.yml', line: 7, column: 5 });
     expect(() => applyEdits(read('broken.yml'), [{ op: 'set', key: 'x', value: 1 }], 'broken.yml')).toThrow(VarsSyntaxError);
@@ -144,22 +175,32 @@ describe('writing vars.yml', () => {
 describe('fuzz: mutated vars files never crash the editor', () => {
   const base = ['oidc.yml', 'vault.yml', 'crlf.yml', 'jinja.yml'].map(read);
   it('gives a clear error or a correct result', () => {
-    fc.assert(fc.property(
-      fc.constantFrom(...base), fc.nat(), fc.nat(10), fc.constantFrom('', ':', '\n', ' ', '- ', '{', '"', "'", '&a ', '*a', '!vault |', '#', '\t', '\r\n', '[', '|'),
-      (text, at, del, insert) => {
-        const pos = at % (text.length + 1);
-        const mutated = text.slice(0, pos) + insert + text.slice(pos + del);
-        const edits: VarsEdit[] = [{ op: 'set', key: 'matrix_authentication_service_enabled', value: true }, { op: 'remove', key: 'matrix_synapse_oidc_enabled' }];
-        try {
-          const r = applyEdits(mutated, edits, 'fuzz.yml');
-          const v = parseVars(r.text, 'fuzz.yml').values;
-          expect(v.matrix_authentication_service_enabled).toBe(true);
-          expect(v).not.toHaveProperty('matrix_synapse_oidc_enabled');
-          expect(revertEdits(r.text, r.splices)).toBe(mutated);
-        } catch (e) {
-          if (!(e instanceof VarsSyntaxError || e instanceof VarsEditError)) throw e;
-          expect((e as Error).message).toMatch(/^fuzz\.yml/);
-        }
-      }), { numRuns: 400 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...base),
+        fc.nat(),
+        fc.nat(10),
+        fc.constantFrom('', ':', '\n', ' ', '- ', '{', '"', "'", '&a ', '*a', '!vault |', '#', '\t', '\r\n', '[', '|'),
+        (text, at, del, insert) => {
+          const pos = at % (text.length + 1);
+          const mutated = text.slice(0, pos) + insert + text.slice(pos + del);
+          const edits: VarsEdit[] = [
+            { op: 'set', key: 'matrix_authentication_service_enabled', value: true },
+            { op: 'remove', key: 'matrix_synapse_oidc_enabled' },
+          ];
+          try {
+            const r = applyEdits(mutated, edits, 'fuzz.yml');
+            const v = parseVars(r.text, 'fuzz.yml').values;
+            expect(v.matrix_authentication_service_enabled).toBe(true);
+            expect(v).not.toHaveProperty('matrix_synapse_oidc_enabled');
+            expect(revertEdits(r.text, r.splices)).toBe(mutated);
+          } catch (e) {
+            if (!(e instanceof VarsSyntaxError || e instanceof VarsEditError)) throw e;
+            expect((e as Error).message).toMatch(/^fuzz\.yml/);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });

@@ -8,7 +8,8 @@ import { parseVars } from '../../source/playbook/vars-file.js';
 import { detectCheckout } from '../../source/playbook/checkout.js';
 import { snapshotAvailable, unpackSnapshot } from '../harness/snapshot.js';
 
-const VARS = 'matrix_domain: example.org\nmatrix_playbook_migration_validated_version: v2026.05.18.0\nmatrix_homeserver_generic_secret_key: abc\npostgres_connection_password: x\n';
+const VARS =
+  'matrix_domain: example.org\nmatrix_playbook_migration_validated_version: v2026.05.18.0\nmatrix_homeserver_generic_secret_key: abc\npostgres_connection_password: x\n';
 const cli = 'dist/source/cli.js';
 const layersOf = (dir: string, vars: string) => layersFor(parseVars(vars, 'vars.yml'), 'vars.yml', detectCheckout(dir));
 
@@ -59,18 +60,21 @@ describe.skipIf(!snapshotAvailable('current') || !snapshotAvailable('legacy'))('
   });
 
   const installed = installedAnsible();
-  it.skipIf(!installed?.version?.startsWith('2.14.'))('preflight --playbook <current snapshot> --offline --json on this machine (ansible-core 2.14) lists it, and not once Docker installation is off', () => {
-    const run = () => spawnSync('node', [cli, 'preflight', '--playbook', current.dir, '--offline', '--json'], { encoding: 'utf8' });
-    writeFileSync(current.varsFile, VARS);
-    const r = run();
-    expect(r.status, r.stderr).toBe(3);
-    const report = JSON.parse(r.stdout) as { ready: boolean; findings: { id: string; severity: string; detail: string }[] };
-    expect(report.ready).toBe(false);
-    const f = report.findings.find((x) => x.id === 'controller.ansible-too-old');
-    expect(f?.severity).toBe('block');
-    expect(f?.detail).toContain(`ansible-core ${installed!.version}`);
-    writeFileSync(current.varsFile, `${VARS}matrix_playbook_docker_installation_enabled: false\n`);
-    const after = JSON.parse(run().stdout) as { findings: { id: string }[] };
-    expect(after.findings.map((x) => x.id)).not.toContain('controller.ansible-too-old');
-  });
+  it.skipIf(!installed?.version?.startsWith('2.14.'))(
+    'preflight --playbook <current snapshot> --offline --json on this machine (ansible-core 2.14) lists it, and not once Docker installation is off',
+    () => {
+      const run = () => spawnSync('node', [cli, 'preflight', '--playbook', current.dir, '--offline', '--json'], { encoding: 'utf8' });
+      writeFileSync(current.varsFile, VARS);
+      const r = run();
+      expect(r.status, r.stderr).toBe(3);
+      const report = JSON.parse(r.stdout) as { ready: boolean; findings: { id: string; severity: string; detail: string }[] };
+      expect(report.ready).toBe(false);
+      const f = report.findings.find((x) => x.id === 'controller.ansible-too-old');
+      expect(f?.severity).toBe('block');
+      expect(f?.detail).toContain(`ansible-core ${installed!.version}`);
+      writeFileSync(current.varsFile, `${VARS}matrix_playbook_docker_installation_enabled: false\n`);
+      const after = JSON.parse(run().stdout) as { findings: { id: string }[] };
+      expect(after.findings.map((x) => x.id)).not.toContain('controller.ansible-too-old');
+    },
+  );
 });

@@ -16,20 +16,32 @@ const pg: PgCluster = { pgDir: path.join(tmp, 'pg'), socketDir: path.join(tmp, '
 const base = path.join(tmp, 'matrix');
 const systemctl = path.join(tmp, 'systemctl');
 const target = new LocalTarget({ become: null });
-const cat = catalogue({ checkout: { dir: tmp, generation: 'current', runner: 'ansible-playbook', justPath: null }, host: 'matrix.example.org', layout: { base, systemctl } });
+const cat = catalogue({
+  checkout: { dir: tmp, generation: 'current', runner: 'ansible-playbook', justPath: null },
+  host: 'matrix.example.org',
+  layout: { base, systemctl },
+});
 
 beforeAll(() => {
   initCluster(pg);
   startCluster(pg);
   mkdirSync(path.join(base, 'postgres/bin'), { recursive: true });
-  writeFileSync(path.join(base, 'postgres/bin/cli-non-interactive'), `#!/bin/sh\nexec psql -h ${pg.socketDir} -p ${pg.port} -U postgres "$@"\n`, { mode: 0o755 });
-  writeFileSync(systemctl, '#!/bin/sh\n[ "$1" = is-active ] || exit 2\nif [ "$2" = matrix-postgres.service ]; then echo active; exit 0; fi\necho inactive; exit 3\n', { mode: 0o755 });
+  writeFileSync(path.join(base, 'postgres/bin/cli-non-interactive'), `#!/bin/sh\nexec psql -h ${pg.socketDir} -p ${pg.port} -U postgres "$@"\n`, {
+    mode: 0o755,
+  });
+  writeFileSync(
+    systemctl,
+    '#!/bin/sh\n[ "$1" = is-active ] || exit 2\nif [ "$2" = matrix-postgres.service ]; then echo active; exit 0; fi\necho inactive; exit 3\n',
+    { mode: 0o755 },
+  );
   psql(pg, 'postgres', { text: 'CREATE DATABASE synapse; CREATE DATABASE matrix_authentication_service;' });
-  psql(pg, 'synapse', { text: `
+  psql(pg, 'synapse', {
+    text: `
     CREATE TABLE users (name text, password_hash text, admin smallint DEFAULT 0 NOT NULL, is_guest smallint DEFAULT 0 NOT NULL);
     CREATE TABLE user_external_ids (auth_provider text NOT NULL, external_id text NOT NULL, user_id text NOT NULL);
     CREATE TABLE user_threepids (user_id text NOT NULL, medium text NOT NULL, address text NOT NULL, validated_at bigint NOT NULL, added_at bigint NOT NULL);
-    INSERT INTO users (name) VALUES ('@alice:example.org'), ('@o''brien:example.org');` });
+    INSERT INTO users (name) VALUES ('@alice:example.org'), ('@o''brien:example.org');`,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -44,7 +56,11 @@ describe('server probes (real PostgreSQL)', () => {
   it('a clean server: no db findings, service states read', async () => {
     const r = await probeServer(target, cat, ctx);
     expect(r.findings).toEqual([]);
-    expect(r.services).toEqual({ 'matrix-postgres.service': 'active', 'matrix-synapse.service': 'inactive', 'matrix-authentication-service.service': 'inactive' });
+    expect(r.services).toEqual({
+      'matrix-postgres.service': 'active',
+      'matrix-synapse.service': 'inactive',
+      'matrix-authentication-service.service': 'inactive',
+    });
     expect(r.commands.some((c) => c.includes('cli-non-interactive -d synapse'))).toBe(true);
   });
 
@@ -56,14 +72,25 @@ describe('server probes (real PostgreSQL)', () => {
   });
 
   it('every db.* condition is found, with counts', async () => {
-    psql(pg, 'synapse', { text: `
+    psql(pg, 'synapse', {
+      text: `
       INSERT INTO users (name, is_guest) VALUES ('@eve:other.org', 0), ('@guest1:example.org', 1);
       INSERT INTO user_external_ids VALUES ('oauth-delegated', 'x', '@alice:example.org'), ('oidc-keycloak', 'k1', '@alice:example.org'), ('oidc-github', 'g1', '@o''brien:example.org');
-      INSERT INTO user_threepids VALUES ('@alice:example.org', 'msisdn', '+15550100', 0, 0), ('@alice:example.org', 'email', 'a@example.org', 0, 0);` });
-    psql(pg, 'matrix_authentication_service', { text: "CREATE TABLE users (user_id uuid, username text); INSERT INTO users VALUES (gen_random_uuid(), 'early'); CREATE TABLE user_emails (x int);" });
+      INSERT INTO user_threepids VALUES ('@alice:example.org', 'msisdn', '+15550100', 0, 0), ('@alice:example.org', 'email', 'a@example.org', 0, 0);`,
+    });
+    psql(pg, 'matrix_authentication_service', {
+      text: "CREATE TABLE users (user_id uuid, username text); INSERT INTO users VALUES (gen_random_uuid(), 'early'); CREATE TABLE user_emails (x int);",
+    });
     const r = await probeServer(target, cat, ctx);
     const byId = Object.fromEntries(r.findings.map((f) => [f.id, f]));
-    expect(Object.keys(byId).sort()).toEqual(['db.external-ids-unmapped', 'db.foreign-server-users', 'db.guests-present', 'db.mas-not-empty', 'db.non-email-3pids', 'db.oauth-delegated-rows']);
+    expect(Object.keys(byId).sort()).toEqual([
+      'db.external-ids-unmapped',
+      'db.foreign-server-users',
+      'db.guests-present',
+      'db.mas-not-empty',
+      'db.non-email-3pids',
+      'db.oauth-delegated-rows',
+    ]);
     expect(byId['db.mas-not-empty'].detail).toContain('users: 1');
     expect(byId['db.mas-not-empty'].detail).not.toContain('user_emails');
     expect(byId['db.foreign-server-users'].detail).toContain('1 Synapse user(s) (e.g. @eve:other.org)');
@@ -74,7 +101,11 @@ describe('server probes (real PostgreSQL)', () => {
   });
 
   it('a database that cannot be reached is a warning naming the failed command, not a crash', async () => {
-    const broken = catalogue({ checkout: { dir: tmp, generation: 'current', runner: 'ansible-playbook', justPath: null }, host: 'h', layout: { base: path.join(tmp, 'nowhere'), systemctl } });
+    const broken = catalogue({
+      checkout: { dir: tmp, generation: 'current', runner: 'ansible-playbook', justPath: null },
+      host: 'h',
+      layout: { base: path.join(tmp, 'nowhere'), systemctl },
+    });
     const r = await probeServer(target, broken, ctx);
     expect(r.findings.map((f) => f.id)).toEqual(['server.probe-failed', 'server.probe-failed']);
     expect(r.findings[0].detail).toContain('nowhere/postgres/bin/cli-non-interactive');

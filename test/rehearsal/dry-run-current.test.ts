@@ -10,8 +10,12 @@ import { labCount, MIGRATE_ANSWERS, removeLab, runAnswers, status } from '../har
 import { newRehearsal, syn2masTaskNames, transcript, type Rehearsal } from '../harness/rehearsal.js';
 
 let e: Rehearsal;
-beforeAll(async () => { e = await newRehearsal('current'); }, 300_000);
-afterAll(async () => { await removeLab(e); });
+beforeAll(async () => {
+  e = await newRehearsal('current');
+}, 300_000);
+afterAll(async () => {
+  await removeLab(e);
+});
 
 describe('rehearsal: the real current playbook, up to the dry run', () => {
   it('lab reset --playbook copies the checkout as it is and names what is stood in for', () => {
@@ -22,7 +26,7 @@ describe('rehearsal: the real current playbook, up to the dry run', () => {
     }
   });
 
-  it('run --until dry-run: every step succeeded, the dry run counts every Synapse user, through the checkout\'s own task names', async () => {
+  it("run --until dry-run: every step succeeded, the dry run counts every Synapse user, through the checkout's own task names", async () => {
     const r = await runAnswers(e, MIGRATE_ANSWERS, ['--until', 'dry-run']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const view = await status(e);

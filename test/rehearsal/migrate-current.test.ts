@@ -5,23 +5,33 @@
 // migration, and the flow ends with every step succeeded.
 // Measured on the 2-core machine (load 2–4): 136 s in all (reset ≈ 45 s, flow and resume 81 s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  answers, jobDirs, MIGRATE_ANSWERS, readPlan, removeLab, runAnswers, serverRecord, startWizard, status, waitFor,
-} from '../harness/e2e.js';
+import { answers, jobDirs, MIGRATE_ANSWERS, readPlan, removeLab, runAnswers, serverRecord, startWizard, status, waitFor } from '../harness/e2e.js';
 import { newRehearsal, syn2masTaskNames, transcript, type Rehearsal } from '../harness/rehearsal.js';
 
 const slow = process.env.MAS_WIZARD_SLOW_TESTS === '1';
 let e: Rehearsal;
 
 describe.skipIf(!slow)('rehearsal: the real current playbook, full migrate flow with a crash (MAS_WIZARD_SLOW_TESTS=1; ≈ 2.5 min)', () => {
-  beforeAll(async () => { e = await newRehearsal('current'); }, 300_000);
-  afterAll(async () => { await removeLab(e); });
+  beforeAll(async () => {
+    e = await newRehearsal('current');
+  }, 300_000);
+  afterAll(async () => {
+    await removeLab(e);
+  });
 
-  it('a wizard SIGKILLed during the real migration resumes by following its job; every step succeeds, through the checkout\'s own task names', async () => {
+  it("a wizard SIGKILLed during the real migration resumes by following its job; every step succeeds, through the checkout's own task names", async () => {
     const first = startWizard(e, ['run', '--answers', answers(e, MIGRATE_ANSWERS), '--yes']);
-    await waitFor('the migrate step to start', () => {
-      try { return readPlan(e).steps.find((s) => s.id === 'migrate')?.status === 'running'; } catch { return false; }
-    }, 600_000);
+    await waitFor(
+      'the migrate step to start',
+      () => {
+        try {
+          return readPlan(e).steps.find((s) => s.id === 'migrate')?.status === 'running';
+        } catch {
+          return false;
+        }
+      },
+      600_000,
+    );
     await new Promise((r) => setTimeout(r, 2_000)); // the real playbook job is under way
     first.child.kill('SIGKILL');
     expect((await first.done).signal).toBe('SIGKILL');

@@ -13,20 +13,28 @@ const slow = process.env.MAS_WIZARD_SLOW_TESTS === '1';
 let e: Rehearsal;
 
 describe.skipIf(!slow)('rehearsal: the real legacy playbook, full migrate flow (MAS_WIZARD_SLOW_TESTS=1; ≈ 2 min)', () => {
-  beforeAll(async () => { e = await newRehearsal('legacy'); }, 300_000);
-  afterAll(async () => { await removeLab(e); });
+  beforeAll(async () => {
+    e = await newRehearsal('legacy');
+  }, 300_000);
+  afterAll(async () => {
+    await removeLab(e);
+  });
 
   it('the copy decides the generation and MAS version', () => {
     expect(e.resetOut).toContain('legacy generation, MAS 0.15.0, rehearsal of');
   });
 
-  it('every step succeeds through the checkout\'s own syn2mas.yml, its docker_image task included', async () => {
+  it("every step succeeds through the checkout's own syn2mas.yml, its docker_image task included", async () => {
     labSql(e, 'synapse', "DELETE FROM user_threepids WHERE medium <> 'email'");
     const first = await runAnswers(e, MIGRATE_ANSWERS);
     expect(first.code, first.stdout + first.stderr).toBe(4);
     expect(first.stdout).toContain('is not in the MAS database yet');
     const provider = (readVars(e).matrix_authentication_service_config_upstream_oauth2_providers as { id: string; issuer: string; client_id: string }[])[0]!;
-    labSql(e, 'matrix_authentication_service', `INSERT INTO upstream_oauth_providers (upstream_oauth_provider_id, issuer, scope, client_id, token_endpoint_auth_method, created_at) VALUES ('${ulidToUUID(provider.id).toLowerCase()}', '${provider.issuer}', 'openid', '${provider.client_id}', 'client_secret_basic', now())`);
+    labSql(
+      e,
+      'matrix_authentication_service',
+      `INSERT INTO upstream_oauth_providers (upstream_oauth_provider_id, issuer, scope, client_id, token_endpoint_auth_method, created_at) VALUES ('${ulidToUUID(provider.id).toLowerCase()}', '${provider.issuer}', 'openid', '${provider.client_id}', 'client_secret_basic', now())`,
+    );
 
     const r = await runAnswers(e, MIGRATE_ANSWERS);
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -10,8 +10,12 @@ const STRONG = 'correct-Horse-battery-staple-42';
 let e: Rehearsal;
 
 describe.skipIf(!slow)('rehearsal: the real current playbook, new-homeserver flow (MAS_WIZARD_SLOW_TESTS=1; ≈ 1 min)', () => {
-  beforeAll(async () => { e = await newRehearsal('current', { scenario: 'fresh' }); }, 300_000);
-  afterAll(async () => { await removeLab(e); });
+  beforeAll(async () => {
+    e = await newRehearsal('current', { scenario: 'fresh' });
+  }, 300_000);
+  afterAll(async () => {
+    await removeLab(e);
+  });
 
   it('every step succeeds: MAS installed, the first admin registered and able to request admin; no password in the transcript', async () => {
     const r = await runAnswers(e, { mode: 'new', secret: 'generate', providers: 'convert-synapse-oidc', first_admin: { username: 'admin', password: STRONG } });

@@ -22,7 +22,9 @@ describe('lab reset --playbook without just', () => {
   it('refuses clearly and creates nothing', async () => {
     execFileSync('bash', ['-c', 'zstd -dc "$0" | tar -x -C "$1"', SNAPSHOT.current, tmp]);
     const lab = path.join(tmp, 'lab');
-    await expect(resetLab({ dir: lab, playbook: path.join(tmp, 'matrix-docker-ansible-deploy') })).rejects.toThrow(/a rehearsal needs `just`.*would run the real tags through setup\.yml/s);
+    await expect(resetLab({ dir: lab, playbook: path.join(tmp, 'matrix-docker-ansible-deploy') })).rejects.toThrow(
+      /a rehearsal needs `just`.*would run the real tags through setup\.yml/s,
+    );
     expect(existsSync(lab)).toBe(false);
   });
 });

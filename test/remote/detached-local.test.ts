@@ -12,9 +12,17 @@ const target = new LocalTarget();
 let root: string;
 const started: JobHandle[] = [];
 
-beforeAll(() => { root = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-jobs-')); });
+beforeAll(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-jobs-'));
+});
 afterAll(async () => {
-  for (const job of started) { try { await cancel(target, job, { graceSeconds: 0.2 }); } catch { /* already gone */ } }
+  for (const job of started) {
+    try {
+      await cancel(target, job, { graceSeconds: 0.2 });
+    } catch {
+      /* already gone */
+    }
+  }
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -31,7 +39,12 @@ describe('detached jobs on LocalTarget', () => {
     expect(job.pid).toBeGreaterThan(1);
     expect(job.identity).toMatch(/^(proc|ps):/);
     let text = '';
-    const r = await attach(target, job, { onChunk: (c) => { text += c; }, pollSeconds: 0.05 });
+    const r = await attach(target, job, {
+      onChunk: (c) => {
+        text += c;
+      },
+      pollSeconds: 0.05,
+    });
     expect(r).toMatchObject({ state: 'exited', exitCode: 0, lost: false });
     expect(text).toBe('line 1\nline 2\nline 3\nhéllo ✓\nerr\n');
     expect(r.lastByte).toBe(Buffer.byteLength(text));
@@ -44,7 +57,13 @@ describe('detached jobs on LocalTarget', () => {
     await attach(target, job, { pollSeconds: 0.05 });
     for (let from = 0; from <= whole.length; from++) {
       let text = '';
-      const r = await attach(target, job, { fromByte: from, onChunk: (c) => { text += c; }, pollSeconds: 0.05 });
+      const r = await attach(target, job, {
+        fromByte: from,
+        onChunk: (c) => {
+          text += c;
+        },
+        pollSeconds: 0.05,
+      });
       expect(r.lastByte).toBe(whole.length);
       // Starting inside "✓" yields the replacement character for the orphaned tail, as any decoder would.
       if (from <= 2 || from >= 5) expect(Buffer.from(text)).toEqual(whole.subarray(from));
@@ -93,8 +112,10 @@ describe('detached jobs on LocalTarget', () => {
     expect(c.probe.exitCode).toBe(143);
     expect(c.killed).toBe(false);
     // Zombies (state Z) are dead, merely unreaped by this container's pid 1.
-    const left = execFileSync('ps', ['-eo', 'pgid=,stat=,args='], { encoding: 'utf8' }).split('\n')
-      .map((l) => l.trim().split(/\s+/)).filter(([pgid, stat]) => pgid === String(job.pid) && !stat.startsWith('Z'));
+    const left = execFileSync('ps', ['-eo', 'pgid=,stat=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([pgid, stat]) => pgid === String(job.pid) && !stat.startsWith('Z'));
     expect(left).toEqual([]);
   });
 
@@ -110,11 +131,24 @@ describe('detached jobs on LocalTarget', () => {
     const job = await start('j-abort', 'echo one; sleep 2; echo two');
     const ac = new AbortController();
     let text = '';
-    const following = attach(target, job, { onChunk: (c) => { text += c; if (text.includes('one')) ac.abort(); }, signal: ac.signal, pollSeconds: 0.05 });
+    const following = attach(target, job, {
+      onChunk: (c) => {
+        text += c;
+        if (text.includes('one')) ac.abort();
+      },
+      signal: ac.signal,
+      pollSeconds: 0.05,
+    });
     const r = await following;
     expect(r.state).toBe('aborted');
     expect(r.lastByte).toBe(4);
-    const rest = await attach(target, job, { fromByte: r.lastByte, onChunk: (c) => { text += c; }, pollSeconds: 0.05 });
+    const rest = await attach(target, job, {
+      fromByte: r.lastByte,
+      onChunk: (c) => {
+        text += c;
+      },
+      pollSeconds: 0.05,
+    });
     expect(rest.exitCode).toBe(0);
     expect(text).toBe('one\ntwo\n');
   });
@@ -122,7 +156,9 @@ describe('detached jobs on LocalTarget', () => {
   it('refuses bad input and a job id used twice, changing nothing', async () => {
     await expect(startDetached(target, { jobId: '../x', dir: root, command: { script: 'true' } })).rejects.toThrow(/invalid job id/);
     await expect(startDetached(target, { jobId: 'ok', dir: 'relative', command: { script: 'true' } })).rejects.toThrow(/absolute/);
-    await expect(startDetached(target, { jobId: 'ok2', dir: root, command: { script: 'true' }, env: { 'BAD-NAME': 'x' } })).rejects.toThrow(/invalid environment variable name/);
+    await expect(startDetached(target, { jobId: 'ok2', dir: root, command: { script: 'true' }, env: { 'BAD-NAME': 'x' } })).rejects.toThrow(
+      /invalid environment variable name/,
+    );
     expect(readdirSync(root)).not.toContain('ok2');
     await start('j-twice', 'true');
     await expect(startDetached(target, { jobId: 'j-twice', dir: root, command: { script: 'echo again' } })).rejects.toThrow(DetachedJobError);
@@ -133,7 +169,12 @@ describe('detached jobs on LocalTarget', () => {
     const job = await startDetached(target, { jobId: 'j-argv', dir: root, command: { argv: ['printf', '%s|', "it's", '$HOME', 'a b'] } });
     started.push(job);
     let text = '';
-    await attach(target, job, { onChunk: (c) => { text += c; }, pollSeconds: 0.05 });
+    await attach(target, job, {
+      onChunk: (c) => {
+        text += c;
+      },
+      pollSeconds: 0.05,
+    });
     expect(text).toBe("it's|$HOME|a b|");
   });
 });

@@ -18,9 +18,15 @@ const jobs: JobHandle[] = [];
 
 async function connect(): Promise<SshTarget> {
   return SshTarget.connect({
-    host: '127.0.0.1', port: sshd.port, username: sshd.user, identityFiles: [sshd.clientKey],
-    knownHostsFile: path.join(work, 'known_hosts'), agent: null, defaultIdentityFiles: [],
-    keepaliveInterval: 500, keepaliveCountMax: 2,
+    host: '127.0.0.1',
+    port: sshd.port,
+    username: sshd.user,
+    identityFiles: [sshd.clientKey],
+    knownHostsFile: path.join(work, 'known_hosts'),
+    agent: null,
+    defaultIdentityFiles: [],
+    keepaliveInterval: 500,
+    keepaliveCountMax: 2,
   });
 }
 
@@ -34,7 +40,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const job of jobs) { try { await cancel(target, job, { graceSeconds: 0.2 }); } catch { /* gone */ } }
+  for (const job of jobs) {
+    try {
+      await cancel(target, job, { graceSeconds: 0.2 });
+    } catch {
+      /* gone */
+    }
+  }
   await target?.close();
   sshd?.stop();
   rmSync(root, { recursive: true, force: true });
@@ -59,7 +71,10 @@ describe('detached jobs over real sshd', () => {
       pollSeconds: 0.05,
       onChunk: (c) => {
         text += c;
-        if (!dropped && text.split('\n').length > 10) { dropped = true; sshd.dropSessions(); }
+        if (!dropped && text.split('\n').length > 10) {
+          dropped = true;
+          sshd.dropSessions();
+        }
       },
     });
     expect(first.lost).toBe(true);
@@ -73,7 +88,13 @@ describe('detached jobs over real sshd', () => {
     expect(['running', 'exited']).toContain(seen.state);
     expect(seen.logBytes).toBeGreaterThanOrEqual(first.lastByte);
 
-    const second = await attach(target, job, { fromByte: first.lastByte, pollSeconds: 0.05, onChunk: (c) => { text += c; } });
+    const second = await attach(target, job, {
+      fromByte: first.lastByte,
+      pollSeconds: 0.05,
+      onChunk: (c) => {
+        text += c;
+      },
+    });
     expect(second).toMatchObject({ state: 'exited', exitCode: 3, lost: false });
     expect(text).toBe(expectedOutput(60));
     expect(second.lastByte).toBe(Buffer.byteLength(expectedOutput(60)));
@@ -89,7 +110,11 @@ describe('detached jobs over real sshd', () => {
     await target.reconnect();
     expect(await probe(target, job)).toMatchObject({ state: 'exited', exitCode: 5, logBytes: 'started\nfinished\n'.length });
     let text = '';
-    const r = await attach(target, job, { onChunk: (c) => { text += c; } });
+    const r = await attach(target, job, {
+      onChunk: (c) => {
+        text += c;
+      },
+    });
     expect(r).toMatchObject({ state: 'exited', exitCode: 5 });
     expect(text).toBe('started\nfinished\n');
   });
@@ -109,7 +134,11 @@ describe('detached jobs over real sshd', () => {
     const c = await cancel(target, job, { graceSeconds: 2 });
     expect(c.probe).toMatchObject({ state: 'exited', exitCode: 143 });
     let text = '';
-    await attach(target, job, { onChunk: (t) => { text += t; } });
+    await attach(target, job, {
+      onChunk: (t) => {
+        text += t;
+      },
+    });
     // The shell may add its own "Terminated" note after the command's output.
     expect(text.startsWith('working\n')).toBe(true);
   });

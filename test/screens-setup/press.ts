@@ -3,10 +3,19 @@
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export const KEY = {
-  up: '\u001b[A', down: '\u001b[B', enter: '\r', escape: '\u001b', tab: '\t', shiftTab: '\u001b[Z', backspace: '\u007f',
+  up: '\u001b[A',
+  down: '\u001b[B',
+  enter: '\r',
+  escape: '\u001b',
+  tab: '\t',
+  shiftTab: '\u001b[Z',
+  backspace: '\u007f',
 } as const;
 
-interface App { lastFrame: () => string | undefined; stdin: { write: (s: string) => void } }
+interface App {
+  lastFrame: () => string | undefined;
+  stdin: { write: (s: string) => void };
+}
 
 export async function waitFor(cond: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
   const start = Date.now();
@@ -21,7 +30,10 @@ export async function waitFor(cond: () => boolean, what: string, timeoutMs = 200
 export async function press(app: App, keys: string, opts: { changes?: boolean } = {}): Promise<void> {
   const before = app.lastFrame();
   app.stdin.write(keys);
-  if (opts.changes === false) { await delay(30); return; }
+  if (opts.changes === false) {
+    await delay(30);
+    return;
+  }
   await waitFor(() => app.lastFrame() !== before, `the frame to change after ${JSON.stringify(keys)}; frame:\n${before}`);
   // A key can mount a new input, or re-render one, whose useInput handler is (re)attached in
   // an effect after the frame; on two busy cores one tick is not always enough.

@@ -44,7 +44,11 @@ describe('the bundled screens (dist/screens after npm run build)', () => {
 
   it('draw the wizard and load the App after the first frame', async () => {
     term = startTmux({ command: ['node', 'dist/source/cli.js', '--lab'], width: 80, height: 24, env: { MAS_WIZARD_STATE_DIR: stateDir, HOME: stateDir } });
-    const screen = await term.waitFor((s) => s.some((l) => l.includes('What do you want to do on example.org?') || l.startsWith('EXITED')), 'the flow choice', 30_000);
+    const screen = await term.waitFor(
+      (s) => s.some((l) => l.includes('What do you want to do on example.org?') || l.startsWith('EXITED')),
+      'the flow choice',
+      30_000,
+    );
     expect(screen.join('\n')).toContain('Migrate an existing Synapse to MAS');
   });
 });

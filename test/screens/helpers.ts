@@ -12,7 +12,13 @@ export async function waitFor(cond: () => boolean, what = 'condition', timeoutMs
 }
 
 export const KEY = {
-  up: '\u001b[A', down: '\u001b[B', enter: '\r', escape: '\u001b',
-  pageUp: '\u001b[5~', pageDown: '\u001b[6~', home: '\u001b[H', end: '\u001b[F',
+  up: '\u001b[A',
+  down: '\u001b[B',
+  enter: '\r',
+  escape: '\u001b',
+  pageUp: '\u001b[5~',
+  pageDown: '\u001b[6~',
+  home: '\u001b[H',
+  end: '\u001b[F',
   backspace: '\u007f',
 } as const;

@@ -3,13 +3,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTmux, type Tmux } from '../harness/tmux.js';
 
 let term: Tmux | null = null;
-afterEach(() => { term?.kill(); term = null; });
+afterEach(() => {
+  term?.kill();
+  term = null;
+});
 
 describe('log pane in a real 80x24 terminal (tmux)', () => {
   it('streams 100k lines inside 24 rows, scrolls back with PgUp/Up/Home, End follows again', async () => {
     term = startTmux({
       command: ['node', '--import', 'tsx', 'test/screens/fixtures/log-pane-demo.tsx'],
-      width: 80, height: 24, env: { DEMO_LINES: '100000', DEMO_BATCH: '1000' },
+      width: 80,
+      height: 24,
+      env: { DEMO_LINES: '100000', DEMO_BATCH: '1000' },
     });
     // While streaming: the title row stays on top and nothing ever scrolls off the terminal.
     let screen = await term.waitFor((s) => s[0] === 'log pane demo' && s.some((l) => /following · [\d,]+ lines/.test(l)), 'first frame', 20_000);

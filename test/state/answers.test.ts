@@ -24,9 +24,16 @@ describe('answers file', () => {
   it('the documented example parses', () => {
     const loaded = loadAnswers(path.join(import.meta.dirname, '../../state/answers.example.yml'));
     expect(loaded.answers).toMatchObject({
-      mode: 'migrate', host: 'matrix.example.com', secret: { kind: 'generate' }, hostname: 'matrix.example.com', path_prefix: '/auth',
-      providers: 'convert-synapse-oidc', fix: ['synapse.registration-enabled'], accept: ['email.not-configured'],
-      backup: { enabled: true, path: '/matrix/postgres/backups' }, confirm_server_name: 'example.com',
+      mode: 'migrate',
+      host: 'matrix.example.com',
+      secret: { kind: 'generate' },
+      hostname: 'matrix.example.com',
+      path_prefix: '/auth',
+      providers: 'convert-synapse-oidc',
+      fix: ['synapse.registration-enabled'],
+      accept: ['email.not-configured'],
+      backup: { enabled: true, path: '/matrix/postgres/backups' },
+      confirm_server_name: 'example.com',
     });
   });
 
@@ -37,7 +44,9 @@ describe('answers file', () => {
 
   it('names an unknown key and its line and column', () => {
     const issues = issuesOf('mode: migrate\nhost: m\nhostnmae: auth.example.com\n');
-    expect(issues).toEqual([{ path: 'hostnmae', line: 3, column: 1, message: expect.stringMatching(/^unknown key "hostnmae" \(known keys: mode, host, secret, hostname/) }]);
+    expect(issues).toEqual([
+      { path: 'hostnmae', line: 3, column: 1, message: expect.stringMatching(/^unknown key "hostnmae" \(known keys: mode, host, secret, hostname/) },
+    ]);
     const nested = issuesOf('mode: migrate\nbackup:\n  enabled: true\n  dir: /x\n');
     expect(nested).toEqual([{ path: 'backup.dir', line: 4, column: 3, message: 'unknown key "dir"' }]);
   });
@@ -105,7 +114,11 @@ describe('answers file', () => {
   });
 
   it('keeps first_admin to the new flow and backup to the migration', () => {
-    expect(issuesOf('mode: migrate\nfirst_admin: {username: alice, password: pw}\n')[0]).toMatchObject({ path: 'first_admin', line: 2, message: expect.stringMatching(/only for mode: new/) });
+    expect(issuesOf('mode: migrate\nfirst_admin: {username: alice, password: pw}\n')[0]).toMatchObject({
+      path: 'first_admin',
+      line: 2,
+      message: expect.stringMatching(/only for mode: new/),
+    });
     expect(issuesOf('mode: new\nbackup: {enabled: true}\n')[0]).toMatchObject({ path: 'backup', message: expect.stringMatching(/only for mode: migrate/) });
     expect(issuesOf('first_admin: {username: Alice, password: pw}\n')[0].path).toBe('first_admin.username');
     expect(issuesOf('first_admin: {username: alice}\n')[0]).toMatchObject({ path: 'first_admin.password', message: 'required' });
@@ -130,9 +143,11 @@ describe('answers file', () => {
       parseAnswers('mode: x\nextra: 1\n', 'answers.yml');
       expect.unreachable();
     } catch (error) {
-      expect((error as Error).message).toBe('answers.yml: 2 problems; nothing was changed\n'
-        + `  answers.yml:1:7: mode: ${(error as AnswersError).issues[0].message}\n`
-        + `  answers.yml:2:1: extra: ${(error as AnswersError).issues[1].message}`);
+      expect((error as Error).message).toBe(
+        'answers.yml: 2 problems; nothing was changed\n' +
+          `  answers.yml:1:7: mode: ${(error as AnswersError).issues[0].message}\n` +
+          `  answers.yml:2:1: extra: ${(error as AnswersError).issues[1].message}`,
+      );
     }
   });
 

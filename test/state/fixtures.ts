@@ -34,7 +34,10 @@ export function freshPlan(flow: Flow = 'migrate'): Plan {
 export function succeed(plan: Plan, step: StepId, hash = HASH_A): Plan {
   const started = reduce(plan, { type: 'step-started', at: at(), step, commands: [`run ${step}`] });
   return reduce(started, {
-    type: 'step-succeeded', at: at(), step, outputs: { ok: true },
+    type: 'step-succeeded',
+    at: at(),
+    step,
+    outputs: { ok: true },
     ...(step === 'backup' ? { backup: BACKUP } : {}),
     ...(step === 'dry-run' ? { dryRun: dryRunRecord(hash) } : {}),
   });

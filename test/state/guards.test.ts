@@ -48,12 +48,16 @@ describe('canStart: the migration gate', () => {
   it('refuses without the server name typed, or with a near miss', () => {
     expect(reasons(gated(), 'migrate', { currentVarsHash: HASH_A })).toEqual(['type the server name (example.com) to confirm']);
     for (const typed of ['Example.com', 'example.com ', 'example', 'matrix.example.com']) {
-      expect(reasons(gated(), 'migrate', { currentVarsHash: HASH_A, typedServerName: typed })).toEqual(['the typed name does not match the server name exactly (expected example.com)']);
+      expect(reasons(gated(), 'migrate', { currentVarsHash: HASH_A, typedServerName: typed })).toEqual([
+        'the typed name does not match the server name exactly (expected example.com)',
+      ]);
     }
   });
 
   it('refuses when vars.yml on disk differs from what the dry run ran on', () => {
-    expect(reasons(gated(), 'migrate', { ...READY, currentVarsHash: HASH_B })).toEqual(['vars.yml changed after the dry run passed; run the dry run again on the current configuration']);
+    expect(reasons(gated(), 'migrate', { ...READY, currentVarsHash: HASH_B })).toEqual([
+      'vars.yml changed after the dry run passed; run the dry run again on the current configuration',
+    ]);
   });
 
   it('a vars-changed event after the dry run closes the gate until the dry run passes again', () => {
@@ -76,13 +80,18 @@ describe('canStart: the migration gate', () => {
   it('refuses a retry after a failed migration until backup restore and a new dry run', () => {
     let plan = reduce(gated(), { type: 'step-started', at: at(), step: 'migrate' });
     plan = reduce(plan, { type: 'step-failed', at: at(), step: 'migrate', error: 'exit 1' });
-    expect(reasons(plan, 'migrate')[0]).toMatch(/failed on attempt 1 .*restore the backup \(\/matrix\/postgres\/backups\/all-2025-06-01\.sql\.gz\), then go back to the dry run/);
+    expect(reasons(plan, 'migrate')[0]).toMatch(
+      /failed on attempt 1 .*restore the backup \(\/matrix\/postgres\/backups\/all-2025-06-01\.sql\.gz\), then go back to the dry run/,
+    );
   });
 
   it('refuses when the server record says the migration already ran (from another machine)', () => {
     const record: ServerRecord = {
-      version: 1, history: [],
-      steps: { migrate: { step: 'migrate', outcome: 'succeeded', at: '2025-05-30T08:00:00.000Z', user: 'ops', host: 'bastion', planId: 'OTHERPLAN', attempt: 1 } },
+      version: 1,
+      history: [],
+      steps: {
+        migrate: { step: 'migrate', outcome: 'succeeded', at: '2025-05-30T08:00:00.000Z', user: 'ops', host: 'bastion', planId: 'OTHERPLAN', attempt: 1 },
+      },
     };
     expect(reasons(gated(), 'migrate', { ...READY, serverRecord: record })).toEqual([
       'the server\'s own record says "migrate" already ran: migrate succeeded at 2025-05-30T08:00:00.000Z from ops@bastion (plan OTHERPLAN); it cannot be run again',
@@ -91,10 +100,11 @@ describe('canStart: the migration gate', () => {
     expect(reasons(gated(), 'migrate', { ...READY, serverRecord: started })[0]).toMatch(/migrate started at .* from ops@bastion/);
   });
 
-  it('this plan\'s own intent entry does not block it (its needs-check status governs instead)', () => {
+  it("this plan's own intent entry does not block it (its needs-check status governs instead)", () => {
     const plan = gated();
     const own: ServerRecord = {
-      version: 1, history: [],
+      version: 1,
+      history: [],
       steps: { migrate: { step: 'migrate', outcome: 'started', at: '2025-06-01T10:00:00.000Z', user: 'ops', host: 'laptop', planId: plan.id, attempt: 1 } },
     };
     expect(canStart(plan, 'migrate', { ...READY, serverRecord: own })).toEqual({ ok: true });

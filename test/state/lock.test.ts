@@ -10,7 +10,9 @@ const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-lock-'));
 const env = { ...process.env, MAS_WIZARD_STATE_DIR: stateRoot };
 const children: ChildProcess[] = [];
 let holder = '';
-beforeAll(() => { holder = compiledChild('lock-holder'); });
+beforeAll(() => {
+  holder = compiledChild('lock-holder');
+});
 afterAll(() => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   fs.rmSync(stateRoot, { recursive: true, force: true });
@@ -29,7 +31,9 @@ function startHolder(lockKey: string, mode = 'hold'): Promise<{ child: ChildProc
       out += chunk;
       if (out.includes('\n')) resolve({ child, line: out.split('\n')[0] });
     });
-    child.once('exit', (code) => { if (!out.includes('\n')) reject(new Error(`holder exited (${code}) without a word`)); });
+    child.once('exit', (code) => {
+      if (!out.includes('\n')) reject(new Error(`holder exited (${code}) without a word`));
+    });
   });
 }
 
@@ -70,7 +74,9 @@ describe('local lock', () => {
     expect(error.where).toBe('local');
     expect(error.owner).toMatchObject({ pid: child.pid, host: os.hostname(), command: 'lock-holder test child' });
     expect(error.stale).toBe(false);
-    expect(error.message).toMatch(new RegExp(`another mas-wizard holds the local lock .*\\(pid ${child.pid}, since .*running "lock-holder test child"\\); wait for it to finish`));
+    expect(error.message).toMatch(
+      new RegExp(`another mas-wizard holds the local lock .*\\(pid ${child.pid}, since .*running "lock-holder test child"\\); wait for it to finish`),
+    );
     const forced = await refusal(acquireLocalLock(k, { command: 'mas-wizard', env, takeOver: true }));
     expect(forced.owner?.pid).toBe(child.pid);
     await kill(child);

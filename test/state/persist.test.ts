@@ -63,7 +63,9 @@ describe('savePlan / loadPlan', () => {
   it('holds no secret value: known secrets masked everywhere, secret-named inputs masked, references kept', () => {
     const file = fresh();
     let plan = reduce(freshPlan(), {
-      type: 'step-started', at: at(), step: 'prerequisites',
+      type: 'step-started',
+      at: at(),
+      step: 'prerequisites',
       inputs: { encryption: HEX, admin: { password: PASSWORD }, vault: { secret: '{{ vault_mas_secret }}' }, clientSecret: 'another-one-123' },
       commands: [`mas-cli manage register-user -p ${PASSWORD} alice`],
     });
@@ -78,8 +80,12 @@ describe('savePlan / loadPlan', () => {
     expect(loaded.steps[0].inputs).toEqual({ encryption: MASK, admin: { password: MASK }, vault: { secret: '{{ vault_mas_secret }}' }, clientSecret: MASK });
     expect(redactPlan(plan, ['abc']).steps[0].error).toContain(HEX.slice(0, 8)); // too short to be a secret: not masked
     // Token shapes are masked even when nobody registered them (the shared redactor's rules).
-    const leaked = reduce(reduce(freshPlan(), { type: 'step-started', at: at(), step: 'prerequisites' }),
-      { type: 'step-failed', at: at(), step: 'prerequisites', error: 'syn2mas said refresh_token=syr_abcdefghijklmnop_1234' });
+    const leaked = reduce(reduce(freshPlan(), { type: 'step-started', at: at(), step: 'prerequisites' }), {
+      type: 'step-failed',
+      at: at(),
+      step: 'prerequisites',
+      error: 'syn2mas said refresh_token=syr_abcdefghijklmnop_1234',
+    });
     expect(redactPlan(leaked).steps[0].error).not.toContain('syr_abcdefghijklmnop');
   });
 
@@ -144,7 +150,9 @@ describe('savePlan / loadPlan', () => {
 
 describe('atomicity under SIGKILL (real child processes)', () => {
   let writer = '';
-  beforeAll(() => { writer = compiledChild('plan-writer'); });
+  beforeAll(() => {
+    writer = compiledChild('plan-writer');
+  });
 
   function startWriter(file: string, start: number): Promise<ChildProcess> {
     const child = spawn(process.execPath, [writer, file, String(start)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -163,12 +171,14 @@ describe('atomicity under SIGKILL (real child processes)', () => {
     for (let batch = 0; batch < rounds / parallel; batch++) {
       const files = Array.from({ length: parallel }, (_, i) => `${file}.${batch}-${i}`);
       const writers = await Promise.all(files.map((f, i) => startWriter(f, (batch * parallel + i + 1) * 1_000_000)));
-      await Promise.all(writers.map(async (child) => {
-        await new Promise((r) => setTimeout(r, Math.random() * 60));
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGKILL');
-        await gone;
-      }));
+      await Promise.all(
+        writers.map(async (child) => {
+          await new Promise((r) => setTimeout(r, Math.random() * 60));
+          const gone = new Promise((r) => child.once('exit', r));
+          child.kill('SIGKILL');
+          await gone;
+        }),
+      );
       for (const [i, f] of files.entries()) {
         const text = fs.readFileSync(f, 'utf8');
         expect(planSchema.safeParse(JSON.parse(text)).success).toBe(true);

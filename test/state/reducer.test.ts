@@ -27,8 +27,22 @@ function expectRefused(plan: Plan, event: PlanEvent, code: string, text?: RegExp
 
 describe('step catalogue', () => {
   it('has the contract step ids in each flow, in order', () => {
-    expect(flowSteps('migrate')).toEqual(['prerequisites', 'secret', 'url', 'providers', 'mark-migration', 'install', 'backup',
-      'syn2mas-check', 'dry-run', 'migrate', 'cut-over', 'reinstall', 'verify', 'users']);
+    expect(flowSteps('migrate')).toEqual([
+      'prerequisites',
+      'secret',
+      'url',
+      'providers',
+      'mark-migration',
+      'install',
+      'backup',
+      'syn2mas-check',
+      'dry-run',
+      'migrate',
+      'cut-over',
+      'reinstall',
+      'verify',
+      'users',
+    ]);
     expect(flowSteps('new')).toEqual(['prerequisites', 'secret', 'url', 'providers', 'install', 'verify', 'first-admin']);
   });
 
@@ -56,7 +70,13 @@ describe('reduce: starting, finishing, failing', () => {
   });
 
   it('starts the first step: running, attempt 1, timestamps and commands from the event', () => {
-    const plan = reduce(freshPlan(), { type: 'step-started', at: '2025-06-01T11:00:00.000Z', step: 'prerequisites', commands: ['ssh … true'], inputs: { offline: false } });
+    const plan = reduce(freshPlan(), {
+      type: 'step-started',
+      at: '2025-06-01T11:00:00.000Z',
+      step: 'prerequisites',
+      commands: ['ssh … true'],
+      inputs: { offline: false },
+    });
     const step = plan.steps[0];
     expect(step).toMatchObject({ status: 'running', attempt: 1, startedAt: '2025-06-01T11:00:00.000Z', commands: ['ssh … true'], inputs: { offline: false } });
     expect(plan.updatedAt).toBe('2025-06-01T11:00:00.000Z');
@@ -73,7 +93,12 @@ describe('reduce: starting, finishing, failing', () => {
   });
 
   it('refuses to start a step before its predecessors are done', () => {
-    expectRefused(freshPlan(), { type: 'step-started', at: at(), step: 'url' }, 'predecessors-unfinished', /before prerequisites \(pending\), secret \(pending\) are done/);
+    expectRefused(
+      freshPlan(),
+      { type: 'step-started', at: at(), step: 'url' },
+      'predecessors-unfinished',
+      /before prerequisites \(pending\), secret \(pending\) are done/,
+    );
   });
 
   it('refuses to start a step of the other flow', () => {
@@ -169,7 +194,9 @@ describe('reduce: needs-check, resume and reconciliation', () => {
   it('reconciling a backup or dry run to succeeded still needs its record', () => {
     const check = reduce(reduce(planBefore('backup'), { type: 'step-started', at: at(), step: 'backup' }), { type: 'resumed', at: at() });
     expectRefused(check, { type: 'step-reconciled', at: at(), step: 'backup', to: 'succeeded', evidence: 'dump exists' }, 'missing-record');
-    expect(reduce(check, { type: 'step-reconciled', at: at(), step: 'backup', to: 'succeeded', evidence: 'dump verified', backup: BACKUP }).backup).toEqual(BACKUP);
+    expect(reduce(check, { type: 'step-reconciled', at: at(), step: 'backup', to: 'succeeded', evidence: 'dump verified', backup: BACKUP }).backup).toEqual(
+      BACKUP,
+    );
   });
 });
 
@@ -187,7 +214,7 @@ describe('reduce: vars-changed invalidates a passed dry run', () => {
     expect(edited.events?.at(-1)).toMatchObject({ type: 'dry-run-invalidated', step: 'dry-run' });
   });
 
-  it('the same hash changes nothing; an edit back to the dry run\'s hash keeps it', () => {
+  it("the same hash changes nothing; an edit back to the dry run's hash keeps it", () => {
     const passed = succeed(planBefore('dry-run'), 'dry-run');
     expect(reduce(passed, { type: 'vars-changed', at: at(), hash: HASH_A })).toBe(passed);
   });
@@ -197,7 +224,10 @@ describe('reduce: vars-changed invalidates a passed dry run', () => {
     const cutOver = reduce(migrated, { type: 'vars-changed', at: at(), hash: HASH_B });
     expect(status(cutOver, 'dry-run')).toBe('succeeded');
     expect(cutOver.dryRun?.configHash).toBe(HASH_A);
-    const unsure = reduce(reduce(succeed(planBefore('dry-run'), 'dry-run'), { type: 'step-started', at: at(), step: 'migrate' }), { type: 'resumed', at: at() });
+    const unsure = reduce(reduce(succeed(planBefore('dry-run'), 'dry-run'), { type: 'step-started', at: at(), step: 'migrate' }), {
+      type: 'resumed',
+      at: at(),
+    });
     expect(status(reduce(unsure, { type: 'vars-changed', at: at(), hash: HASH_B }), 'dry-run')).toBe('succeeded');
   });
 
@@ -236,7 +266,10 @@ describe('reduce: go-back', () => {
     for (const to of ['dry-run', 'syn2mas-check', 'mark-migration', 'prerequisites', 'migrate'] as const) {
       expectRefused(migrated, { type: 'go-back', at: at(), to }, 'go-back-refused', /"migrate" succeeded and cannot be undone by re-running/);
     }
-    const unsure = reduce(reduce(succeed(planBefore('dry-run'), 'dry-run'), { type: 'step-started', at: at(), step: 'migrate' }), { type: 'resumed', at: at() });
+    const unsure = reduce(reduce(succeed(planBefore('dry-run'), 'dry-run'), { type: 'step-started', at: at(), step: 'migrate' }), {
+      type: 'resumed',
+      at: at(),
+    });
     expectRefused(unsure, { type: 'go-back', at: at(), to: 'dry-run' }, 'go-back-refused', /may have run/);
   });
 
@@ -280,37 +313,50 @@ describe('reduce: properties over random event sequences', () => {
     fc.constantFrom(...steps).map((step) => () => ({ type: 'step-failed', at: at(), step, error: 'boom' }) as PlanEvent),
     fc.constantFrom(...steps).map((step) => () => ({ type: 'step-skipped', at: at(), step, reason: 'r' }) as PlanEvent),
     fc.constantFrom(...steps).map((step) => () => ({ type: 'step-needs-check', at: at(), step, reason: 'r' }) as PlanEvent),
-    fc.tuple(fc.constantFrom(...steps), fc.constantFrom('succeeded', 'failed', 'pending') as fc.Arbitrary<'succeeded' | 'failed' | 'pending'>)
-      .map(([step, to]) => () => ({ type: 'step-reconciled', at: at(), step, to, evidence: 'e', backup: BACKUP, dryRun: dryRunRecord() }) as PlanEvent),
+    fc.tuple(fc.constantFrom(...steps), fc.constantFrom('succeeded', 'failed', 'pending') as fc.Arbitrary<'succeeded' | 'failed' | 'pending'>).map(
+      ([step, to]) =>
+        () =>
+          ({ type: 'step-reconciled', at: at(), step, to, evidence: 'e', backup: BACKUP, dryRun: dryRunRecord() }) as PlanEvent,
+    ),
     fc.constant(() => ({ type: 'resumed', at: at() }) as PlanEvent),
     fc.constantFrom(HASH_A, HASH_B).map((hash) => () => ({ type: 'vars-changed', at: at(), hash }) as PlanEvent),
     fc.constantFrom(...steps).map((to) => () => ({ type: 'go-back', at: at(), to }) as PlanEvent),
   );
 
   it('every plan stays valid: one running step at most, running/succeeded steps have finished predecessors, nothing before a migration that took effect is redone', () => {
-    fc.assert(fc.property(fc.array(eventArb, { maxLength: 120 }), (makers) => {
-      let plan = reduceAll(freshPlan(), []);
-      for (const make of makers) {
-        const event = make(plan);
-        try {
-          plan = reduce(plan, event);
-        } catch (error) {
-          if (!(error instanceof PlanTransitionError)) throw error;
-        }
-        expect(planSchema.safeParse(plan).success).toBe(true);
-        expect(plan.steps.filter((s) => s.status === 'running').length).toBeLessThanOrEqual(1);
-        plan.steps.forEach((s, i) => {
-          if (s.status === 'running' || s.status === 'succeeded') {
-            expect(plan.steps.slice(0, i).every((p) => p.status === 'succeeded' || p.status === 'skipped')).toBe(true);
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 120 }), (makers) => {
+        let plan = reduceAll(freshPlan(), []);
+        for (const make of makers) {
+          const event = make(plan);
+          try {
+            plan = reduce(plan, event);
+          } catch (error) {
+            if (!(error instanceof PlanTransitionError)) throw error;
           }
-        });
-        // While the migration has (or may have) taken effect, nothing before it can be redone.
-        const m = status(plan, 'migrate');
-        if (m === 'succeeded' || m === 'needs-check' || m === 'running') {
-          expect(plan.steps.slice(0, plan.steps.findIndex((s) => s.id === 'migrate')).every((p) => p.status === 'succeeded' || p.status === 'skipped')).toBe(true);
+          expect(planSchema.safeParse(plan).success).toBe(true);
+          expect(plan.steps.filter((s) => s.status === 'running').length).toBeLessThanOrEqual(1);
+          plan.steps.forEach((s, i) => {
+            if (s.status === 'running' || s.status === 'succeeded') {
+              expect(plan.steps.slice(0, i).every((p) => p.status === 'succeeded' || p.status === 'skipped')).toBe(true);
+            }
+          });
+          // While the migration has (or may have) taken effect, nothing before it can be redone.
+          const m = status(plan, 'migrate');
+          if (m === 'succeeded' || m === 'needs-check' || m === 'running') {
+            expect(
+              plan.steps
+                .slice(
+                  0,
+                  plan.steps.findIndex((s) => s.id === 'migrate'),
+                )
+                .every((p) => p.status === 'succeeded' || p.status === 'skipped'),
+            ).toBe(true);
+          }
         }
-      }
-    }), { numRuns: 300 });
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -320,11 +366,23 @@ describe('server-disagrees', () => {
     const at = '2026-01-01T00:00:00.000Z';
     let p = createPlan({ id: 'p', flow: 'migrate', serverName: 'example.org', host: 'h', generation: 'current', at });
     for (const id of ['prerequisites', 'secret', 'url', 'providers', 'mark-migration', 'install', 'backup', 'syn2mas-check', 'dry-run', 'migrate'] as const) {
-      p = reduceAll(p, [{ type: 'step-started', at, step: id }, { type: 'step-succeeded', at, step: id, backup: BACKUP, dryRun: dryRunRecord() }]);
+      p = reduceAll(p, [
+        { type: 'step-started', at, step: id },
+        { type: 'step-succeeded', at, step: id, backup: BACKUP, dryRun: dryRunRecord() },
+      ]);
     }
     expect(goBackRefusal(p, 'backup')).toMatch(/cannot be undone/);
     const next = reduce(p, { type: 'server-disagrees', at, to: 'backup', evidence: "MAS's database has no users" });
-    expect(next.steps.filter((s) => s.status === 'pending').map((s) => s.id)).toEqual(['backup', 'syn2mas-check', 'dry-run', 'migrate', 'cut-over', 'reinstall', 'verify', 'users']);
+    expect(next.steps.filter((s) => s.status === 'pending').map((s) => s.id)).toEqual([
+      'backup',
+      'syn2mas-check',
+      'dry-run',
+      'migrate',
+      'cut-over',
+      'reinstall',
+      'verify',
+      'users',
+    ]);
     expect(next.steps.find((s) => s.id === 'install')!.status).toBe('succeeded');
     expect(next.events!.at(-1)).toMatchObject({ type: 'server-disagrees', step: 'backup', detail: "MAS's database has no users" });
     // The old backup and dry run vouched for a server that is gone: both records are dropped.

@@ -83,7 +83,9 @@ function serverSuite(name: string, target: () => Target, makeBase: () => string)
       const remote = { user: 'ops', host: 'elsewhere.example.org', pid: 1 };
       const started = new Date('2025-06-01T00:00:00.000Z');
       const old = await acquireServerLock(target(), { baseDir: base, command: 'old', actor: remote, now: () => started });
-      const soon = await refusal(acquireServerLock(target(), { baseDir: base, command: 'x', takeOver: true, now: () => new Date(started.getTime() + 3_600_000) }));
+      const soon = await refusal(
+        acquireServerLock(target(), { baseDir: base, command: 'x', takeOver: true, now: () => new Date(started.getTime() + 3_600_000) }),
+      );
       expect(soon.stale).toBe(false);
       const later = { baseDir: base, command: 'x', now: () => new Date(started.getTime() + 25 * 3_600_000) };
       expect((await refusal(acquireServerLock(target(), later))).stale).toBe(true);
@@ -98,8 +100,16 @@ function serverSuite(name: string, target: () => Target, makeBase: () => string)
       const base = makeBase();
       expect(await readServerRecord(target(), { baseDir: base })).toBeNull();
       const laptop = { user: 'ops', host: 'laptop', pid: 10 };
-      await noteServerStep(target(), { step: 'migrate', outcome: 'started', at: '2025-06-01T10:00:00.000Z', planId: 'PLAN1', attempt: 1 }, { baseDir: base, actor: laptop });
-      const record = await noteServerStep(target(), { step: 'migrate', outcome: 'succeeded', at: '2025-06-01T10:05:00.000Z', planId: 'PLAN1', attempt: 1, detail: '42 users' }, { baseDir: base, actor: laptop });
+      await noteServerStep(
+        target(),
+        { step: 'migrate', outcome: 'started', at: '2025-06-01T10:00:00.000Z', planId: 'PLAN1', attempt: 1 },
+        { baseDir: base, actor: laptop },
+      );
+      const record = await noteServerStep(
+        target(),
+        { step: 'migrate', outcome: 'succeeded', at: '2025-06-01T10:05:00.000Z', planId: 'PLAN1', attempt: 1, detail: '42 users' },
+        { baseDir: base, actor: laptop },
+      );
       const file = serverPaths(base).record;
       expect(file).toBe(`${base}/matrix-authentication-service/mas-wizard-record.json`);
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
@@ -111,10 +121,25 @@ function serverSuite(name: string, target: () => Target, makeBase: () => string)
 
     it('a plan started on another machine is recognised: its migration gate stays shut', async () => {
       const base = makeBase();
-      await noteServerStep(target(), { step: 'migrate', outcome: 'succeeded', at: '2025-06-01T10:05:00.000Z', planId: 'PLAN-FROM-LAPTOP', attempt: 1 }, { baseDir: base, actor: { user: 'ops', host: 'laptop', pid: 1 } });
+      await noteServerStep(
+        target(),
+        { step: 'migrate', outcome: 'succeeded', at: '2025-06-01T10:05:00.000Z', planId: 'PLAN-FROM-LAPTOP', attempt: 1 },
+        { baseDir: base, actor: { user: 'ops', host: 'laptop', pid: 1 } },
+      );
       const plan = succeed(planBefore('dry-run'), 'dry-run');
-      const result = canStart(plan, 'migrate', { currentVarsHash: HASH_A, typedServerName: 'example.com', serverRecord: await readServerRecord(target(), { baseDir: base }) });
-      expect(result).toEqual({ ok: false, reasons: [expect.stringMatching(/server's own record says "migrate" already ran: migrate succeeded at 2025-06-01T10:05:00.000Z from ops@laptop \(plan PLAN-FROM-LAPTOP\)/)] });
+      const result = canStart(plan, 'migrate', {
+        currentVarsHash: HASH_A,
+        typedServerName: 'example.com',
+        serverRecord: await readServerRecord(target(), { baseDir: base }),
+      });
+      expect(result).toEqual({
+        ok: false,
+        reasons: [
+          expect.stringMatching(
+            /server's own record says "migrate" already ran: migrate succeeded at 2025-06-01T10:05:00.000Z from ops@laptop \(plan PLAN-FROM-LAPTOP\)/,
+          ),
+        ],
+      });
     });
 
     it('a damaged or newer record is reported, not overwritten', async () => {
@@ -123,7 +148,9 @@ function serverSuite(name: string, target: () => Target, makeBase: () => string)
       const file = serverPaths(base).record;
       fs.writeFileSync(file, '{"version": 1, "steps": ');
       await expect(readServerRecord(target(), { baseDir: base })).rejects.toThrow(/is not valid JSON; move it aside after looking at it/);
-      await expect(noteServerStep(target(), { step: 'migrate', outcome: 'started', at: 't', planId: 'p', attempt: 1 }, { baseDir: base })).rejects.toBeInstanceOf(ServerRecordError);
+      await expect(
+        noteServerStep(target(), { step: 'migrate', outcome: 'started', at: 't', planId: 'p', attempt: 1 }, { baseDir: base }),
+      ).rejects.toBeInstanceOf(ServerRecordError);
       expect(fs.readFileSync(file, 'utf8')).toBe('{"version": 1, "steps": ');
       fs.writeFileSync(file, JSON.stringify({ version: 2, steps: {}, history: [], more: 1 }));
       await expect(readServerRecord(target(), { baseDir: base })).rejects.toThrow(/was written by a newer mas-wizard \(version 2\)/);
@@ -132,7 +159,11 @@ function serverSuite(name: string, target: () => Target, makeBase: () => string)
 }
 
 const local = new LocalTarget();
-serverSuite('LocalTarget', () => local, () => baseDir());
+serverSuite(
+  'LocalTarget',
+  () => local,
+  () => baseDir(),
+);
 
 describe('over the real loopback sshd', () => {
   let sshd: Sshd;
@@ -141,13 +172,22 @@ describe('over the real loopback sshd', () => {
     sshd = await startSshd();
     fs.writeFileSync(path.join(work, 'known_hosts'), `${sshd.knownHostsLine}\n`);
     ssh = await SshTarget.connect({
-      host: '127.0.0.1', port: sshd.port, username: sshd.user, identityFiles: [sshd.clientKey],
-      knownHostsFile: path.join(work, 'known_hosts'), agent: null, defaultIdentityFiles: [],
+      host: '127.0.0.1',
+      port: sshd.port,
+      username: sshd.user,
+      identityFiles: [sshd.clientKey],
+      knownHostsFile: path.join(work, 'known_hosts'),
+      agent: null,
+      defaultIdentityFiles: [],
     });
   });
   afterAll(async () => {
     await ssh?.close();
     sshd?.stop();
   });
-  serverSuite('SshTarget', () => ssh, () => baseDir(sshd.user));
+  serverSuite(
+    'SshTarget',
+    () => ssh,
+    () => baseDir(sshd.user),
+  );
 });

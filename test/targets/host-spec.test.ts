@@ -14,7 +14,9 @@ const o = () => ({ sshConfigFile: sshConfig, home: '/home/op', localUser: 'op' }
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-hostspec-'));
   sshConfig = path.join(dir, 'config');
-  writeFileSync(sshConfig, `
+  writeFileSync(
+    sshConfig,
+    `
 Host matrix
   HostName 203.0.113.7
   User admin
@@ -34,7 +36,8 @@ Match exec "touch ${dir}/match-exec-ran"
 
 Host *
   User fallback
-`);
+`,
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -56,8 +59,11 @@ ansible_become_user=root
     expect(host).toMatchObject({ name: 'matrix.example.org', line: 6, groups: ['matrix_servers'] });
     expect(host.vars).toEqual({
       ansible_python_interpreter: '/usr/bin/python3',
-      ansible_host: 'matrix', ansible_ssh_user: 'deploy user', ansible_become: 'true',
-      ansible_become_password: 'p@ss w#rd', ansible_become_user: 'root',
+      ansible_host: 'matrix',
+      ansible_ssh_user: 'deploy user',
+      ansible_become: 'true',
+      ansible_become_password: 'p@ss w#rd',
+      ansible_become_user: 'root',
     });
   });
 
@@ -83,8 +89,12 @@ describe('resolveHostSpec', () => {
   it('resolves an ssh config alias, with one ProxyJump hop resolved through the config too', () => {
     const spec = resolveHostSpec(host('matrix.example.org ansible_host=matrix'), o());
     expect(spec).toEqual({
-      kind: 'ssh', inventoryName: 'matrix.example.org',
-      host: '203.0.113.7', port: 2200, username: 'admin', identityFiles: ['/home/op/.ssh/matrix_admin'],
+      kind: 'ssh',
+      inventoryName: 'matrix.example.org',
+      host: '203.0.113.7',
+      port: 2200,
+      username: 'admin',
+      identityFiles: ['/home/op/.ssh/matrix_admin'],
       jump: { host: 'bastion.example.org', port: 2022, username: 'jumpuser', identityFiles: ['/home/op/.ssh/bastion'] },
       become: { enabled: false, user: undefined, password: { kind: 'none' } },
     });
@@ -99,16 +109,22 @@ describe('resolveHostSpec', () => {
   });
 
   it('become: literal password, vault/Jinja means ask, become user', () => {
-    expect(resolveHostSpec(host("m ansible_become=yes ansible_become_pass='s3cret'"), o()).become)
-      .toEqual({ enabled: true, user: undefined, password: { kind: 'literal', value: 's3cret' } });
+    expect(resolveHostSpec(host("m ansible_become=yes ansible_become_pass='s3cret'"), o()).become).toEqual({
+      enabled: true,
+      user: undefined,
+      password: { kind: 'literal', value: 's3cret' },
+    });
     const jinja = resolveHostSpec(host('m ansible_become=true ansible_become_user=matrix ansible_become_password="{{ vault_sudo }}"'), o()).become;
     expect(jinja).toMatchObject({ enabled: true, user: 'matrix', password: { kind: 'ask' } });
     expect((jinja.password as { reason: string }).reason).toContain('inventory/hosts:2');
   });
 
   it('ansible_connection=local selects the local target', () => {
-    expect(resolveHostSpec(host('matrix.example.org ansible_connection=local ansible_become=true'), o()))
-      .toMatchObject({ kind: 'local', inventoryName: 'matrix.example.org', become: { enabled: true } });
+    expect(resolveHostSpec(host('matrix.example.org ansible_connection=local ansible_become=true'), o())).toMatchObject({
+      kind: 'local',
+      inventoryName: 'matrix.example.org',
+      become: { enabled: true },
+    });
   });
 
   it('refuses what it cannot do, saying where', () => {

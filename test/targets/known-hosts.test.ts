@@ -37,11 +37,9 @@ describe('fingerprint', () => {
 
 describe('checkHostKey', () => {
   it('plain names, [host]:port, comma lists and wildcards', () => {
-    const entries = parseKnownHosts([
-      `matrix.example.org,192.0.2.1 ${keys.a.line}`,
-      `[matrix.example.org]:2222 ${keys.b.line}`,
-      `*.lab.example ${keys.c.line}`,
-    ].join('\n'));
+    const entries = parseKnownHosts(
+      [`matrix.example.org,192.0.2.1 ${keys.a.line}`, `[matrix.example.org]:2222 ${keys.b.line}`, `*.lab.example ${keys.c.line}`].join('\n'),
+    );
     expect(checkHostKey(entries, 'matrix.example.org', 22, keys.a.blob).status).toBe('trusted');
     expect(checkHostKey(entries, '192.0.2.1', 22, keys.a.blob).status).toBe('trusted');
     expect(checkHostKey(entries, 'MATRIX.example.org', 22, keys.a.blob).status).toBe('trusted');

@@ -10,7 +10,9 @@ import { FAKE_SUDO } from './fake-sudo.js';
 
 let dir: string;
 const t = new LocalTarget({ cancelGraceMs: 500 });
-beforeAll(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-local-')); });
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-local-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('LocalTarget', () => {
@@ -34,10 +36,23 @@ describe('LocalTarget', () => {
     expect((await t.run({ argv: ['cat'] }, { stdin: 'in\n' })).stdout).toBe('in\n');
     let text = '';
     const s = performance.now();
-    const r = await t.run({ argv: ['seq', '1', '100000'] }, { collect: false, onStdout: (c) => { text += c; } });
+    const r = await t.run(
+      { argv: ['seq', '1', '100000'] },
+      {
+        collect: false,
+        onStdout: (c) => {
+          text += c;
+        },
+      },
+    );
     console.log(`[measure] local 100k-line stream: ${(performance.now() - s).toFixed(1)} ms`);
     expect(r.stdout).toBe('');
-    expect(text.split('\n').slice(0, -1).every((l, i) => l === String(i + 1))).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .slice(0, -1)
+        .every((l, i) => l === String(i + 1)),
+    ).toBe(true);
     expect(text.split('\n').length).toBe(100001);
   });
 

@@ -16,8 +16,14 @@ let knownHosts: string;
 const targets: SshTarget[] = [];
 
 const base = (extra: Partial<SshTargetOptions> = {}): SshTargetOptions => ({
-  host: '127.0.0.1', port: server.port, username: server.user, identityFiles: [server.clientKey],
-  knownHostsFile: knownHosts, agent: null, defaultIdentityFiles: [], ...extra,
+  host: '127.0.0.1',
+  port: server.port,
+  username: server.user,
+  identityFiles: [server.clientKey],
+  knownHostsFile: knownHosts,
+  agent: null,
+  defaultIdentityFiles: [],
+  ...extra,
 });
 async function connect(extra: Partial<SshTargetOptions> = {}): Promise<SshTarget> {
   const t = await SshTarget.connect(base(extra));
@@ -96,7 +102,13 @@ describe('become with a stand-in sudo (mock: no sudoers entry is made for the te
     const chunks: string[] = [];
     const r = await t.run({ argv: ['cat'] }, { become: true, stdin: 'payload\n', onStdout: (c) => chunks.push(c), onStderr: (c) => chunks.push(c) });
     expect(r).toMatchObject({ code: 0, stdout: 'payload\n', stderr: '' });
-    const everything = [r.stdout, r.stderr, ...chunks, readFileSync(path.join(bin, 'sudo-argv.log'), 'utf8'), readFileSync(path.join(server.dir, 'sshd.log'), 'utf8')].join('\n');
+    const everything = [
+      r.stdout,
+      r.stderr,
+      ...chunks,
+      readFileSync(path.join(bin, 'sudo-argv.log'), 'utf8'),
+      readFileSync(path.join(server.dir, 'sshd.log'), 'utf8'),
+    ].join('\n');
     expect(everything).not.toContain(PASSWORD);
     expect(everything).not.toContain('w0rd');
   });

@@ -16,9 +16,14 @@ const targets: SshTarget[] = [];
 
 function options(extra: Partial<SshTargetOptions> = {}): SshTargetOptions {
   return {
-    host: '127.0.0.1', port: sshd.port, username: sshd.user,
-    identityFiles: [sshd.clientKey], knownHostsFile: knownHosts,
-    agent: null, defaultIdentityFiles: [], ...extra,
+    host: '127.0.0.1',
+    port: sshd.port,
+    username: sshd.user,
+    identityFiles: [sshd.clientKey],
+    knownHostsFile: knownHosts,
+    agent: null,
+    defaultIdentityFiles: [],
+    ...extra,
   };
 }
 
@@ -62,14 +67,27 @@ describe('host keys', () => {
   it('asks about an unknown key with the OpenSSH fingerprint, then appends it', async () => {
     const file = path.join(work, 'kh-unknown');
     const asked: unknown[] = [];
-    const t = await connect({ knownHostsFile: file, confirmUnknownHost: async (info) => { asked.push(info); return true; } });
+    const t = await connect({
+      knownHostsFile: file,
+      confirmUnknownHost: async (info) => {
+        asked.push(info);
+        return true;
+      },
+    });
     const expected = execFileSync('ssh-keygen', ['-lf', `${sshd.hostKeyFile}.pub`], { encoding: 'utf8' }).split(' ')[1];
     expect(asked).toEqual([{ host: '127.0.0.1', port: sshd.port, keyType: 'ssh-ed25519', fingerprint: expected }]);
     expect(readFileSync(file, 'utf8')).toBe(`${sshd.knownHostsLine}\n`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect((await t.run({ argv: ['true'] })).code).toBe(0);
     // Now known: no second question.
-    await (await connect({ knownHostsFile: file, confirmUnknownHost: async () => { throw new Error('asked again'); } })).close();
+    await (
+      await connect({
+        knownHostsFile: file,
+        confirmUnknownHost: async () => {
+          throw new Error('asked again');
+        },
+      })
+    ).close();
   });
 
   it('refuses an unknown key the operator declines, or when nobody can be asked', async () => {
@@ -90,17 +108,27 @@ describe('host keys', () => {
       let asked = false;
       let err: SshError | null = null;
       try {
-        const t = await SshTarget.connect({ ...options({ knownHostsFile: file, port: other.port, identityFiles: [other.clientKey] }), confirmUnknownHost: async () => { asked = true; return true; } });
+        const t = await SshTarget.connect({
+          ...options({ knownHostsFile: file, port: other.port, identityFiles: [other.clientKey] }),
+          confirmUnknownHost: async () => {
+            asked = true;
+            return true;
+          },
+        });
         await t.run({ argv: ['touch', marker] });
         await t.close();
-      } catch (e) { err = e as SshError; }
+      } catch (e) {
+        err = e as SshError;
+      }
       expect(err?.kind).toBe('host-key-changed');
       expect(err?.message).toMatch(/CHANGED.*man-in-the-middle/);
       expect(err?.message).toContain(`${file} line 2`);
       expect(asked).toBe(false);
       expect(existsSync(marker)).toBe(false);
       expect(readFileSync(file, 'utf8')).toBe(`# pinned\n[127.0.0.1]:${other.port} ${sshd.hostPublicKey}\n`);
-    } finally { other.stop(); }
+    } finally {
+      other.stop();
+    }
   });
 });
 
@@ -131,8 +159,17 @@ describe('authentication', () => {
     sshd.authorize(readFileSync(`${key}.pub`, 'utf8'));
     const asked: [string, number][] = [];
     const answers = ['wrong', 'correct horse'];
-    const t = await connect({ identityFiles: [key], askPassphrase: async (p, attempt) => { asked.push([p, attempt]); return answers.shift()!; } });
-    expect(asked).toEqual([[key, 1], [key, 2]]);
+    const t = await connect({
+      identityFiles: [key],
+      askPassphrase: async (p, attempt) => {
+        asked.push([p, attempt]);
+        return answers.shift()!;
+      },
+    });
+    expect(asked).toEqual([
+      [key, 1],
+      [key, 2],
+    ]);
     expect((await t.run({ argv: ['true'] })).code).toBe(0);
   });
 
@@ -145,7 +182,9 @@ describe('authentication', () => {
       expect(add.status, add.stderr).toBe(0);
       const t = await connect({ agent: sock, identityFiles: [], defaultIdentityFiles: [path.join(work, 'absent')] });
       expect((await t.run({ argv: ['id', '-un'] })).stdout).toBe(`${sshd.user}\n`);
-    } finally { agent.kill(); }
+    } finally {
+      agent.kill();
+    }
   });
 });
 
@@ -167,9 +206,14 @@ describe('commands', () => {
     const t = await connect();
     const killer = await connect();
     // An odd duration names this very process for pkill.
-    const running = t.run({ script: 'echo started; exec sleep 29.4321' }, {
-      onStdout: () => { void killer.run({ argv: ['pkill', '-TERM', '-x', '-f', 'sleep 29.4321'] }); },
-    });
+    const running = t.run(
+      { script: 'echo started; exec sleep 29.4321' },
+      {
+        onStdout: () => {
+          void killer.run({ argv: ['pkill', '-TERM', '-x', '-f', 'sleep 29.4321'] });
+        },
+      },
+    );
     const r = await running;
     expect(r).toMatchObject({ code: null, signal: 'SIGTERM', lost: false, cancelled: false });
   });
@@ -178,13 +222,21 @@ describe('commands', () => {
     const t = await connect();
     let text = '';
     const started = performance.now();
-    const r = await t.run({ argv: ['seq', '1', '100000'] }, { collect: false, onStdout: (c) => { text += c; } });
+    const r = await t.run(
+      { argv: ['seq', '1', '100000'] },
+      {
+        collect: false,
+        onStdout: (c) => {
+          text += c;
+        },
+      },
+    );
     const ms = performance.now() - started;
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     const lines = text.split('\n');
     expect(lines.length).toBe(100001);
-    expect(lines.every((l, i) => i === 100000 ? l === '' : l === String(i + 1))).toBe(true);
+    expect(lines.every((l, i) => (i === 100000 ? l === '' : l === String(i + 1)))).toBe(true);
     console.log(`[measure] ssh 100k-line stream: ${ms.toFixed(1)} ms`);
   });
 
@@ -222,9 +274,15 @@ describe('commands', () => {
 
   it('reports a dropped connection as lost, never as success, and reconnects', async () => {
     let lostCalls = 0;
-    const t = await connect({ onConnectionLost: () => { lostCalls++; } });
+    const t = await connect({
+      onConnectionLost: () => {
+        lostCalls++;
+      },
+    });
     let ticking!: () => void;
-    const ticked = new Promise<void>((r) => { ticking = r; });
+    const ticked = new Promise<void>((r) => {
+      ticking = r;
+    });
     const running = t.run({ script: 'while :; do echo tick; sleep 0.05; done' }, { onStdout: () => ticking() });
     // Drop the link only once the remote loop runs (a fixed pause missed it on a loaded machine).
     await ticked;
@@ -241,7 +299,9 @@ describe('commands', () => {
   it('notices a silent link (no FIN) within the keepalive window', async () => {
     const t = await connect({ keepaliveInterval: 200, keepaliveCountMax: 2 });
     let ready!: () => void;
-    const started = new Promise<void>((r) => { ready = r; });
+    const started = new Promise<void>((r) => {
+      ready = r;
+    });
     const running = t.run({ script: 'echo started; exec sleep 29.222' }, { onStdout: () => ready() });
     await started;
     sshd.suspendSessions();

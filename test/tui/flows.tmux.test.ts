@@ -68,7 +68,10 @@ async function secretUrlProviders(t: Tmux, afterDiff: string): Promise<void> {
   await key(t, 'Enter', 'Upstream login providers (optional)');
   await key(t, 'Enter', 'a accept');
   await key(t, 'a', 'Done: write 1 provider');
-  for (let i = 0; i < 6 && !has('❯ Done')(t.capture()); i++) { t.send('Down'); await pause(100); }
+  for (let i = 0; i < 6 && !has('❯ Done')(t.capture()); i++) {
+    t.send('Down');
+    await pause(100);
+  }
   await key(t, 'Enter', 'Upstream login providers — change to vars.yml');
   await key(t, 'y', afterDiff, 60_000);
 }

@@ -24,14 +24,21 @@ afterEach(async () => {
   }
 });
 
-const has = (text: string) => (screen: string[]) => screen.map((l) => l.trim()).join(' ').includes(text);
+const has = (text: string) => (screen: string[]) =>
+  screen
+    .map((l) => l.trim())
+    .join(' ')
+    .includes(text);
 
 /** The wizard on a fresh lab, at the secret screen with "Paste a secret" chosen. */
 async function atPasteField(): Promise<{ t: Tmux }> {
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-paste-'));
   const t = startTmux({ command: ['node', CLI, '--lab'], width: 100, height: 30, env: { MAS_WIZARD_STATE_DIR: stateDir, HOME: stateDir } });
   terms.push(t);
-  const key = async (k: string, then: string, ms = 30_000) => { t.send(k); await t.waitFor(has(then), `"${then}" after ${k}`, ms); };
+  const key = async (k: string, then: string, ms = 30_000) => {
+    t.send(k);
+    await t.waitFor(has(then), `"${then}" after ${k}`, ms);
+  };
   await t.waitFor(has('What do you want to do on example.org?'), 'the flow choice', 60_000);
   await key('Enter', 'Accept this warning and go on?');
   await key('y', 'ready: nothing blocks');

@@ -36,7 +36,14 @@ describe('PromptIO', () => {
   it('queues questions asked together and ignores a stale answer', async () => {
     const io = new PromptIO();
     const a = io.text({ key: 'a', question: 'A?' });
-    const b = io.select({ key: 'b', question: 'B?', choices: [{ value: 'x', label: 'X' }, { value: 'y', label: 'Y' }] });
+    const b = io.select({
+      key: 'b',
+      question: 'B?',
+      choices: [
+        { value: 'x', label: 'X' },
+        { value: 'y', label: 'Y' },
+      ],
+    });
     const first = await shown(io);
     expect(first.kind).toBe('text');
     io.answer(first.id, 'one');
@@ -85,11 +92,28 @@ describe('PromptIO', () => {
   });
 
   it('prefills from an answers file (Subiquity style) but still waits for the operator', async () => {
-    const { answers } = parseAnswers([
-      'mode: new', 'hostname: auth.example.org', 'path_prefix: /', 'accept: [email.not-configured]', 'fix: [synapse.registration-enabled]', 'secret: generate', 'confirm_server_name: example.org',
-    ].join('\n'), 'answers.yml');
+    const { answers } = parseAnswers(
+      [
+        'mode: new',
+        'hostname: auth.example.org',
+        'path_prefix: /',
+        'accept: [email.not-configured]',
+        'fix: [synapse.registration-enabled]',
+        'secret: generate',
+        'confirm_server_name: example.org',
+      ].join('\n'),
+      'answers.yml',
+    );
     const io = new PromptIO({ answers, gateCommands: () => ['just run-tags syn2mas'] });
-    const mode = io.select({ key: 'mode', question: 'What?', choices: [{ value: 'migrate', label: 'M' }, { value: 'new', label: 'N' }], initial: 'migrate' });
+    const mode = io.select({
+      key: 'mode',
+      question: 'What?',
+      choices: [
+        { value: 'migrate', label: 'M' },
+        { value: 'new', label: 'N' },
+      ],
+      initial: 'migrate',
+    });
     let p = await shown(io);
     expect(p).toMatchObject({ kind: 'select', prefill: 'new', initial: 'migrate' });
     io.answer(p.id, 'new');
@@ -101,7 +125,10 @@ describe('PromptIO', () => {
     io.answer(p.id, { hostname: 'auth.example.org', prefix: '/' });
     await url;
 
-    const fx = io.findings({ fixable: [finding('synapse.registration-enabled', 'block')], warnings: [finding('email.not-configured', 'warn'), finding('service.corporal', 'warn')] });
+    const fx = io.findings({
+      fixable: [finding('synapse.registration-enabled', 'block')],
+      warnings: [finding('email.not-configured', 'warn'), finding('service.corporal', 'warn')],
+    });
     p = await shown(io);
     expect(p).toMatchObject({ kind: 'findings', prefill: { fix: ['synapse.registration-enabled'], accept: ['email.not-configured'] } });
     io.answer(p.id, { fix: [], accept: [] });
@@ -131,7 +158,11 @@ describe('PromptIO', () => {
     expect(p.prefill).toBeUndefined();
     io.answer(p.id, 'typed');
     await pw;
-    const d = io.reviewDiff({ key: 'secret', title: 'Secret', diff: '+matrix_authentication_service_config_secrets_encryption: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n' });
+    const d = io.reviewDiff({
+      key: 'secret',
+      title: 'Secret',
+      diff: '+matrix_authentication_service_config_secrets_encryption: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n',
+    });
     p = await shown(io);
     expect(p.kind === 'diff' && p.diff).toContain('‹redacted›');
     expect(p.kind === 'diff' && p.diff).not.toContain('0123456789abcdef0123');
@@ -166,9 +197,23 @@ describe('PromptIO', () => {
 describe('PromptIO.revise', () => {
   it('changes a question still waiting (by kind and key) on screen, keeps its id, and ignores one already answered', async () => {
     const io = new PromptIO();
-    const asked = io.select({ key: 'mode', question: 'Q?', choices: [{ value: 'a', label: 'A' }, { value: 'b', label: 'B' }] });
+    const asked = io.select({
+      key: 'mode',
+      question: 'Q?',
+      choices: [
+        { value: 'a', label: 'A' },
+        { value: 'b', label: 'B' },
+      ],
+    });
     const p = await shown(io);
-    expect(io.revise('select', 'mode', { choices: [{ value: 'a', label: 'A' }, { value: 'b', label: 'B (not here: 6 users)' }] })).toBe(true);
+    expect(
+      io.revise('select', 'mode', {
+        choices: [
+          { value: 'a', label: 'A' },
+          { value: 'b', label: 'B (not here: 6 users)' },
+        ],
+      }),
+    ).toBe(true);
     const revised = io.current().prompt!;
     expect(revised.id).toBe(p.id);
     expect(revised).toMatchObject({ kind: 'select', choices: [{ label: 'A' }, { label: 'B (not here: 6 users)' }] });

@@ -25,7 +25,11 @@ afterEach(async () => {
 });
 
 /** The text anywhere on screen, also when wrapped over rows. */
-const has = (text: string) => (screen: string[]) => screen.map((l) => l.trim()).join(' ').includes(text);
+const has = (text: string) => (screen: string[]) =>
+  screen
+    .map((l) => l.trim())
+    .join(' ')
+    .includes(text);
 const joined = (screen: string[]) => screen.map((l) => l.trim()).join(' ');
 
 function wizard(stateDir: string): Tmux {
@@ -36,7 +40,11 @@ function wizard(stateDir: string): Tmux {
 
 function localLocks(stateDir: string): string[] {
   const dir = path.join(stateDir, 'locks');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.lock')).map((f) => path.join(dir, f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.lock'))
+        .map((f) => path.join(dir, f))
+    : [];
 }
 
 /** Starts the wizard on a fresh lab and stops at the prerequisites question (that step running). */
@@ -61,7 +69,11 @@ describe('resume after a killed terminal', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const again = wizard(stateDir);
-    const screen = await again.waitFor((s) => has('Accept this warning and go on?')(s) || has('holds the')(s) || has('Take over its lock')(s), 'the resumed wizard', 60_000);
+    const screen = await again.waitFor(
+      (s) => has('Accept this warning and go on?')(s) || has('holds the')(s) || has('Take over its lock')(s),
+      'the resumed wizard',
+      60_000,
+    );
     expect(joined(screen)).not.toMatch(/holds the (local|server) lock|Take over its lock/);
     expect(screen.join('\n')).toMatch(/step 1 of 14: Prerequisites/);
   }, 180_000);

@@ -77,7 +77,10 @@ describe('mas-wizard --lab in a real 80×24 terminal', () => {
     expect(t.capture().some((l) => /✔✔✔▶·{10} {2}step 4 of 14: Login providers — running/.test(l))).toBe(true);
     await key(t, 'Enter', 'a accept'); // convert from Synapse OIDC and review
     await key(t, 'a', 'Done: write 1 provider');
-    for (let i = 0; i < 6 && !has('❯ Done')(t.capture()); i++) { t.send('Down'); await new Promise((r) => setTimeout(r, 100)); }
+    for (let i = 0; i < 6 && !has('❯ Done')(t.capture()); i++) {
+      t.send('Down');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await key(t, 'Enter', 'Upstream login providers — change to vars.yml');
     await key(t, 'y', 'Enable MAS in migration mode');
     // install, backup, the syn2mas check (its phone-number warning was accepted in the prerequisites:

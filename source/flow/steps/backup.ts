@@ -44,9 +44,10 @@ export function dumpOwner(layers: readonly VarsLayer[]): { uid?: number; gid?: n
 export function dumpScript(dir: string, owner: ReturnType<typeof dumpOwner>, dumpAll: string): string {
   const d = quoteArg(dir);
   const user = quoteArg(owner.name);
-  const resolve = owner.uid !== undefined && owner.gid !== undefined
-    ? `u=${owner.uid}; g=${owner.gid}`
-    : `u=$(id -u ${user}) && g=$(id -g ${user}) || { echo "the matrix user ${owner.name} (matrix_user_name) does not exist on the server; the playbook creates it on install" >&2; exit 5; }`;
+  const resolve =
+    owner.uid !== undefined && owner.gid !== undefined
+      ? `u=${owner.uid}; g=${owner.gid}`
+      : `u=$(id -u ${user}) && g=$(id -g ${user}) || { echo "the matrix user ${owner.name} (matrix_user_name) does not exist on the server; the playbook creates it on install" >&2; exit 5; }`;
   return `${resolve}; mkdir -p ${d} && chmod 0700 ${d} && chown "$u:$g" ${d} && ${dumpAll}`;
 }
 
@@ -71,9 +72,14 @@ async function verify(ctx: FlowContext, file: string): Promise<StepOutcome> {
   const size = Number(/size=(\d+)/.exec(r.output)?.[1]);
   const sha256 = /sha256=([0-9a-f]{64})/.exec(r.output)?.[1];
   const owner = /owner=(\d+:\d+)/.exec(r.output)?.[1] ?? 'unknown';
-  if (r.code !== 0 || !sha256 || !(size > 0)) return { status: 'failed', error: `the backup ${file} could not be verified: ${r.output.trim().split('\n').slice(-2).join(' ') || `exit ${r.code}`}` };
+  if (r.code !== 0 || !sha256 || !(size > 0))
+    return { status: 'failed', error: `the backup ${file} could not be verified: ${r.output.trim().split('\n').slice(-2).join(' ') || `exit ${r.code}`}` };
   ctx.io.say(`Backup verified: ${file}, ${(size / 1024).toFixed(1)} KiB, sha256 ${sha256}.\n${restoreInstructions(ctx.session.cat, file)}`, 'ok');
-  return { status: 'succeeded', outputs: { path: file, size_bytes: size, sha256, owner }, backup: { path: file, sizeBytes: size, sha256, verifiedAt: ctx.now() } };
+  return {
+    status: 'succeeded',
+    outputs: { path: file, size_bytes: size, sha256, owner },
+    backup: { path: file, sizeBytes: size, sha256, verifiedAt: ctx.now() },
+  };
 }
 
 function produced(step: StepState | undefined): string {
@@ -82,7 +88,10 @@ function produced(step: StepState | undefined): string {
 
 export const backup: StepRunner = {
   id: 'backup',
-  commands: (s) => s.layout.database ? externalBackupCommands(s) : [dumpCommand(s, backupDir(s, '<plan>', 1)).display, s.cat.verifyDump(`${backupDir(s, '<plan>', 1)}/latest-dump.sql.zst`).display],
+  commands: (s) =>
+    s.layout.database
+      ? externalBackupCommands(s)
+      : [dumpCommand(s, backupDir(s, '<plan>', 1)).display, s.cat.verifyDump(`${backupDir(s, '<plan>', 1)}/latest-dump.sql.zst`).display],
   inputs(ctx) {
     const attempt = (ctx.plan().steps.find((st) => st.id === 'backup')?.attempt ?? 0) + 1;
     const dir = backupDir(ctx.session, ctx.plan().id, attempt, ctx.answers?.backup?.path);
@@ -90,13 +99,20 @@ export const backup: StepRunner = {
   },
   async run(ctx): Promise<StepOutcome> {
     if (ctx.answers?.backup?.enabled === false) {
-      return { status: 'blocked', reasons: ['the answers file turns the backup off (backup.enabled: false); the real migration needs a verified backup: set it to true'] };
+      return {
+        status: 'blocked',
+        reasons: ['the answers file turns the backup off (backup.enabled: false); the real migration needs a verified backup: set it to true'],
+      };
     }
     if (ctx.session.layout.database) return externalBackup(ctx);
     const step = ctx.plan().steps.find((st) => st.id === 'backup');
     const dir = String(step?.inputs.dir);
     const run = await runDetached(ctx, dumpCommand(ctx.session, dir), currentJob(ctx, 'backup'), { step: 'backup' });
-    if (run.code !== 0) return { status: 'failed', error: `the dump failed (${run.lost ? 'outcome unknown: the job vanished' : `exit ${run.code}`}): ${run.output.trim().split('\n').slice(-3).join(' ')}` };
+    if (run.code !== 0)
+      return {
+        status: 'failed',
+        error: `the dump failed (${run.lost ? 'outcome unknown: the job vanished' : `exit ${run.code}`}): ${run.output.trim().split('\n').slice(-3).join(' ')}`,
+      };
     return verify(ctx, produced(step));
   },
   async reconcile(ctx, step): Promise<Reconciled> {

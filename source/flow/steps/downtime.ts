@@ -22,8 +22,11 @@ export async function synapseDowntime(ctx: FlowContext): Promise<{ synapse_downt
   const stopped = ctx.plan().steps.find((s) => s.id === 'migrate')?.outputs.synapse_stopped_us;
   const { activeEnterUs } = await synapseTimes(ctx, 'reinstall');
   const seconds = downtimeSeconds(typeof stopped === 'number' ? stopped : null, activeEnterUs);
-  ctx.io.say(seconds === null
-    ? 'The downtime window could not be measured (the server did not report when Synapse stopped and started, or it restarted in between).'
-    : `Synapse was down for ${seconds} s (from its stop by the migration to its start after the reinstall, as the server's systemd recorded them).`, seconds === null ? 'warn' : 'ok');
+  ctx.io.say(
+    seconds === null
+      ? 'The downtime window could not be measured (the server did not report when Synapse stopped and started, or it restarted in between).'
+      : `Synapse was down for ${seconds} s (from its stop by the migration to its start after the reinstall, as the server's systemd recorded them).`,
+    seconds === null ? 'warn' : 'ok',
+  );
   return { synapse_downtime_s: seconds };
 }

@@ -43,9 +43,14 @@ const CUT_OVER_TITLE = 'Cut over: MAS handles logins';
 export async function approveCutOver(ctx: FlowContext): Promise<Record<string, Json>> {
   const change = await planVarsChange(ctx.session.varsFile, cutOverEdits(ctx));
   if (!change.changed) return { cut_over: { vars_hash: sha256(change.before), diff_sha256: null } };
-  ctx.io.say('After the migration, while Synapse is down, the wizard writes this cut-over to vars.yml and reinstalls. Approve it now: nothing is asked inside the downtime window.');
+  ctx.io.say(
+    'After the migration, while Synapse is down, the wizard writes this cut-over to vars.yml and reinstalls. Approve it now: nothing is asked inside the downtime window.',
+  );
   const approved = await ctx.io.reviewDiff({ key: 'cut-over', title: `${CUT_OVER_TITLE} (written right after the migration)`, diff: change.diff });
-  if (!approved) throw new Declined(`${CUT_OVER_TITLE}: the change to ${ctx.session.varsLabel} was not approved, so the migration was not started (it would leave Synapse down waiting for it)`);
+  if (!approved)
+    throw new Declined(
+      `${CUT_OVER_TITLE}: the change to ${ctx.session.varsLabel} was not approved, so the migration was not started (it would leave Synapse down waiting for it)`,
+    );
   return { cut_over: { vars_hash: sha256(change.before), diff_sha256: sha256(change.diff), approved_at: ctx.now() } };
 }
 

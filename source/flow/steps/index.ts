@@ -13,7 +13,19 @@ import { verify } from './verify.js';
 import { firstAdmin, users } from './users.js';
 
 export const RUNNERS: Record<StepId, StepRunner> = {
-  prerequisites, secret, url, providers, 'mark-migration': markMigration, install, backup,
-  'syn2mas-check': syn2masCheck, 'dry-run': dryRun, migrate, 'cut-over': cutOver, reinstall, verify, users,
+  prerequisites,
+  secret,
+  url,
+  providers,
+  'mark-migration': markMigration,
+  install,
+  backup,
+  'syn2mas-check': syn2masCheck,
+  'dry-run': dryRun,
+  migrate,
+  'cut-over': cutOver,
+  reinstall,
+  verify,
+  users,
   'first-admin': firstAdmin,
 };

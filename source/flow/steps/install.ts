@@ -42,7 +42,10 @@ function installRunner(id: 'install' | 'reinstall'): StepRunner {
       if (result.status !== 'succeeded' || id !== 'reinstall') return result;
       if (!(await synapseActive(ctx, id))) {
         const diagnosis = await serviceDiagnosis(ctx, id, 'matrix-synapse.service was not detected to be running');
-        return { status: 'failed', error: `the playbook finished but matrix-synapse is not running; fix what its log shows, then run the reinstall again${diagnosis}` };
+        return {
+          status: 'failed',
+          error: `the playbook finished but matrix-synapse is not running; fix what its log shows, then run the reinstall again${diagnosis}`,
+        };
       }
       ctx.io.say('Synapse is running again and delegates logins to MAS.', 'ok');
       return { ...result, outputs: { ...result.outputs, ...(ctx.plan().flow === 'migrate' ? await synapseDowntime(ctx) : {}) } };
@@ -59,7 +62,10 @@ function installRunner(id: 'install' | 'reinstall'): StepRunner {
         return { to: 'succeeded', evidence: `the playbook run finished while the wizard was away (exit 0)`, outputs: { ...result.outputs, ...measured } };
       }
       // An install is safe to run again.
-      return { to: 'pending', evidence: `the playbook run did not succeed (${result.status === 'failed' ? result.error.split('\n')[0] : 'unknown'}); it can simply run again` };
+      return {
+        to: 'pending',
+        evidence: `the playbook run did not succeed (${result.status === 'failed' ? result.error.split('\n')[0] : 'unknown'}); it can simply run again`,
+      };
     },
   };
 }

@@ -54,7 +54,9 @@ function judge(ctx: FlowContext, ran: Ran, parser: AnsibleParser): PlaybookRun {
     problem = `task "${failure.task ?? '?'}" failed on ${failure.host}: ${failure.message}`;
     if (explained) {
       const leftover = explained.explanation.leftoverContainer;
-      const todo = leftover ? `remove the leftover container on the server: ${ctx.session.cat.removeContainer(leftover).display}; then run the step again` : explained.explanation.todo;
+      const todo = leftover
+        ? `remove the leftover container on the server: ${ctx.session.cat.removeContainer(leftover).display}; then run the step again`
+        : explained.explanation.todo;
       problem += `\n${explained.explanation.title}: ${explained.explanation.explanation}\nWhat to do: ${todo}`;
     }
     for (const item of explained?.syn2masItems ?? []) problem += `\n  - [${item.severity}] ${item.text}${item.fix ? ` → ${item.fix}` : ''}`;
@@ -72,7 +74,11 @@ function judge(ctx: FlowContext, ran: Ran, parser: AnsibleParser): PlaybookRun {
 
 /** Starts the playbook command detached and follows it to the end. */
 export async function runPlaybook(ctx: FlowContext, step: StepId, pc: PlannedCommand): Promise<PlaybookRun> {
-  const parser = new AnsibleParser({ onEvent: (e) => { if (e.type === 'task') ctx.io.progress(progressLine(parser.progress)); } });
+  const parser = new AnsibleParser({
+    onEvent: (e) => {
+      if (e.type === 'task') ctx.io.progress(progressLine(parser.progress));
+    },
+  });
   const ran = await runDetached(ctx, pc, currentJob(ctx, step), { step, onLine: (line) => parser.line(line) });
   return withDiagnosis(ctx, step, judge(ctx, ran, parser));
 }

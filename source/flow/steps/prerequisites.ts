@@ -31,7 +31,9 @@ const LATER: Record<string, string> = {
 
 /** The operators' guide ("Expectations"): said once, in the prerequisites list. */
 export const DEPENDS_ON_MAS: Finding = {
-  id: 'mas.synapse-depends-on-mas', severity: 'info', title: 'Synapse will depend on one more service',
+  id: 'mas.synapse-depends-on-mas',
+  severity: 'info',
+  title: 'Synapse will depend on one more service',
   detail: 'Once logins are delegated, Synapse cannot log anyone in, refresh a session or check a token while matrix-authentication-service is down.',
   fix: 'Nothing to change; watch matrix-authentication-service.service as you watch Synapse (systemctl status, journalctl -fu matrix-authentication-service).',
   source: 'playbook docs: configuring-playbook-matrix-authentication-service.md, "Expectations"',
@@ -40,7 +42,11 @@ export const DEPENDS_ON_MAS: Finding = {
 export async function collectFindings(ctx: FlowContext, options: { probe: boolean }): Promise<Finding[]> {
   const s = ctx.session;
   const layers = s.layers();
-  const findings = [...controllerFindings({ checkout: s.checkout, layers, installed: installedAnsible() }), ...runRules({ layers, checkout: s.checkout, generation: s.generation }), DEPENDS_ON_MAS];
+  const findings = [
+    ...controllerFindings({ checkout: s.checkout, layers, installed: installedAnsible() }),
+    ...runRules({ layers, checkout: s.checkout, generation: s.generation }),
+    DEPENDS_ON_MAS,
+  ];
   if (!options.probe) return findings;
   const values = varsValues(ctx);
   const providers = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
@@ -49,12 +55,23 @@ export async function collectFindings(ctx: FlowContext, options: { probe: boolea
   // no later step can map them, and syn2mas would refuse after MAS was already installed.
   const synapseOidc = effectiveBool(s.layers(), 'matrix_synapse_oidc_enabled').value === true;
   const converted = synapseOidc ? convertSynapseOidc(values.matrix_synapse_oidc_providers, s.generation).converted.map((c) => c.synapseIdpId) : [];
-  const probed = await probeServer(await s.server(), s.cat, { become: s.become,
+  const probed = await probeServer(await s.server(), s.cat, {
+    become: s.become,
     serverName: s.serverName,
-    mappedIdps: [...providers.filter(isPlainObject).map((p) => p.synapse_idp_id).filter((v): v is string => typeof v === 'string'), ...converted],
+    mappedIdps: [
+      ...providers
+        .filter(isPlainObject)
+        .map((p) => p.synapse_idp_id)
+        .filter((v): v is string => typeof v === 'string'),
+      ...converted,
+    ],
   });
   for (const c of probed.commands) ctx.transcript.note(`probe: ${c}`);
-  ctx.io.say(`Services: ${Object.entries(probed.services).map(([u, st]) => `${u} ${st}`).join(', ')}`);
+  ctx.io.say(
+    `Services: ${Object.entries(probed.services)
+      .map(([u, st]) => `${u} ${st}`)
+      .join(', ')}`,
+  );
   // Judged for this playbook generation: on legacy, phone numbers stop the real run (legacy-limits.ts).
   return forGeneration([...findings, ...probed.findings], s.generation, s.cat);
 }
@@ -71,7 +88,10 @@ function line(f: Finding): string {
 async function newServerRefusals(ctx: FlowContext): Promise<string[]> {
   const reasons: string[] = [];
   const users = await count(ctx, SYNAPSE_DB, SYNAPSE_MIGRATABLE, 'prerequisites');
-  if (users > 0) reasons.push(`Synapse already has ${users} user(s): mode new would switch logins to MAS without moving them, and they could no longer log in. Use mode: migrate for this server.`);
+  if (users > 0)
+    reasons.push(
+      `Synapse already has ${users} user(s): mode new would switch logins to MAS without moving them, and they could no longer log in. Use mode: migrate for this server.`,
+    );
   const password = ctx.answers?.first_admin?.password;
   if (password) {
     ctx.addSecret(password, 'first admin password');
@@ -89,7 +109,8 @@ export async function synapseUserCount(s: Session): Promise<{ users: number; dis
   const planned = s.cat.sql(SYNAPSE_DB, SYNAPSE_MIGRATABLE);
   const r = await (await s.server()).run(planned.command, { become: Boolean(planned.become && s.become) });
   const users = Number(r.stdout.trim().split('\n').pop());
-  if (r.code !== 0 || r.stdout.trim() === '' || !Number.isInteger(users)) throw new Error(`cannot count Synapse's users (${planned.display}): ${r.stderr.trim() || `exit ${r.code}`}`);
+  if (r.code !== 0 || r.stdout.trim() === '' || !Number.isInteger(users))
+    throw new Error(`cannot count Synapse's users (${planned.display}): ${r.stderr.trim() || `exit ${r.code}`}`);
   return { users, display: planned.display };
 }
 
@@ -138,7 +159,7 @@ export const prerequisites: StepRunner = {
       ...blockers.map((f) => `${f.id}: ${f.title} — ${f.detail} ${f.fix}`),
       ...unaccepted.map((f) => `${f.id} (warning) is not accepted: ${f.title}. Accept it (answers \`accept: [${f.id}]\`) or fix it — ${f.fix}`),
     ];
-    if (!inMigration) reasons.push(...await newServerRefusals(ctx));
+    if (!inMigration) reasons.push(...(await newServerRefusals(ctx)));
     if (reasons.length) return { status: 'blocked', reasons };
     return {
       status: 'succeeded',

@@ -16,17 +16,28 @@ export const providers: StepRunner = {
     const synapseOidc = effectiveBool(s.layers(), 'matrix_synapse_oidc_enabled').value === true;
     const conversion = convertSynapseOidc(synapseOidc ? values.matrix_synapse_oidc_providers : undefined, s.generation);
     for (const secret of conversion.secrets) ctx.addSecret(secret, 'OIDC client secret');
-    for (const f of conversion.failures) ctx.io.say(`${f.synapseIdpId} could not be converted: ${f.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, 'error');
+    for (const f of conversion.failures)
+      ctx.io.say(`${f.synapseIdpId} could not be converted: ${f.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, 'error');
     const existingRaw = Array.isArray(values[PROVIDERS_KEY]) ? (values[PROVIDERS_KEY] as unknown[]) : [];
-    const existing = existingRaw.map((p) => checkProvider(p)).filter((r): r is { ok: true; provider: Provider } => r.ok).map((r) => r.provider);
+    const existing = existingRaw
+      .map((p) => checkProvider(p))
+      .filter((r): r is { ok: true; provider: Provider } => r.ok)
+      .map((r) => r.provider);
 
     const chosen = await ctx.io.providers({ converted: conversion.converted.map((c) => c.provider), existing, synapseOidc, warnings: conversion.warnings });
     if (chosen === 'keep') {
       if (synapseOidc && ctx.plan().flow === 'migrate' && existing.length === 0) {
-        return { status: 'blocked', reasons: ['Synapse logs users in through OIDC but MAS has no upstream provider: those users could not log in after the migration. Convert them (answers `providers: convert-synapse-oidc`).'] };
+        return {
+          status: 'blocked',
+          reasons: [
+            'Synapse logs users in through OIDC but MAS has no upstream provider: those users could not log in after the migration. Convert them (answers `providers: convert-synapse-oidc`).',
+          ],
+        };
       }
       for (const p of existing) for (const v of [p.client_secret]) if (typeof v === 'string' && v) ctx.addSecret(v, 'client secret');
-      return existing.length ? { status: 'succeeded', outputs: { providers: existing.map((p) => p.id), kept: true } } : { status: 'skipped', reason: 'no upstream login providers: users log in with their passwords' };
+      return existing.length
+        ? { status: 'succeeded', outputs: { providers: existing.map((p) => p.id), kept: true } }
+        : { status: 'skipped', reason: 'no upstream login providers: users log in with their passwords' };
     }
     for (const p of chosen) if (typeof p.client_secret === 'string' && p.client_secret) ctx.addSecret(p.client_secret, 'client secret');
     const edits: VarsEdit[] = [{ op: 'set', key: PROVIDERS_KEY, value: toVarsValue(chosen) }];

@@ -21,7 +21,10 @@ export const secret: StepRunner = {
     const choice = await ctx.io.secret({ existing: state });
     if (choice === 'keep' || choice.kind === 'keep-existing') {
       if (state === 'missing' || state === 'invalid') {
-        return { status: 'blocked', reasons: [`${SECRET_KEY} is ${state} in vars.yml; generate one (answers \`secret: generate\`) or paste 64 hex characters`] };
+        return {
+          status: 'blocked',
+          reasons: [`${SECRET_KEY} is ${state} in vars.yml; generate one (answers \`secret: generate\`) or paste 64 hex characters`],
+        };
       }
       ctx.io.say(`Keeping the ${state === 'valid' ? 'existing secret' : `existing ${state} value`} of ${SECRET_KEY}.`, 'ok');
       return { status: 'succeeded', outputs: { secret: `kept (${state})` } };
@@ -29,6 +32,9 @@ export const secret: StepRunner = {
     const plan = planSecret(choice);
     for (const value of plan.secrets) ctx.addSecret(value, 'MAS encryption secret');
     const written = await changeVars(ctx, 'secret', 'The MAS encryption secret', plan.edits);
-    return { status: 'succeeded', outputs: { secret: choice.kind === 'generate' ? 'generated' : choice.kind === 'reference' ? 'vault reference' : 'pasted', vars_changed: written.keys } };
+    return {
+      status: 'succeeded',
+      outputs: { secret: choice.kind === 'generate' ? 'generated' : choice.kind === 'reference' ? 'vault reference' : 'pasted', vars_changed: written.keys },
+    };
   },
 };

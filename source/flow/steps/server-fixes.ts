@@ -35,8 +35,11 @@ export function deleteSql(rows: readonly Row[]): string {
 async function removeNonEmail3pids(ctx: FlowContext): Promise<FixResult> {
   const s = ctx.session;
   const cols = NON_EMAIL_3PIDS.columns.join(', ');
-  const select = s.cat.sql(SYNAPSE_DB, `SELECT coalesce(json_agg(t ORDER BY t.user_id, t.medium, t.address), '[]'::json) FROM (SELECT ${cols} FROM user_threepids WHERE ${NON_EMAIL_3PIDS.where}) t`);
-  const read = await runPlanned(ctx, select, { step: 'prerequisites', privateOutput: 'users\' phone numbers; they go to the export file only' });
+  const select = s.cat.sql(
+    SYNAPSE_DB,
+    `SELECT coalesce(json_agg(t ORDER BY t.user_id, t.medium, t.address), '[]'::json) FROM (SELECT ${cols} FROM user_threepids WHERE ${NON_EMAIL_3PIDS.where}) t`,
+  );
+  const read = await runPlanned(ctx, select, { step: 'prerequisites', privateOutput: "users' phone numbers; they go to the export file only" });
   let rows: Row[];
   try {
     if (read.code !== 0) throw new Error(read.output.trim() || `exit ${read.code}`);
@@ -50,17 +53,25 @@ async function removeNonEmail3pids(ctx: FlowContext): Promise<FixResult> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `${ctx.plan().id}-non-email-3pids-${ctx.now().replace(/[:.]/g, '-')}.sql`);
   const restore = `${sqlClient(s.cat)} < ${path.basename(file)}`;
-  writeFileSync(file, restoreSql(rows, [
-    `${rows.length} non-email 3PID(s) (${cols}) the wizard removed from Synapse's user_threepids at ${ctx.now()} (plan ${ctx.plan().id}),`,
-    'because the legacy syn2mas (MAS ≤ 0.15) stops half-way on them in a real run.',
-    `To put them back, copy this file to the server and run it on the Synapse database: ${restore}`,
-  ]), { mode: 0o600, flag: 'wx' });
+  writeFileSync(
+    file,
+    restoreSql(rows, [
+      `${rows.length} non-email 3PID(s) (${cols}) the wizard removed from Synapse's user_threepids at ${ctx.now()} (plan ${ctx.plan().id}),`,
+      'because the legacy syn2mas (MAS ≤ 0.15) stops half-way on them in a real run.',
+      `To put them back, copy this file to the server and run it on the Synapse database: ${restore}`,
+    ]),
+    { mode: 0o600, flag: 'wx' },
+  );
   ctx.io.say(`Exported ${rows.length} non-email 3PID(s) to ${file} (mode 0600).`, 'ok');
   // The DELETE names each address: masked wherever it is shown or logged, like a secret.
   for (const r of rows) ctx.addSecret(String(r.address), 'non-email 3PID address');
   const del = await runPlanned(ctx, s.cat.sql(SYNAPSE_DB, deleteSql(rows)), { step: 'prerequisites' });
-  if (del.code !== 0) return { ok: false, error: `deleting the exported non-email 3PIDs failed (${del.output.trim() || `exit ${del.code}`}); the export ${file} is kept` };
-  ctx.io.say(`Removed them from Synapse. To put them back (after the migration, or if you change your mind), copy ${file} to the server and run: ${restore}`, 'ok');
+  if (del.code !== 0)
+    return { ok: false, error: `deleting the exported non-email 3PIDs failed (${del.output.trim() || `exit ${del.code}`}); the export ${file} is kept` };
+  ctx.io.say(
+    `Removed them from Synapse. To put them back (after the migration, or if you change your mind), copy ${file} to the server and run: ${restore}`,
+    'ok',
+  );
   return { ok: true, outputs: { rows: rows.length, file, restore } };
 }
 

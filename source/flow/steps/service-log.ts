@@ -13,11 +13,20 @@ const SHOWN_LINES = 15;
 
 /** Known causes in a unit's log, first match wins: the line that shows it, then what it means. */
 const CAUSES: { re: RegExp; cause: string }[] = [
-  { re: /(matrix-authentication-service|\bMAS\b).*(Connection refused|Could not connect|Name or service not known)/i, cause: 'Synapse cannot reach MAS: check that matrix-authentication-service is running (systemctl status matrix-authentication-service) and its log' },
+  {
+    re: /(matrix-authentication-service|\bMAS\b).*(Connection refused|Could not connect|Name or service not known)/i,
+    cause: 'Synapse cannot reach MAS: check that matrix-authentication-service is running (systemctl status matrix-authentication-service) and its log',
+  },
   { re: /password authentication failed/i, cause: 'the database password in the configuration is wrong' },
-  { re: /(could not connect to server|Connection refused|could not translate host name)/i, cause: 'it cannot reach a service it depends on (its database, or MAS)' },
+  {
+    re: /(could not connect to server|Connection refused|could not translate host name)/i,
+    cause: 'it cannot reach a service it depends on (its database, or MAS)',
+  },
   { re: /Address already in use/i, cause: 'another process already uses its port' },
-  { re: /(ConfigError|Error in configuration|Failed to load (the )?config|invalid configuration)/i, cause: 'its configuration is invalid (the line above says which setting)' },
+  {
+    re: /(ConfigError|Error in configuration|Failed to load (the )?config|invalid configuration)/i,
+    cause: 'its configuration is invalid (the line above says which setting)',
+  },
   { re: /Permission denied/i, cause: 'a file or directory it needs is not readable or writable by its user' },
 ];
 
@@ -49,7 +58,10 @@ export async function serviceDiagnosis(ctx: FlowContext, step: StepId, failureTe
     const log = redact(ran.output.trimEnd());
     const last = log.split('\n').slice(-SHOWN_LINES).join('\n');
     const cause = likelyCause(log);
-    out += `\nLast lines of ${unit}'s log (${pc.display}):\n${last.split('\n').map((l) => `  │ ${l}`).join('\n')}`;
+    out += `\nLast lines of ${unit}'s log (${pc.display}):\n${last
+      .split('\n')
+      .map((l) => `  │ ${l}`)
+      .join('\n')}`;
     out += cause ? `\nLikely cause: ${cause.cause}.\n  (from: ${cause.line})` : '\nNo known cause in those lines; the full log is in the transcript.';
   }
   return out;

@@ -47,14 +47,21 @@ function timings(report: Syn2masReport): Record<string, number> {
   const out: Record<string, number> = {};
   for (const st of report.stages) out[st.entity] = st.seconds;
   const est = estimateDowntime(report);
-  if (est) { out.measured_seconds = est.measuredSeconds; out.downtime_estimate_seconds = est.estimateSeconds; }
+  if (est) {
+    out.measured_seconds = est.measuredSeconds;
+    out.downtime_estimate_seconds = est.estimateSeconds;
+  }
   return out;
 }
 
 /** `--upstreamProviderMapping synapse_idp:ULID` pairs from the legacy extra-arguments variable. */
 function legacyMapping(values: Record<string, unknown>): { synapseIdp: string; ulid: string }[] {
   const args = Array.isArray(values[LEGACY_MAPPING_KEY]) ? (values[LEGACY_MAPPING_KEY] as unknown[]).map(String) : [];
-  return args.flatMap((a, i) => (args[i - 1] === '--upstreamProviderMapping' && a.includes(':') ? [{ synapseIdp: a.slice(0, a.lastIndexOf(':')), ulid: a.slice(a.lastIndexOf(':') + 1) }] : []));
+  return args.flatMap((a, i) =>
+    args[i - 1] === '--upstreamProviderMapping' && a.includes(':')
+      ? [{ synapseIdp: a.slice(0, a.lastIndexOf(':')), ulid: a.slice(a.lastIndexOf(':') + 1) }]
+      : [],
+  );
 }
 
 /**
@@ -64,7 +71,7 @@ function legacyMapping(values: Record<string, unknown>): { synapseIdp: string; u
  */
 async function legacyCheck(ctx: FlowContext): Promise<StepOutcome> {
   const s = ctx.session;
-  ctx.io.say('The legacy playbook (MAS ≤ 0.15) has no syn2mas check; running the wizard\'s own read-only database checks instead.');
+  ctx.io.say("The legacy playbook (MAS ≤ 0.15) has no syn2mas check; running the wizard's own read-only database checks instead.");
   const mapping = legacyMapping(varsValues(ctx));
   const probed = await probeServer(await s.server(), s.cat, { become: s.become, serverName: s.serverName, mappedIdps: mapping.map((m) => m.synapseIdp) });
   for (const c of probed.commands) ctx.transcript.note(`probe: ${c}`);
@@ -80,9 +87,12 @@ async function legacyCheck(ctx: FlowContext): Promise<StepOutcome> {
     // `mas-cli config sync` runs inside the MAS container: it needs MAS running; else start MAS.
     const masUp = (await serviceState(ctx, UNITS.mas, 'syn2mas-check')) === 'active';
     const fix = masUp ? s.cat.configSync() : s.cat.service('start', UNITS.mas);
-    ctx.io.say(`${missing.map((m) => `Provider ${m.ulid} (for Synapse's ${m.synapseIdp})`).join(', ')} is not in the MAS database yet: MAS has not ${masUp ? 'synced its configuration' : 'started'} since it was configured, `
-      + `and the legacy syn2mas only looks providers up ("Could not find upstream provider"). MAS writes them itself ${masUp ? 'with' : 'when it starts'}: ${fix.display}. `
-      + 'It only adds the configured providers (no user data); nothing needs undoing.', 'warn');
+    ctx.io.say(
+      `${missing.map((m) => `Provider ${m.ulid} (for Synapse's ${m.synapseIdp})`).join(', ')} is not in the MAS database yet: MAS has not ${masUp ? 'synced its configuration' : 'started'} since it was configured, ` +
+        `and the legacy syn2mas only looks providers up ("Could not find upstream provider"). MAS writes them itself ${masUp ? 'with' : 'when it starts'}: ${fix.display}. ` +
+        'It only adds the configured providers (no user data); nothing needs undoing.',
+      'warn',
+    );
     if (await ctx.io.confirm({ key: `fix: ${PROVIDERS_NOT_SYNCED}`, question: `Run ${fix.display} now?`, defaultYes: true })) {
       const r = await runPlanned(ctx, fix, { step: 'syn2mas-check' });
       if (r.code === 0) fixed.push(PROVIDERS_NOT_SYNCED);
@@ -91,9 +101,20 @@ async function legacyCheck(ctx: FlowContext): Promise<StepOutcome> {
       missing = again;
     }
   }
-  for (const m of missing) blockers.push(`provider ${m.ulid} (for Synapse's ${m.synapseIdp}) is not in the MAS database yet; the legacy syn2mas only looks providers up and stops with "Could not find upstream provider". MAS writes its configured providers to its database when it starts: start it (${s.cat.services('start').display}), or run ${s.cat.configSync().display} (answers \`fix: [${PROVIDERS_NOT_SYNCED}]\` lets the wizard do it), then run the wizard again.`);
+  for (const m of missing)
+    blockers.push(
+      `provider ${m.ulid} (for Synapse's ${m.synapseIdp}) is not in the MAS database yet; the legacy syn2mas only looks providers up and stops with "Could not find upstream provider". MAS writes its configured providers to its database when it starts: start it (${s.cat.services('start').display}), or run ${s.cat.configSync().display} (answers \`fix: [${PROVIDERS_NOT_SYNCED}]\` lets the wizard do it), then run the wizard again.`,
+    );
   if (blockers.length) return { status: 'failed', error: blockers.join('\n') };
-  return { status: 'succeeded', outputs: { checks: findings.map((f) => f.id), mapped_providers: mapping.map((m) => `${m.synapseIdp}:${m.ulid}`), tool: 'wizard probes (legacy playbook)', ...(fixed.length ? { fixed } : {}) } };
+  return {
+    status: 'succeeded',
+    outputs: {
+      checks: findings.map((f) => f.id),
+      mapped_providers: mapping.map((m) => `${m.synapseIdp}:${m.ulid}`),
+      tool: 'wizard probes (legacy playbook)',
+      ...(fixed.length ? { fixed } : {}),
+    },
+  };
 }
 
 /** The finding id of a mapped provider MAS has not written to its database yet (legacy check). */
@@ -104,7 +125,11 @@ async function unsyncedProviders(ctx: FlowContext, mapping: { synapseIdp: string
   const missing: { synapseIdp: string; ulid: string }[] = [];
   for (const m of mapping) {
     const uuid = ulidToUUID(m.ulid).toLowerCase();
-    const r = await runPlanned(ctx, ctx.session.cat.sql(MAS_DB, 'SELECT count(*) FROM upstream_oauth_providers WHERE upstream_oauth_provider_id = $1::uuid', [uuid]), { step: 'syn2mas-check' });
+    const r = await runPlanned(
+      ctx,
+      ctx.session.cat.sql(MAS_DB, 'SELECT count(*) FROM upstream_oauth_providers WHERE upstream_oauth_provider_id = $1::uuid', [uuid]),
+      { step: 'syn2mas-check' },
+    );
     const n = Number(r.output.trim().split('\n').pop());
     if (r.code !== 0 || !Number.isInteger(n)) return `cannot look up provider ${m.ulid} in the MAS database: ${r.output.trim() || `exit ${r.code}`}`;
     if (n === 0) missing.push(m);
@@ -158,7 +183,9 @@ async function judgeCheck(ctx: FlowContext, run: PlaybookRun): Promise<StepOutco
   const failure = run.summary.failures[0];
   // A failed check's items come from the failed task's own stdout/stderr (parsed out of
   // Ansible's result), not from scanning the whole log, which also holds Ansible's YAML.
-  const items = failure ? explainAnsibleFailure(failure)?.syn2masItems ?? [] : [...syn2masReport(run.ran.output).errors, ...syn2masReport(run.ran.output).warnings];
+  const items = failure
+    ? (explainAnsibleFailure(failure)?.syn2masItems ?? [])
+    : [...syn2masReport(run.ran.output).errors, ...syn2masReport(run.ran.output).warnings];
   const errors = items.filter((i) => i.severity === 'error');
   const warnings = items.filter((i) => i.severity === 'warning');
   const rc = failure?.rc;
@@ -179,7 +206,11 @@ function judgeDryRun(ctx: FlowContext, run: PlaybookRun, configHash: string): St
   const legacyWarnings = report.legacy.completed?.warnings ?? 0;
   if (ctx.session.generation === 'legacy' && legacyWarnings > 0) {
     const texts = report.legacy.items.filter((i) => i.severity === 'warning').map((i) => i.text);
-    return { status: 'failed', error: `the dry run passed with ${legacyWarnings} warning(s), but ${LEGACY_WARNINGS_FATAL}. Resolve each one before the real run:\n  - ${texts.join('\n  - ') || 'see the log above'}`, outputs: { warnings: texts } };
+    return {
+      status: 'failed',
+      error: `the dry run passed with ${legacyWarnings} warning(s), but ${LEGACY_WARNINGS_FATAL}. Resolve each one before the real run:\n  - ${texts.join('\n  - ') || 'see the log above'}`,
+      outputs: { warnings: texts },
+    };
   }
   const record = dryRunRecord(ctx, report, configHash);
   return { status: 'succeeded', outputs: { counts: record.counts, timings: record.timings }, dryRun: record };
@@ -190,7 +221,11 @@ function judgeDryRun(ctx: FlowContext, run: PlaybookRun, configHash: string): St
  * exactly as a followed run would be (a check that ended with accepted warnings, exit 11, is a
  * pass, not a reason to run it again), or simply run again.
  */
-async function reconcileReadOnly(ctx: FlowContext, step: Parameters<NonNullable<StepRunner['reconcile']>>[1], id: 'syn2mas-check' | 'dry-run'): Promise<Reconciled> {
+async function reconcileReadOnly(
+  ctx: FlowContext,
+  step: Parameters<NonNullable<StepRunner['reconcile']>>[1],
+  id: 'syn2mas-check' | 'dry-run',
+): Promise<Reconciled> {
   const job = jobOf(step);
   if (!job || (await jobState(ctx, job)) === 'absent') return { to: 'pending', evidence: 'it never started' };
   const run = await resumePlaybook(ctx, id, job, ctx.session.cat.syn2mas(id === 'dry-run' ? 'dry-run' : 'check').display);
@@ -199,11 +234,17 @@ async function reconcileReadOnly(ctx: FlowContext, step: Parameters<NonNullable<
     judged = id === 'dry-run' ? judgeDryRun(ctx, run, String(step.inputs.varsHash ?? '')) : await judgeCheck(ctx, run);
   } catch (error) {
     // A warning needs the operator's answer and there is none here: the step asks again when it runs.
-    if (error instanceof MissingAnswer || error instanceof Declined) return { to: 'pending', evidence: `it finished, but ${(error as Error).message}; it runs again and asks` };
+    if (error instanceof MissingAnswer || error instanceof Declined)
+      return { to: 'pending', evidence: `it finished, but ${(error as Error).message}; it runs again and asks` };
     throw error;
   }
   if (judged.status === 'succeeded') {
-    return { to: 'succeeded', evidence: `the ${id === 'dry-run' ? 'dry run' : 'check'} finished while the wizard was away`, outputs: judged.outputs, dryRun: judged.dryRun };
+    return {
+      to: 'succeeded',
+      evidence: `the ${id === 'dry-run' ? 'dry run' : 'check'} finished while the wizard was away`,
+      outputs: judged.outputs,
+      dryRun: judged.dryRun,
+    };
   }
   const why = judged.status === 'failed' ? judged.error.split('\n')[0] : 'it did not finish cleanly';
   return { to: 'pending', evidence: `it did not pass (${why}); it changes nothing, so it simply runs again` };
@@ -223,7 +264,14 @@ export const dryRun: StepRunner = {
     const judged = judgeDryRun(ctx, run, configHash);
     if (judged.status === 'succeeded' && judged.dryRun) {
       const est = judged.dryRun.timings.downtime_estimate_seconds;
-      ctx.io.say(`Dry run passed: ${Object.entries(judged.dryRun.counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'no counts reported'}.${est ? ` Expect about ${est} s of downtime for the real run.` : ''}`, 'ok');
+      ctx.io.say(
+        `Dry run passed: ${
+          Object.entries(judged.dryRun.counts)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ') || 'no counts reported'
+        }.${est ? ` Expect about ${est} s of downtime for the real run.` : ''}`,
+        'ok',
+      );
     }
     return judged;
   },
@@ -234,9 +282,18 @@ export const dryRun: StepRunner = {
 
 async function note(ctx: FlowContext, outcome: 'started' | 'succeeded' | 'failed' | 'unknown', detail?: string): Promise<void> {
   const step = ctx.plan().steps.find((s) => s.id === 'migrate');
-  await noteServerStep(await ctx.session.server(), {
-    step: 'migrate', outcome, at: ctx.now(), planId: ctx.plan().id, attempt: step?.attempt ?? 0, ...(detail ? { detail } : {}),
-  }, { baseDir: ctx.session.layout.base, become: ctx.session.become });
+  await noteServerStep(
+    await ctx.session.server(),
+    {
+      step: 'migrate',
+      outcome,
+      at: ctx.now(),
+      planId: ctx.plan().id,
+      attempt: step?.attempt ?? 0,
+      ...(detail ? { detail } : {}),
+    },
+    { baseDir: ctx.session.layout.base, become: ctx.session.become },
+  );
 }
 
 export type ServiceState = 'active' | 'inactive' | 'unknown';
@@ -257,16 +314,17 @@ async function serviceState(ctx: FlowContext, unit: string, step: 'migrate' | 's
  */
 export function failedMigrateAdvice(observed: { synapse: ServiceState; mas: ServiceState }, backupPath?: string): string {
   const synapse = {
-    inactive: 'Synapse is DOWN (matrix-synapse is stopped: the failed syn2mas ended the play before the task that starts it again). Users are locked out: nobody can log in or use the homeserver until you act.',
+    inactive:
+      'Synapse is DOWN (matrix-synapse is stopped: the failed syn2mas ended the play before the task that starts it again). Users are locked out: nobody can log in or use the homeserver until you act.',
     active: 'Synapse is running: users can still log in with their old logins (the play stopped before it stopped Synapse).',
-    unknown: 'Synapse\'s state could not be checked: assume it is down and users are locked out (check: systemctl status matrix-synapse).',
+    unknown: "Synapse's state could not be checked: assume it is down and users are locked out (check: systemctl status matrix-synapse).",
   }[observed.synapse];
-  const mas = { inactive: 'MAS is stopped too.', active: 'MAS is running.', unknown: 'MAS\'s state could not be checked.' }[observed.mas];
+  const mas = { inactive: 'MAS is stopped too.', active: 'MAS is running.', unknown: "MAS's state could not be checked." }[observed.mas];
   return [
     `${synapse} ${mas}`,
-    'The way back, now: mas-wizard rollback --yes — switches MAS off and runs `just setup-all`; Synapse starts again with its old logins (syn2mas deleted nothing in Synapse\'s database).',
-    'To retry instead: the wizard never runs syn2mas twice in one plan (a failed run may have written part of the users into MAS). Fix the problem shown above, roll back as just said, '
-      + 'empty the MAS database if syn2mas wrote to it (drop and re-create it: syn2mas refuses a non-empty one), then run the wizard again: it takes a new backup and dry run before migrating.',
+    "The way back, now: mas-wizard rollback --yes — switches MAS off and runs `just setup-all`; Synapse starts again with its old logins (syn2mas deleted nothing in Synapse's database).",
+    'To retry instead: the wizard never runs syn2mas twice in one plan (a failed run may have written part of the users into MAS). Fix the problem shown above, roll back as just said, ' +
+      'empty the MAS database if syn2mas wrote to it (drop and re-create it: syn2mas refuses a non-empty one), then run the wizard again: it takes a new backup and dry run before migrating.',
     ...(backupPath ? [`The verified backup ${backupPath} (restore commands in the backup step) is there if Synapse's database itself is in doubt.`] : []),
   ].join('\n');
 }
@@ -275,7 +333,10 @@ async function failedMigrate(ctx: FlowContext, problem: string, counted: Record<
   const observed = { synapse: await serviceState(ctx, UNITS.synapse), mas: await serviceState(ctx, UNITS.mas) };
   const advice = failedMigrateAdvice(observed, ctx.plan().backup?.path);
   ctx.io.say(advice, 'error');
-  return { error: `${problem}\n${advice}`, outputs: { counts: counted, synapse_running: observed.synapse === 'active', mas_running: observed.mas === 'active' } };
+  return {
+    error: `${problem}\n${advice}`,
+    outputs: { counts: counted, synapse_running: observed.synapse === 'active', mas_running: observed.mas === 'active' },
+  };
 }
 
 /**
@@ -287,13 +348,19 @@ async function failedMigrate(ctx: FlowContext, problem: string, counted: Record<
  */
 async function keepSynapseStopped(ctx: FlowContext): Promise<boolean> {
   if ((await serviceState(ctx, UNITS.synapse)) === 'inactive') return false;
-  ctx.io.say('Synapse is running again after syn2mas (this playbook checkout starts it after a real run). Stopping it: until the cut-over, '
-    + 'new logins and registrations would land in Synapse and never reach MAS, and those users would be missing or out of date in MAS.', 'warn');
+  ctx.io.say(
+    'Synapse is running again after syn2mas (this playbook checkout starts it after a real run). Stopping it: until the cut-over, ' +
+      'new logins and registrations would land in Synapse and never reach MAS, and those users would be missing or out of date in MAS.',
+    'warn',
+  );
   await runPlanned(ctx, ctx.session.cat.service('stop', UNITS.synapse), { step: 'migrate' });
   const now = await serviceState(ctx, UNITS.synapse);
   if (now === 'inactive') return false;
-  ctx.io.say(`Synapse is ${now === 'active' ? 'still running' : 'in a state that could not be checked'} after \`systemctl stop matrix-synapse\`: logins and registrations `
-    + 'land in Synapse and never reach MAS until the cut-over. Stop it by hand now (systemctl stop matrix-synapse) unless the cut-over follows right away.', 'error');
+  ctx.io.say(
+    `Synapse is ${now === 'active' ? 'still running' : 'in a state that could not be checked'} after \`systemctl stop matrix-synapse\`: logins and registrations ` +
+      'land in Synapse and never reach MAS until the cut-over. Stop it by hand now (systemctl stop matrix-synapse) unless the cut-over follows right away.',
+    'error',
+  );
   return true;
 }
 
@@ -312,7 +379,11 @@ export const migrate: StepRunner = {
   async run(ctx): Promise<StepOutcome> {
     for (const key of ['matrix_authentication_service_syn2mas_migrate_dry_run', 'matrix_authentication_service_syn2mas_dry_run']) {
       const v = effectiveBool(ctx.session.layers(), key).value;
-      if (v === true || v === 'cannot-judge') return { status: 'blocked', reasons: [`${key} is set in vars.yml (${String(v)}): the "real" migration would only be a dry run. Remove it, then run again.`] };
+      if (v === true || v === 'cannot-judge')
+        return {
+          status: 'blocked',
+          reasons: [`${key} is set in vars.yml (${String(v)}): the "real" migration would only be a dry run. Remove it, then run again.`],
+        };
     }
     await note(ctx, 'started');
     const run = await runPlaybook(ctx, 'migrate', ctx.session.cat.syn2mas('migrate'));
@@ -346,9 +417,15 @@ export const migrate: StepRunner = {
       // is the launch's claim and it is not there, so syn2mas never ran. An empty MAS database
       // confirms it (syn2mas's first write is users); anything else is treated as a partial run.
       if (entry.planId === ctx.plan().id && entry.attempt === step.attempt && entry.outcome === 'started' && (await masUsers(ctx)) === 0) {
-        return { to: 'pending', evidence: 'the intent was noted on the server but syn2mas never started (no job directory, MAS database still empty); it can start again' };
+        return {
+          to: 'pending',
+          evidence: 'the intent was noted on the server but syn2mas never started (no job directory, MAS database still empty); it can start again',
+        };
       }
-      return { to: 'failed', evidence: `the server record says the migration ${entry.outcome} at ${entry.at} but its job is gone; check the MAS database, restore the backup if it is partly filled` };
+      return {
+        to: 'failed',
+        evidence: `the server record says the migration ${entry.outcome} at ${entry.at} but its job is gone; check the MAS database, restore the backup if it is partly filled`,
+      };
     }
     const run = await resumePlaybook(ctx, 'migrate', job!, ctx.session.cat.syn2mas('migrate').display);
     const report = syn2masReport(run.ran.output);
@@ -356,12 +433,14 @@ export const migrate: StepRunner = {
       await note(ctx, 'succeeded', 'confirmed after the wizard restarted');
       const stopped = await synapseStopped(ctx);
       const running = await keepSynapseStopped(ctx);
-      return { to: 'succeeded', evidence: 'the migration finished while the wizard was away (exit 0)', outputs: { counts: counts(report), synapse_running: running, ...stopped } };
+      return {
+        to: 'succeeded',
+        evidence: 'the migration finished while the wizard was away (exit 0)',
+        outputs: { counts: counts(report), synapse_running: running, ...stopped },
+      };
     }
     await note(ctx, 'failed', 'found failed after the wizard restarted');
     const failed = await failedMigrate(ctx, run.problem ?? 'the migration did not succeed', counts(report));
     return { to: 'failed', evidence: failed.error, outputs: failed.outputs };
   },
 };
-
-

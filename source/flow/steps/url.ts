@@ -21,7 +21,10 @@ export const url: StepRunner = {
     if (chosen.hostname.toLowerCase() !== defaultHostname(domain)) {
       const dns = await checkDns(chosen.hostname, domain, new dnsPromises.Resolver({ timeout: 2000, tries: 1 }));
       const finding = dnsFinding(chosen.hostname, domain, dns, 'DNS');
-      ctx.io.say(finding ? `${finding.title}: ${finding.detail} ${finding.fix}` : `${chosen.hostname}: ${'detail' in dns ? dns.detail : 'default hostname'}`, finding ? 'warn' : 'ok');
+      ctx.io.say(
+        finding ? `${finding.title}: ${finding.detail} ${finding.fix}` : `${chosen.hostname}: ${'detail' in dns ? dns.detail : 'default hostname'}`,
+        finding ? 'warn' : 'ok',
+      );
     }
     const written = await changeVars(ctx, 'url', 'The MAS URL', edits);
     const base = `https://${chosen.hostname}${chosen.prefix === '/' ? '' : chosen.prefix}/`;

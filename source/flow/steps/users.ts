@@ -12,7 +12,10 @@ import { count } from './verify.js';
 async function rows(ctx: FlowContext, db: string, sql: string, params: string[] = []): Promise<string[][]> {
   const r = await runPlanned(ctx, ctx.session.cat.sql(db, sql, params), { step: 'users', quiet: true });
   if (r.code !== 0) throw new Error(`query failed (${sql}): ${r.output.trim().split('\n').slice(-2).join(' ')}`);
-  return r.output.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('\t'));
+  return r.output
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.split('\t'));
 }
 
 const localpart = (mxid: string) => mxid.replace(/^@/, '').replace(/:.*$/, '');
@@ -44,12 +47,15 @@ export function adminPromotion(masVersion: string | null): 'promote-admin' | 'sq
  * "Working around email deliverability issues").
  */
 export function emailNote(layers: readonly VarsLayer[]): { tone: 'warn' | 'info'; text: string } {
-  const where = 'MAS\'s log: journalctl -fu matrix-authentication-service (on the server)';
+  const where = "MAS's log: journalctl -fu matrix-authentication-service (on the server)";
   const transport = effective(layers, 'matrix_authentication_service_config_email_transport');
   const relay = effectiveBool(layers, 'exim_relay_enabled').value;
   const value = transport.kind === 'value' ? String(transport.value) : undefined;
   if (value === 'blackhole' || (value === undefined && relay === false)) {
-    return { tone: 'warn', text: `Email is not configured for MAS (email transport: blackhole): MAS sends no email. Verification codes (a new email address, a password registration or recovery) appear in ${where}.` };
+    return {
+      tone: 'warn',
+      text: `Email is not configured for MAS (email transport: blackhole): MAS sends no email. Verification codes (a new email address, a password registration or recovery) appear in ${where}.`,
+    };
   }
   return { tone: 'info', text: `If an email from MAS does not arrive, its verification code also appears in ${where}.` };
 }
@@ -62,20 +68,38 @@ export const users: StepRunner = {
   ],
   async run(ctx): Promise<StepOutcome> {
     const { cat } = ctx.session;
-    const synapseAdmins = (await rows(ctx, SYNAPSE_DB, 'SELECT name FROM users WHERE admin = 1 AND appservice_id IS NULL AND deactivated = 0 ORDER BY name')).map((r) => localpart(r[0]));
+    const synapseAdmins = (
+      await rows(ctx, SYNAPSE_DB, 'SELECT name FROM users WHERE admin = 1 AND appservice_id IS NULL AND deactivated = 0 ORDER BY name')
+    ).map((r) => localpart(r[0]));
     const masAdmins = new Set((await rows(ctx, MAS_DB, 'SELECT username FROM users WHERE can_request_admin ORDER BY username')).map((r) => r[0]));
     const promoted: string[] = [];
     for (const name of synapseAdmins.filter((a) => !masAdmins.has(a))) {
-      if (!(await ctx.io.confirm({ key: 'fix: users.admins', question: `${name} was a Synapse admin but cannot request admin in MAS. Promote?`, defaultYes: true }))) continue;
-      const r = adminPromotion(ctx.session.checkout.masVersion) === 'promote-admin'
-        ? await runPlanned(ctx, cat.promoteAdmin(name), { step: 'users' })
-        : await runPlanned(ctx, cat.sql(MAS_DB, PROMOTE_SQL, [name]), { step: 'users' });
+      if (
+        !(await ctx.io.confirm({
+          key: 'fix: users.admins',
+          question: `${name} was a Synapse admin but cannot request admin in MAS. Promote?`,
+          defaultYes: true,
+        }))
+      )
+        continue;
+      const r =
+        adminPromotion(ctx.session.checkout.masVersion) === 'promote-admin'
+          ? await runPlanned(ctx, cat.promoteAdmin(name), { step: 'users' })
+          : await runPlanned(ctx, cat.sql(MAS_DB, PROMOTE_SQL, [name]), { step: 'users' });
       if (r.code !== 0) return { status: 'failed', error: `could not promote ${name}: ${r.output.trim().split('\n').slice(-2).join(' ')}` };
       promoted.push(name);
     }
 
-    const synapseEmails = await rows(ctx, SYNAPSE_DB, "SELECT u.name, t.address FROM user_threepids t JOIN users u ON u.name = t.user_id WHERE t.medium = 'email' AND u.appservice_id IS NULL ORDER BY 1, 2");
-    const masEmails = new Set((await rows(ctx, MAS_DB, 'SELECT u.username, e.email FROM user_emails e JOIN users u ON u.user_id = e.user_id')).map((r) => `${r[0]}\t${r[1].toLowerCase()}`));
+    const synapseEmails = await rows(
+      ctx,
+      SYNAPSE_DB,
+      "SELECT u.name, t.address FROM user_threepids t JOIN users u ON u.name = t.user_id WHERE t.medium = 'email' AND u.appservice_id IS NULL ORDER BY 1, 2",
+    );
+    const masEmails = new Set(
+      (await rows(ctx, MAS_DB, 'SELECT u.username, e.email FROM user_emails e JOIN users u ON u.user_id = e.user_id')).map(
+        (r) => `${r[0]}\t${r[1].toLowerCase()}`,
+      ),
+    );
     const added: string[] = [];
     for (const [mxid, address] of synapseEmails) {
       const name = localpart(mxid);
@@ -89,7 +113,10 @@ export const users: StepRunner = {
     const admins = (await rows(ctx, MAS_DB, 'SELECT username FROM users WHERE can_request_admin ORDER BY username')).map((r) => r[0]);
     const oidcLinks = await count(ctx, MAS_DB, 'SELECT count(*) FROM upstream_oauth_links', 'users');
     const masUsers = await count(ctx, MAS_DB, 'SELECT count(*) FROM users', 'users');
-    ctx.io.say(`MAS: ${masUsers} users, admins: ${admins.join(', ') || 'none'}, ${oidcLinks} upstream login links. Promoted: ${promoted.join(', ') || 'none needed'}. Emails added: ${added.length}.`, 'ok');
+    ctx.io.say(
+      `MAS: ${masUsers} users, admins: ${admins.join(', ') || 'none'}, ${oidcLinks} upstream login links. Promoted: ${promoted.join(', ') || 'none needed'}. Emails added: ${added.length}.`,
+      'ok',
+    );
     const email = emailNote(ctx.session.layers());
     ctx.io.say(email.text, email.tone);
     return { status: 'succeeded', outputs: { admins, promoted, emails_added: added, oidc_links: oidcLinks, mas_users: masUsers } };
@@ -108,15 +135,23 @@ export const firstAdmin: StepRunner = {
   commands: (s) => [s.cat.registerUserScript('USERNAME', 'PASSWORD', true).display.replace('PASSWORD', '••••••')],
   inputs: (ctx): Record<string, string> => (ctx.answers?.first_admin ? { username: ctx.answers.first_admin.username } : {}),
   async run(ctx): Promise<StepOutcome> {
-    const username = ctx.answers?.first_admin?.username ?? await ctx.io.text({ key: 'first_admin.username', question: 'Username (localpart) of the first administrator' });
-    const password = ctx.answers?.first_admin?.password ?? await ctx.io.text({ key: 'first_admin.password', question: `Password for ${username}`, secret: true, validate: passwordAdvice });
+    const username =
+      ctx.answers?.first_admin?.username ?? (await ctx.io.text({ key: 'first_admin.username', question: 'Username (localpart) of the first administrator' }));
+    const password =
+      ctx.answers?.first_admin?.password ??
+      (await ctx.io.text({ key: 'first_admin.password', question: `Password for ${username}`, secret: true, validate: passwordAdvice }));
     ctx.addSecret(password, 'first admin password');
     const advice = passwordAdvice(password);
     if (advice) return { status: 'blocked', reasons: [advice] };
     const r = await runPlanned(ctx, ctx.session.cat.registerUserScript(username, password, true), { step: 'first-admin' });
     if (r.code !== 0) {
       const weak = /too weak/i.test(r.output);
-      return { status: 'failed', error: weak ? 'MAS refused the password as too weak (zxcvbn score below 3); choose a longer one' : `register-user failed: ${r.output.trim().split('\n').slice(-2).join(' ')}` };
+      return {
+        status: 'failed',
+        error: weak
+          ? 'MAS refused the password as too weak (zxcvbn score below 3); choose a longer one'
+          : `register-user failed: ${r.output.trim().split('\n').slice(-2).join(' ')}`,
+      };
     }
     const masUsers = await count(ctx, MAS_DB, 'SELECT count(*) FROM users', 'first-admin');
     const email = emailNote(ctx.session.layers());

@@ -18,11 +18,21 @@ export interface VarsChangeResult {
  * written without asking again only when vars.yml is byte for byte what it was at approval
  * (same sha256, hence the same diff); otherwise the operator sees the new diff and is asked.
  */
-export interface EarlierApproval { varsHash: string; diffSha256: string; when: string }
+export interface EarlierApproval {
+  varsHash: string;
+  diffSha256: string;
+  when: string;
+}
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-export async function changeVars(ctx: FlowContext, key: string, title: string, edits: readonly VarsEdit[], earlier?: EarlierApproval): Promise<VarsChangeResult> {
+export async function changeVars(
+  ctx: FlowContext,
+  key: string,
+  title: string,
+  edits: readonly VarsEdit[],
+  earlier?: EarlierApproval,
+): Promise<VarsChangeResult> {
   const keys = [...new Set(edits.map((e) => e.key))];
   if (edits.length === 0) return { changed: false, backup: null, keys: [] };
   const change = await planVarsChange(ctx.session.varsFile, edits);
@@ -32,9 +42,13 @@ export async function changeVars(ctx: FlowContext, key: string, title: string, e
   }
   const same = earlier && earlier.varsHash === sha256(change.before) && earlier.diffSha256 === sha256(change.diff);
   if (earlier && !same) {
-    ctx.io.say(`${ctx.session.varsLabel} changed after you approved this change ${earlier.when}, so the approval no longer covers it: look at the diff again.`, 'warn');
+    ctx.io.say(
+      `${ctx.session.varsLabel} changed after you approved this change ${earlier.when}, so the approval no longer covers it: look at the diff again.`,
+      'warn',
+    );
   }
-  const approved = same ? (ctx.io.say(`${title}: writing the change you approved ${earlier.when} (${ctx.session.varsLabel} is unchanged since).`), true)
+  const approved = same
+    ? (ctx.io.say(`${title}: writing the change you approved ${earlier.when} (${ctx.session.varsLabel} is unchanged since).`), true)
     : await ctx.io.reviewDiff({ key, title, diff: change.diff });
   if (!approved) throw new Declined(`${title}: the change to ${ctx.session.varsLabel} was not approved; nothing was written`);
   const { backup } = await commitVarsChange(change);

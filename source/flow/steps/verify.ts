@@ -31,16 +31,21 @@ const CUT_OVER_KEY = 'doctor.cut-over-incomplete';
  * through Synapse, or clients would not find MAS.
  */
 export function cutOverWarnings(report: DoctorReport): DoctorItem[] {
-  return report.items.filter((i) => i.status === 'warn' && (
-    (i.check === 'doctor.legacy-login' && /doesn't look to be handled by MAS/.test(i.text))
-    || i.check === 'doctor.token-delegation'
-    || i.check === 'doctor.well-known-msc2965'));
+  return report.items.filter(
+    (i) =>
+      i.status === 'warn' &&
+      ((i.check === 'doctor.legacy-login' && /doesn't look to be handled by MAS/.test(i.text)) ||
+        i.check === 'doctor.token-delegation' ||
+        i.check === 'doctor.well-known-msc2965'),
+  );
 }
 
 function cutOverRemedy(ctx: FlowContext): string {
-  return 'The cut-over is incomplete. Make sure matrix_authentication_service_migration_in_progress is gone from vars.yml and '
-    + `matrix_authentication_service_enabled is true, run \`${ctx.session.cat.install().display}\` (or the reinstall step) again, then run verify again. With a webserver `
-    + 'of your own, route /_matrix/client/*/login, logout and refresh to MAS.';
+  return (
+    'The cut-over is incomplete. Make sure matrix_authentication_service_migration_in_progress is gone from vars.yml and ' +
+    `matrix_authentication_service_enabled is true, run \`${ctx.session.cat.install().display}\` (or the reinstall step) again, then run verify again. With a webserver ` +
+    'of your own, route /_matrix/client/*/login, logout and refresh to MAS.'
+  );
 }
 
 export const verify: StepRunner = {
@@ -51,14 +56,22 @@ export const verify: StepRunner = {
     const report = parseDoctorOutput(r.output);
     for (const item of report.items) {
       const mark = item.status === 'ok' ? '✅' : item.status === 'warn' ? '⚠️' : item.status === 'fail' ? '❌' : '💡';
-      ctx.io.say(`${mark} ${item.text}${item.status === 'fail' || item.status === 'warn' ? `\n   ${item.meaning}${item.todo ? `\n   What to do: ${item.todo}` : ''}` : ''}`,
-        item.status === 'fail' ? 'error' : item.status === 'warn' ? 'warn' : item.status === 'ok' ? 'ok' : 'info');
+      ctx.io.say(
+        `${mark} ${item.text}${item.status === 'fail' || item.status === 'warn' ? `\n   ${item.meaning}${item.todo ? `\n   What to do: ${item.todo}` : ''}` : ''}`,
+        item.status === 'fail' ? 'error' : item.status === 'warn' ? 'warn' : item.status === 'ok' ? 'ok' : 'info',
+      );
     }
     const doctor = { ok: report.counts.ok, warn: report.counts.warn, fail: report.counts.fail };
     const outputs: Record<string, import('../../../state/plan.js').Json> = { doctor };
     const problems: string[] = [];
     if (r.code !== 0 || report.fatal) problems.push(`mas-cli doctor could not run: ${report.fatal ?? r.output.trim().split('\n').slice(-2).join(' ')}`);
-    if (report.counts.fail > 0) problems.push(`mas-cli doctor reports ${report.counts.fail} failing check(s): ${report.items.filter((i) => i.status === 'fail').map((i) => i.text).join('; ')}`);
+    if (report.counts.fail > 0)
+      problems.push(
+        `mas-cli doctor reports ${report.counts.fail} failing check(s): ${report.items
+          .filter((i) => i.status === 'fail')
+          .map((i) => i.text)
+          .join('; ')}`,
+      );
     if (report.items.length === 0 && !report.fatal) problems.push('mas-cli doctor printed no check results');
     const incomplete = cutOverWarnings(report);
     if (incomplete.length) {
@@ -67,7 +80,11 @@ export const verify: StepRunner = {
       ctx.io.say(`${cutOverRemedy(ctx)}\n${list}`, 'error');
       let accepted = false;
       try {
-        accepted = await ctx.io.confirm({ key: `accept: ${CUT_OVER_KEY}`, question: 'Doctor says logins do not all go through MAS yet. Finish anyway (not recommended)?', defaultYes: false });
+        accepted = await ctx.io.confirm({
+          key: `accept: ${CUT_OVER_KEY}`,
+          question: 'Doctor says logins do not all go through MAS yet. Finish anyway (not recommended)?',
+          defaultYes: false,
+        });
       } catch (error) {
         if (!(error instanceof MissingAnswer)) throw error;
       }
@@ -79,7 +96,10 @@ export const verify: StepRunner = {
       const mas = await count(ctx, MAS_DB, 'SELECT count(*) FROM users', 'verify');
       outputs.synapse_users = synapse;
       outputs.mas_users = mas;
-      ctx.io.say(`Users: ${synapse} in Synapse (excluding appservice users; guests included, syn2mas copies them), ${mas} in MAS.`, mas === synapse ? 'ok' : 'error');
+      ctx.io.say(
+        `Users: ${synapse} in Synapse (excluding appservice users; guests included, syn2mas copies them), ${mas} in MAS.`,
+        mas === synapse ? 'ok' : 'error',
+      );
       if (mas !== synapse) problems.push(`MAS has ${mas} users but Synapse had ${synapse} to migrate`);
     }
     return problems.length ? { status: 'failed', error: problems.join('\n'), outputs } : { status: 'succeeded', outputs };

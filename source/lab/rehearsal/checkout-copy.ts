@@ -9,11 +9,17 @@ import type { Generation } from '../lab-meta.js';
 export const COPIED = ['setup.yml', 'roles', 'ansible.cfg', 'justfile', 'group_vars'];
 const MAS_ROLE = 'roles/custom/matrix-authentication-service';
 
-export interface CopyFacts { generation: Generation; masVersion: string }
+export interface CopyFacts {
+  generation: Generation;
+  masVersion: string;
+}
 
 export function checkoutFacts(dir: string): CopyFacts {
-  const generation: Generation | null = existsSync(path.join(dir, MAS_ROLE, 'tasks', 'mas_cli_syn2mas.yml')) ? 'current'
-    : existsSync(path.join(dir, MAS_ROLE, 'tasks', 'syn2mas.yml')) ? 'legacy' : null;
+  const generation: Generation | null = existsSync(path.join(dir, MAS_ROLE, 'tasks', 'mas_cli_syn2mas.yml'))
+    ? 'current'
+    : existsSync(path.join(dir, MAS_ROLE, 'tasks', 'syn2mas.yml'))
+      ? 'legacy'
+      : null;
   if (!generation) throw new Error(`${dir} has no ${MAS_ROLE} with syn2mas tasks: not a matrix-docker-ansible-deploy checkout with MAS`);
   const defaults = parse(readFileSync(path.join(dir, MAS_ROLE, 'defaults', 'main.yml'), 'utf8')) as Record<string, unknown>;
   return { generation, masVersion: String(defaults.matrix_authentication_service_version ?? 'unknown') };

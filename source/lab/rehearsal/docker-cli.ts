@@ -28,19 +28,49 @@ interface RunLine {
 }
 
 class DockerError extends Error {
-  constructor(message: string, readonly code = 125) { super(message); }
+  constructor(
+    message: string,
+    readonly code = 125,
+  ) {
+    super(message);
+  }
 }
 
-const FLAG_WITH_VALUE = new Set(['--name', '--log-driver', '--user', '-u', '--cap-drop', '--network', '--net', '--mount', '--env-file', '-e', '--env', '--label-file', '--entrypoint', '--tmpfs', '-w', '--workdir', '--label', '-l']);
+const FLAG_WITH_VALUE = new Set([
+  '--name',
+  '--log-driver',
+  '--user',
+  '-u',
+  '--cap-drop',
+  '--network',
+  '--net',
+  '--mount',
+  '--env-file',
+  '-e',
+  '--env',
+  '--label-file',
+  '--entrypoint',
+  '--tmpfs',
+  '-w',
+  '--workdir',
+  '--label',
+  '-l',
+]);
 const FLAG_ALONE = new Set(['--rm', '-i', '-t', '-it', '-ti', '--interactive', '--tty', '--read-only', '-d', '--detach', '--init']);
 
 function parseMount(spec: string): Mount {
-  const fields = Object.fromEntries(spec.split(',').map((kv) => { const i = kv.indexOf('='); return i < 0 ? [kv, 'true'] : [kv.slice(0, i), kv.slice(i + 1)]; }));
+  const fields = Object.fromEntries(
+    spec.split(',').map((kv) => {
+      const i = kv.indexOf('=');
+      return i < 0 ? [kv, 'true'] : [kv.slice(0, i), kv.slice(i + 1)];
+    }),
+  );
   if ((fields.type ?? 'volume') !== 'bind') throw new DockerError(`practice lab docker: only bind mounts exist here (got "${spec}")`);
   const src = fields.src ?? fields.source;
   const dst = fields.dst ?? fields.destination ?? fields.target;
   if (!src || !dst) throw new DockerError(`invalid argument "${spec}" for "--mount" flag: src and dst are required`);
-  if (!existsSync(src)) throw new DockerError(`docker: Error response from daemon: invalid mount config for type "bind": bind source path does not exist: ${src}.`);
+  if (!existsSync(src))
+    throw new DockerError(`docker: Error response from daemon: invalid mount config for type "bind": bind source path does not exist: ${src}.`);
   return { src, dst, ro: fields.ro === 'true' || fields.readonly === 'true' || fields.ro === '1' };
 }
 
@@ -63,15 +93,23 @@ function parseRunLine(argv: string[]): RunLine {
     if (!a.startsWith('-')) break;
     let value: string | undefined;
     const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) { value = a.slice(eq + 1); a = a.slice(0, eq); }
-    if (FLAG_ALONE.has(a)) { if (a.includes('i')) line.interactive = true; continue; }
+    if (a.startsWith('--') && eq > 0) {
+      value = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    if (FLAG_ALONE.has(a)) {
+      if (a.includes('i')) line.interactive = true;
+      continue;
+    }
     if (!FLAG_WITH_VALUE.has(a)) throw new DockerError(`unknown flag: ${a}\nSee 'docker run --help'.`);
     value ??= argv[++i];
     if (value === undefined) throw new DockerError(`flag needs an argument: ${a}`);
     if (a === '--mount') line.mounts.push(parseMount(value));
     else if (a === '--env-file') readEnvFile(value, line.env);
-    else if (a === '-e' || a === '--env') { const j = value.indexOf('='); line.env[j < 0 ? value : value.slice(0, j)] = j < 0 ? process.env[value] ?? '' : value.slice(j + 1); }
-    else if (a === '--user' || a === '-u') line.user = value;
+    else if (a === '-e' || a === '--env') {
+      const j = value.indexOf('=');
+      line.env[j < 0 ? value : value.slice(0, j)] = j < 0 ? (process.env[value] ?? '') : value.slice(j + 1);
+    } else if (a === '--user' || a === '-u') line.user = value;
     else if (a === '--cap-drop') line.capDrop.push(value);
     else if (a === '--entrypoint') line.entrypoint = value;
   }
@@ -120,14 +158,20 @@ function entrypoint(line: RunLine, spec: ContainerSpec, bin: string): string[] {
   if (/\/syn2mas:/.test(line.image)) return [path.join(bin, 'syn2mas'), ...args];
   if (/\/matrix-authentication-service:/.test(line.image)) return [path.join(bin, 'mas-cli-in-container'), ...(args[0] === 'mas-cli' ? args.slice(1) : args)];
   if (/(^|\/)postgres:/.test(line.image)) {
-    if (line.entrypoint === '/bin/sh' && line.args[0] === '-c' && line.args[1] !== undefined) return ['/bin/bash', '-c', networkHosts(mapScript(line.args[1], spec), spec)];
+    if (line.entrypoint === '/bin/sh' && line.args[0] === '-c' && line.args[1] !== undefined)
+      return ['/bin/bash', '-c', networkHosts(mapScript(line.args[1], spec), spec)];
     const [program, ...rest] = args;
-    if (!program || !['psql', 'pg_dump', 'pg_dumpall'].includes(program)) throw new DockerError(`practice lab docker: the postgres image runs psql, pg_dump or pg_dumpall here (got "${program ?? ''}")`, 127);
+    if (!program || !['psql', 'pg_dump', 'pg_dumpall'].includes(program))
+      throw new DockerError(`practice lab docker: the postgres image runs psql, pg_dump or pg_dumpall here (got "${program ?? ''}")`, 127);
     // -h <network host or mounted socket dir> → the lab's socket, with its port.
     const out: string[] = [];
     for (let i = 0; i < rest.length; i++) {
       const a = rest[i]!;
-      if (a === '-h' || a === '--host') { out.push('-h', spec.pg.socketDir, '-p', String(spec.pg.port)); i++; continue; }
+      if (a === '-h' || a === '--host') {
+        out.push('-h', spec.pg.socketDir, '-p', String(spec.pg.port));
+        i++;
+        continue;
+      }
       out.push(a);
     }
     return [program, ...out];
@@ -140,7 +184,8 @@ function run(line: RunLine, spec: ContainerSpec): number {
   const [inImage, ...imageArgs] = entrypoint(line, spec, bin);
   const { program, args } = containerProcess(line, inImage!, imageArgs, process.getuid?.() === 0);
   const env: NodeJS.ProcessEnv = {
-    ...process.env, ...line.env,
+    ...process.env,
+    ...line.env,
     [CONTAINER_ENV]: JSON.stringify(spec),
   };
   // The postgres image's tools reach the lab's server through its socket, whose file carries the lab's port.
@@ -170,11 +215,23 @@ function main(argv: string[]): number {
   if (command === 'exec') {
     const line = parseRunLine(rest);
     const container = line.image;
-    if (!isActive(lab, container)) { process.stderr.write(`Error response from daemon: No such container: ${container}\n`); return 1; }
+    if (!isActive(lab, container)) {
+      process.stderr.write(`Error response from daemon: No such container: ${container}\n`);
+      return 1;
+    }
     const [program, ...args] = line.args;
-    const image = container === 'matrix-authentication-service' ? 'element-hq/matrix-authentication-service:lab'
-      : container === 'matrix-postgres' ? 'docker.io/postgres:lab' : '';
-    if (!image || !program) { process.stderr.write(`OCI runtime exec failed: exec failed: unable to start container process: exec: "${program ?? ''}": executable file not found in $PATH: unknown\n`); return 126; }
+    const image =
+      container === 'matrix-authentication-service'
+        ? 'element-hq/matrix-authentication-service:lab'
+        : container === 'matrix-postgres'
+          ? 'docker.io/postgres:lab'
+          : '';
+    if (!image || !program) {
+      process.stderr.write(
+        `OCI runtime exec failed: exec failed: unable to start container process: exec: "${program ?? ''}": executable file not found in $PATH: unknown\n`,
+      );
+      return 126;
+    }
     return run({ ...line, image, args: [program, ...args] }, { mounts: unitMounts(lab, container), pg });
   }
   if (command === 'image' && rest[0] === 'inspect') return 0;

@@ -8,6 +8,10 @@ if (!dir) {
   process.exit(2);
 }
 const server = serve(dir);
-const stop = () => { server.close(); rmSync(engineSocket(dir), { force: true }); process.exit(0); };
+const stop = () => {
+  server.close();
+  rmSync(engineSocket(dir), { force: true });
+  process.exit(0);
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

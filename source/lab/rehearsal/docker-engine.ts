@@ -19,24 +19,44 @@ export function engineSocket(dir: string): string {
   const inLab = path.join(dir, 'server', 'run', 'docker.sock');
   return inLab.length < 100 ? inLab : path.join('/var/tmp', `mas-wizard-lab-docker-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}.sock`);
 }
-export function imagesFile(dir: string): string { return path.join(dir, 'server', 'docker', 'images'); }
+export function imagesFile(dir: string): string {
+  return path.join(dir, 'server', 'docker', 'images');
+}
 const pidFile = (dir: string) => path.join(dir, 'server', 'run', 'docker-engine.pid');
 
-interface Image { ref: string; repo: string; tag: string; id: string }
+interface Image {
+  ref: string;
+  repo: string;
+  tag: string;
+  id: string;
+}
 
 function images(dir: string): Image[] {
   if (!existsSync(imagesFile(dir))) return [];
-  return readFileSync(imagesFile(dir), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).map((ref) => {
-    const colon = ref.lastIndexOf(':');
-    const hasTag = colon > ref.lastIndexOf('/');
-    const repo = hasTag ? ref.slice(0, colon) : ref;
-    const tag = hasTag ? ref.slice(colon + 1) : 'latest';
-    return { ref: `${repo}:${tag}`, repo, tag, id: `sha256:${createHash('sha256').update(`${repo}:${tag}`).digest('hex')}` };
-  });
+  return readFileSync(imagesFile(dir), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((ref) => {
+      const colon = ref.lastIndexOf(':');
+      const hasTag = colon > ref.lastIndexOf('/');
+      const repo = hasTag ? ref.slice(0, colon) : ref;
+      const tag = hasTag ? ref.slice(colon + 1) : 'latest';
+      return { ref: `${repo}:${tag}`, repo, tag, id: `sha256:${createHash('sha256').update(`${repo}:${tag}`).digest('hex')}` };
+    });
 }
 
 function inspect(image: Image): Record<string, unknown> {
-  return { Id: image.id, RepoTags: [image.ref], RepoDigests: [], Created: '1970-01-01T00:00:00Z', Os: 'linux', Architecture: 'amd64', Size: 0, Config: { Labels: { 'org.mas-wizard.practice-lab': 'image present (not pulled)' } } };
+  return {
+    Id: image.id,
+    RepoTags: [image.ref],
+    RepoDigests: [],
+    Created: '1970-01-01T00:00:00Z',
+    Os: 'linux',
+    Architecture: 'amd64',
+    Size: 0,
+    Config: { Labels: { 'org.mas-wizard.practice-lab': 'image present (not pulled)' } },
+  };
 }
 
 /** The answer to one Engine API request (method, path with query) over the lab's images. */
@@ -45,7 +65,10 @@ export function answer(dir: string, method: string, url: string): { status: numb
   const route = u.pathname.replace(/^\/v\d+\.\d+(?=\/)/, '');
   if (method === 'GET' && route === '/_ping') return { status: 200, body: 'OK' };
   if (method === 'GET' && route === '/version') {
-    return { status: 200, body: { Version: 'practice-lab', ApiVersion: ENGINE_API_VERSION, MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64', KernelVersion: 'practice-lab' } };
+    return {
+      status: 200,
+      body: { Version: 'practice-lab', ApiVersion: ENGINE_API_VERSION, MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64', KernelVersion: 'practice-lab' },
+    };
   }
   if (method === 'GET' && route === '/images/json') {
     const filters = JSON.parse(u.searchParams.get('filters') ?? '{}') as { reference?: string[] | Record<string, boolean> };
@@ -62,7 +85,10 @@ export function answer(dir: string, method: string, url: string): { status: numb
     return image ? { status: 200, body: inspect(image) } : { status: 404, body: { message: `No such image: ${name}` } };
   }
   if (method === 'POST' && (route === '/images/create' || route === '/build')) {
-    return { status: 500, body: { message: 'practice lab: this server has no registry access and builds nothing; the image must be present (lab reset pulls the roles\' images)' } };
+    return {
+      status: 500,
+      body: { message: "practice lab: this server has no registry access and builds nothing; the image must be present (lab reset pulls the roles' images)" },
+    };
   }
   return { status: 404, body: { message: 'page not found' } };
 }
@@ -73,7 +99,11 @@ export function serve(dir: string): http.Server {
   const server = http.createServer((req, res) => {
     const { status, body } = answer(dir, req.method ?? 'GET', req.url ?? '/');
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'Api-Version': ENGINE_API_VERSION, Server: 'Docker/practice-lab (linux)' });
+    res.writeHead(status, {
+      'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+      'Api-Version': ENGINE_API_VERSION,
+      Server: 'Docker/practice-lab (linux)',
+    });
     res.end(text);
   });
   server.listen(socket);
@@ -81,7 +111,12 @@ export function serve(dir: string): http.Server {
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function runningPid(dir: string): number | null {
@@ -102,6 +137,12 @@ export function ensureEngine(dir: string, node: string, packageRoot: string): vo
 /** Stops the lab's engine (only the pid it recorded). */
 export function stopEngine(dir: string): void {
   const pid = runningPid(dir);
-  if (pid) { try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ } }
+  if (pid) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
   rmSync(engineSocket(dir), { force: true });
 }

@@ -17,15 +17,25 @@ export { checkoutFacts, syn2masUsesCommunityDocker } from './checkout-copy.js';
 export { ensureEngine, stopEngine } from './docker-engine.js';
 export { readOperatorVars } from './inventory.js';
 
-export interface RehearsalSource { playbook: string; vars?: OperatorVars }
+export interface RehearsalSource {
+  playbook: string;
+  vars?: OperatorVars;
+}
 
 /** The seed's Keycloak links follow the operator's Synapse providers: the first one's id, or none. */
 export function seedLinksFor(meta: LabMeta, vars: OperatorVars | undefined): void {
   if (!vars) return;
   const first = vars.synapseIdpIds[0];
-  psql(clusterOf(meta), 'synapse', { text: first
-    ? `UPDATE user_external_ids SET auth_provider = '${first.replace(/'/g, "''")}' WHERE auth_provider = 'oidc-keycloak';`
-    : "DELETE FROM user_external_ids WHERE auth_provider = 'oidc-keycloak';" }, 'synapse');
+  psql(
+    clusterOf(meta),
+    'synapse',
+    {
+      text: first
+        ? `UPDATE user_external_ids SET auth_provider = '${first.replace(/'/g, "''")}' WHERE auth_provider = 'oidc-keycloak';`
+        : "DELETE FROM user_external_ids WHERE auth_provider = 'oidc-keycloak';",
+    },
+    'synapse',
+  );
 }
 
 /** Copies the checkout, writes the inventory and the server's commands, and lets the stand-in lay out the server as the playbook would have. */
@@ -43,7 +53,9 @@ export function writeRehearsal(dir: string, meta: LabMeta, secrets: { postgresPa
   // The server before the wizard: what this playbook (MAS as vars.yml says) installed.
   try {
     execFileSync('ansible-playbook', ['-i', 'inventory/hosts', STAND_IN_PLAY, `--tags=${STAND_IN_TAG}`, '--extra-vars=lab_stand_in_for=lab-reset'], {
-      cwd: playbook, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8',
+      cwd: playbook,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
     });
   } catch (error) {
     const out = `${(error as { stdout?: string }).stdout ?? ''}`.trim().split('\n').slice(-25).join('\n');

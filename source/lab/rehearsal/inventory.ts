@@ -15,21 +15,30 @@ import { serverBin } from './server-bin.js';
 export const PLUMBING_FILE = 'zz-practice-lab.yml';
 
 /** The operator's vars.yml facts the lab is built for. */
-export interface OperatorVars { file: string; text: string; domain: string; synapseIdpIds: string[] }
+export interface OperatorVars {
+  file: string;
+  text: string;
+  domain: string;
+  synapseIdpIds: string[];
+}
 
 export function readOperatorVars(file: string): OperatorVars {
   const text = readFileSync(file, 'utf8');
   const doc = (parse(text) ?? {}) as Record<string, unknown>;
   const domain = doc.matrix_domain;
-  if (typeof domain !== 'string' || !/^[A-Za-z0-9.-]+$/.test(domain)) throw new Error(`${file}: matrix_domain must be a literal domain name for a rehearsal (got ${JSON.stringify(domain)})`);
-  const providers = Array.isArray(doc.matrix_synapse_oidc_providers) ? doc.matrix_synapse_oidc_providers as Array<Record<string, unknown>> : [];
+  if (typeof domain !== 'string' || !/^[A-Za-z0-9.-]+$/.test(domain))
+    throw new Error(`${file}: matrix_domain must be a literal domain name for a rehearsal (got ${JSON.stringify(domain)})`);
+  const providers = Array.isArray(doc.matrix_synapse_oidc_providers) ? (doc.matrix_synapse_oidc_providers as Array<Record<string, unknown>>) : [];
   const synapseIdpIds = providers.map((p) => (!p.idp_id || p.idp_id === 'oidc' ? 'oidc' : `oidc-${String(p.idp_id)}`));
   return { file, text, domain, synapseIdpIds };
 }
 
 /** The operator's vars.yml for the lab: empty required secrets filled (as the operator must), the base path the lab's. */
 function operatorVarsForLab(vars: OperatorVars, base: string): string {
-  const lines = vars.text.replace(/\s*$/, '\n').split('\n').filter((l) => !/^matrix_base_data_path\s*:/.test(l));
+  const lines = vars.text
+    .replace(/\s*$/, '\n')
+    .split('\n')
+    .filter((l) => !/^matrix_base_data_path\s*:/.test(l));
   const filled = lines.map((l) => {
     const m = /^(matrix_homeserver_generic_secret_key|postgres_connection_password)\s*:\s*(''|""|)\s*$/.exec(l);
     return m ? `${m[1]}: '${randomBytes(32).toString('hex')}'  # practice lab: was empty` : l;
@@ -42,19 +51,26 @@ export function writeInventory(dir: string, meta: LabMeta, secrets: { postgresPa
   const hostVars = path.join(playbook, 'inventory', 'host_vars', meta.host);
   const bin = serverBin(dir);
   mkdirSync(hostVars, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(playbook, 'inventory', 'hosts'), `# Practice lab inventory (rehearsal: the "server" is this machine)\n[matrix_servers]\n${meta.host} ansible_connection=local ansible_python_interpreter=${bin}/python3 ansible_become=false\n`);
+  writeFileSync(
+    path.join(playbook, 'inventory', 'hosts'),
+    `# Practice lab inventory (rehearsal: the "server" is this machine)\n[matrix_servers]\n${meta.host} ansible_connection=local ansible_python_interpreter=${bin}/python3 ansible_become=false\n`,
+  );
   const varsFile = path.join(hostVars, 'vars.yml');
   writeFileSync(varsFile, operator ? operatorVarsForLab(operator, path.join(dir, 'server', 'matrix')) : labVars(dir, meta, secrets), { mode: 0o600 });
   chmodSync(varsFile, 0o600);
   const group = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
-  writeFileSync(path.join(hostVars, PLUMBING_FILE), `---
+  writeFileSync(
+    path.join(hostVars, PLUMBING_FILE),
+    `---
 # Practice lab only (not part of a real inventory): how the rehearsal's server differs from a real one.
 ${stringify({
-    devture_systemd_docker_base_host_command_docker: path.join(bin, 'docker'),
-    matrix_user_name: userInfo().username,
-    matrix_group_name: group,
-    lab_server_bin: bin,
-    lab_systemd_dir: path.join(dir, 'server', 'systemd'),
-    lab_docker_images: imagesFile(dir),
-  })}`, { mode: 0o600 });
+  devture_systemd_docker_base_host_command_docker: path.join(bin, 'docker'),
+  matrix_user_name: userInfo().username,
+  matrix_group_name: group,
+  lab_server_bin: bin,
+  lab_systemd_dir: path.join(dir, 'server', 'systemd'),
+  lab_docker_images: imagesFile(dir),
+})}`,
+    { mode: 0o600 },
+  );
 }

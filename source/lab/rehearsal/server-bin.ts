@@ -15,22 +15,29 @@ function write(file: string, text: string): void {
   chmodSync(file, 0o755);
 }
 
-export function serverBin(dir: string): string { return path.join(dir, 'server', 'bin'); }
+export function serverBin(dir: string): string {
+  return path.join(dir, 'server', 'bin');
+}
 
 export function writeServerBin(dir: string, meta: LabMeta): void {
   const bin = serverBin(dir);
   const dist = path.join(meta.packageRoot, 'dist', 'source', 'lab', 'rehearsal');
-  write(path.join(bin, 'docker'), `#!/bin/bash
+  write(
+    path.join(bin, 'docker'),
+    `#!/bin/bash
 # Practice lab: the server's docker (source/lab/rehearsal/docker-cli.ts) — runs what the image would run.
 export MAS_LAB_DIR=${q(dir)}
 exec ${q(meta.node)} ${q(path.join(dist, 'docker-cli.js'))} "$@"
-`);
+`,
+  );
   // This machine is not booted with systemd (Ansible's service_mgr fact reads /proc/1/comm), a real
   // server is: the server's python answers "systemd" for PID 1, so the service module drives the
   // systemd module, which drives the lab's systemctl.
   const site = path.join(dir, 'server', 'python');
   mkdirSync(site, { recursive: true, mode: 0o755 });
-  writeFileSync(path.join(site, 'sitecustomize.py'), `# Practice lab: the server's PID 1 is systemd, as on a real matrix-docker-ansible-deploy server.
+  writeFileSync(
+    path.join(site, 'sitecustomize.py'),
+    `# Practice lab: the server's PID 1 is systemd, as on a real matrix-docker-ansible-deploy server.
 import builtins, io
 
 _open = builtins.open
@@ -43,8 +50,11 @@ def _server_open(file, *args, **kwargs):
 
 
 builtins.open = _server_open
-`);
-  write(path.join(bin, 'python3'), `#!/bin/bash
+`,
+  );
+  write(
+    path.join(bin, 'python3'),
+    `#!/bin/bash
 # Practice lab: the server's python3 (ansible_python_interpreter). Ansible's modules run with the
 # server's PATH, where docker, service, systemctl and the account tools are the lab's, and see a
 # systemd-booted server (../python/sitecustomize.py); community.docker modules reach the server's
@@ -54,17 +64,24 @@ export DOCKER_HOST=${q(`unix://${engineSocket(dir)}`)}
 export PYTHONPATH=${q(site)}
 export MAS_LAB_DIR=${q(dir)}
 exec /usr/bin/python3 "$@"
-`);
-  write(path.join(bin, 'service'), `#!/bin/bash
+`,
+  );
+  write(
+    path.join(bin, 'service'),
+    `#!/bin/bash
 # Practice lab: service NAME start|stop|restart|status, as Debian's service(8) hands it to systemctl.
 if [ $# -lt 2 ]; then echo "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]" >&2; exit 1; fi
 exec ${q(path.join(bin, 'systemctl'))} "$2" "$1.service"
-`);
+`,
+  );
   for (const tool of ['useradd', 'usermod', 'groupadd', 'groupmod']) {
-    write(path.join(bin, tool), `#!/bin/bash
+    write(
+      path.join(bin, tool),
+      `#!/bin/bash
 # Practice lab: the server's ${tool}. The lab's matrix user is the login user; nothing on this machine changes.
 echo "practice lab: ${tool} $* (not applied: the lab's server accounts are this machine's login user)" >&2
 exit 0
-`);
+`,
+    );
   }
 }

@@ -1,7 +1,26 @@
 // An approximation of zxcvbn's 0–4 score (MAS rejects passwords below minimum_complexity, default 3).
 // Not zxcvbn: guesses are estimated from length and character classes, with heavy penalties for
 // common passwords, dictionary words, repeats and sequences. Good enough to tell "hunter2" from a passphrase.
-const COMMON = ['password', 'passw0rd', 'qwerty', 'letmein', 'welcome', 'admin', 'matrix', 'dragon', 'monkey', 'iloveyou', 'secret', 'abc123', 'football', 'baseball', 'master', 'login', 'hello', 'changeme'];
+const COMMON = [
+  'password',
+  'passw0rd',
+  'qwerty',
+  'letmein',
+  'welcome',
+  'admin',
+  'matrix',
+  'dragon',
+  'monkey',
+  'iloveyou',
+  'secret',
+  'abc123',
+  'football',
+  'baseball',
+  'master',
+  'login',
+  'hello',
+  'changeme',
+];
 
 export function passwordScore(password: string, userInputs: string[] = []): number {
   if (!password) return 0;

@@ -7,7 +7,11 @@ import path from 'node:path';
 
 export const CONTAINER_ENV = 'MAS_LAB_CONTAINER';
 
-export interface Mount { src: string; dst: string; ro: boolean }
+export interface Mount {
+  src: string;
+  dst: string;
+  ro: boolean;
+}
 export interface ContainerSpec {
   mounts: Mount[];
   /** The lab's PostgreSQL: its socket directory and port, and the host names it answers to on the container network. */
@@ -34,7 +38,11 @@ export function hostPath(p: string, spec = containerSpec()): string {
 }
 
 function real(p: string): string {
-  try { return realpathSync(p); } catch { return p; }
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 /** Where a PostgreSQL connection made inside the container arrives: the lab's socket for its network host name or its mounted socket directory. */
@@ -55,18 +63,25 @@ export class ContainerRefused extends Error {}
 export function capChanges(capDrop: string[]): string | null {
   if (!capDrop.length) return null;
   if (capDrop.some((c) => c.toUpperCase() === 'ALL')) return '-all';
-  return capDrop.map((c) => {
-    const name = c.toLowerCase().replace(/^cap_/, '');
-    if (!/^[a-z_]+$/.test(name)) throw new ContainerRefused(`invalid argument "${c}" for "--cap-drop" flag`);
-    return `-cap_${name}`;
-  }).join(',');
+  return capDrop
+    .map((c) => {
+      const name = c.toLowerCase().replace(/^cap_/, '');
+      if (!/^[a-z_]+$/.test(name)) throw new ContainerRefused(`invalid argument "${c}" for "--cap-drop" flag`);
+      return `-cap_${name}`;
+    })
+    .join(',');
 }
 
 /**
  * How the container's program is started: as root through setpriv with the line's `--user` (uid or
  * name, `:gid` or gid 0 as Docker does without one) and `--cap-drop`; otherwise as the operator.
  */
-export function containerProcess(line: { user?: string; capDrop: string[] }, program: string, args: string[], root: boolean): { program: string; args: string[] } {
+export function containerProcess(
+  line: { user?: string; capDrop: string[] },
+  program: string,
+  args: string[],
+  root: boolean,
+): { program: string; args: string[] } {
   const caps = capChanges(line.capDrop);
   if (!root || (!line.user && !caps)) return { program, args };
   const opts: string[] = [];

@@ -14,10 +14,14 @@ export function labDir(): string {
   return dir;
 }
 
-export function serverDir(): string { return path.join(labDir(), 'server'); }
+export function serverDir(): string {
+  return path.join(labDir(), 'server');
+}
 
 /** The lab server's matrix_base_data_path (custom-base-path moves it). */
-export function baseDir(): string { return serverRootOf(labDir(), readMeta(labDir())); }
+export function baseDir(): string {
+  return serverRootOf(labDir(), readMeta(labDir()));
+}
 
 export function isActive(unit: string): boolean {
   return existsSync(path.join(serverDir(), 'run', `${unit}.service`));
@@ -28,7 +32,12 @@ export function readYaml(file: string): Record<string, any> {
   return (doc && typeof doc === 'object' ? doc : {}) as Record<string, any>;
 }
 
-export interface Conn { host: string; port: number; user: string; database: string }
+export interface Conn {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+}
 
 export class Db {
   readonly conn: Conn;
@@ -40,8 +49,11 @@ export class Db {
 
   private run(sql: string): string {
     try {
-      return execFileSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', this.conn.host, '-p', String(this.conn.port), '-U', this.conn.user, '-d', this.conn.database],
-        { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+      return execFileSync(
+        'psql',
+        ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', this.conn.host, '-p', String(this.conn.port), '-U', this.conn.user, '-d', this.conn.database],
+        { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] },
+      );
     } catch (error) {
       throw new Error(((error as { stderr?: string }).stderr ?? String(error)).trim().replace(/^psql:[^:]*:\d+: /, ''));
     }
@@ -51,7 +63,9 @@ export class Db {
     return JSON.parse(this.run(`SELECT coalesce(json_agg(q), '[]'::json) FROM (${sql}) q;`).trim() || '[]') as T[];
   }
 
-  exec(sql: string): void { this.run(sql); }
+  exec(sql: string): void {
+    this.run(sql);
+  }
 }
 
 /** SQL literal (standard_conforming_strings on). */
@@ -68,7 +82,13 @@ export function log(level: 'INFO' | 'WARN' | 'ERROR', target: string, message: s
 }
 
 export class CliError extends Error {
-  constructor(message: string, readonly causes: string[] = [], readonly code = 1) { super(message); }
+  constructor(
+    message: string,
+    readonly causes: string[] = [],
+    readonly code = 1,
+  ) {
+    super(message);
+  }
 }
 
 /** Prints like a Rust anyhow error from main and returns the exit code. */

@@ -15,7 +15,11 @@ export function doctor(config: MasConfig): number {
   const legacy = readMeta(labDir()).generation === 'legacy';
   // Line numbers: @v1.22.0 and @v0.15.0 (real-outputs.md §3); the parser matches text only.
   const at = (current: number, old: number) => (legacy ? `cli.doctor: ${T}: crates/cli/src/commands/doctor.rs:${old}:` : `${T}:${current}`);
-  log('INFO', at(33, 32), '💡 Running diagnostics, make sure that both MAS and Synapse are running, and that MAS is using the same configuration files as this tool.');
+  log(
+    'INFO',
+    at(33, 32),
+    '💡 Running diagnostics, make sure that both MAS and Synapse are running, and that MAS is using the same configuration files as this tool.',
+  );
   if (!config.issuer.startsWith('https://')) log('WARN', at(84, 58), '⚠️ The issuer in the config (`http.issuer`/`http.public_base`) is not an HTTPS URL.');
   const endpoint = config.endpoint.replace(/\/$/, '');
   const synapseUp = isActive('matrix-synapse');
@@ -24,8 +28,12 @@ export function doctor(config: MasConfig): number {
   // current playbook renders), or `experimental_features.msc3861` with its `admin_token` (what the
   // legacy playbook's homeserver.yaml.j2 renders); MAS's matrix.secret must equal that secret.
   const msc3861 = hs.experimental_features?.msc3861;
-  const synapseSide = hs.matrix_authentication_service?.enabled === true ? { secret: hs.matrix_authentication_service.secret }
-    : msc3861?.enabled === true ? { secret: msc3861.admin_token } : null;
+  const synapseSide =
+    hs.matrix_authentication_service?.enabled === true
+      ? { secret: hs.matrix_authentication_service.secret }
+      : msc3861?.enabled === true
+        ? { secret: msc3861.admin_token }
+        : null;
   const integrated = synapseSide !== null;
   const baseUrl = `https://matrix.${config.homeserver}/`;
   if (legacy) {

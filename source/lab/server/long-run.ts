@@ -10,7 +10,7 @@ const PASS_LINES = 3;
 /** Prints `lines` numbered lines at `linesPerSecond`, in a write every 10 ms or so. */
 async function flood({ lines, linesPerSecond }: { lines: number; linesPerSecond: number }): Promise<void> {
   const began = performance.now();
-  for (let sent = 0; sent < lines;) {
+  for (let sent = 0; sent < lines; ) {
     const due = Math.min(lines, Math.floor(((performance.now() - began) * linesPerSecond) / 1000));
     let chunk = '';
     for (; sent < due; sent++) chunk += `lab flood: line ${sent + 1} of ${lines}\n`;
@@ -21,7 +21,10 @@ async function flood({ lines, linesPerSecond }: { lines: number; linesPerSecond:
 
 async function main(): Promise<number> {
   const [cmd, ...args] = process.argv.slice(2);
-  if (!cmd) { process.stderr.write('usage: long-run COMMAND [ARGS...]\n'); return 2; }
+  if (!cmd) {
+    process.stderr.write('usage: long-run COMMAND [ARGS...]\n');
+    return 2;
+  }
   const faults = readFaults(labDir());
   if (faults.slowMs) await new Promise((r) => setTimeout(r, faults.slowMs));
   if (faults.flood) await flood(faults.flood);
@@ -34,7 +37,11 @@ async function main(): Promise<number> {
       const text = chunk.toString('utf8');
       let out = '';
       for (const part of text.split(/(?<=\n)/)) {
-        if (lines >= PASS_LINES) { out += part.slice(0, Math.floor(part.length / 2)); cut = true; break; }
+        if (lines >= PASS_LINES) {
+          out += part.slice(0, Math.floor(part.length / 2));
+          cut = true;
+          break;
+        }
         out += part;
         if (part.endsWith('\n')) lines += 1;
       }
@@ -46,4 +53,12 @@ async function main(): Promise<number> {
   return new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
 }
 
-main().then((code) => { process.exitCode = code; }, (error: Error) => { process.stderr.write(`lab: ${error.message}\n`); process.exitCode = 1; });
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: Error) => {
+    process.stderr.write(`lab: ${error.message}\n`);
+    process.exitCode = 1;
+  },
+);

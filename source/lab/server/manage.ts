@@ -8,7 +8,11 @@ import { passwordScore } from './complexity.js';
 
 const T = 'mas_cli::commands::manage';
 
-interface UserRow { user_id: string; username: string; can_request_admin: boolean }
+interface UserRow {
+  user_id: string;
+  username: string;
+  can_request_admin: boolean;
+}
 
 function localpart(name: string, homeserver: string): string {
   return name.replace(/^@/, '').replace(new RegExp(`:${homeserver.replace(/\./g, '\\.')}$`), '');
@@ -53,9 +57,14 @@ function registerUser(config: MasConfig, args: string[]): number {
   if (!name) throw new CliError('Username cannot be empty');
   if (config.db.query(`SELECT 1 FROM users WHERE username = ${lit(name)}`).length) throw new CliError('User already exists');
   // MAS asks Synapse (/_synapse/mas/is_localpart_available) before creating the user.
-  if (!isActive('matrix-synapse')) throw new CliError('Could not check if the username is available on the homeserver', ['error sending request for url (http://matrix-synapse:8008/_synapse/mas/is_localpart_available)']);
+  if (!isActive('matrix-synapse'))
+    throw new CliError('Could not check if the username is available on the homeserver', [
+      'error sending request for url (http://matrix-synapse:8008/_synapse/mas/is_localpart_available)',
+    ]);
   const id = uuid();
-  const emailSql = emails.map((e) => `INSERT INTO user_emails (user_email_id, user_id, email, created_at) VALUES (${lit(uuid())}, ${lit(id)}, ${lit(e.toLowerCase())}, now());`).join('\n');
+  const emailSql = emails
+    .map((e) => `INSERT INTO user_emails (user_email_id, user_id, email, created_at) VALUES (${lit(uuid())}, ${lit(id)}, ${lit(e.toLowerCase())}, now());`)
+    .join('\n');
   // Passwords are stored with the newest scheme (argon2id in the effective config); the lab stores a marker, not a real hash.
   const newest = Math.max(1, ...config.schemes.map((s) => s.version));
   config.db.exec(`BEGIN;
@@ -64,14 +73,22 @@ ${password !== undefined ? `INSERT INTO user_passwords (user_password_id, user_i
 ${emailSql}
 COMMIT;`);
   const pad = (k: string) => k.padEnd(18);
-  process.stdout.write(`User attributes\n    ${pad('Username:')}${name}\n    ${pad('Matrix ID:')}@${name}:${config.homeserver}\n    ${pad('Display name:')}\n    ${pad('Password:')}${password !== undefined ? '********' : ''}\n    ${pad('Email:')}${emails.join(', ')}\n    ${pad('Can request admin:')}${admin}\n`);
+  process.stdout.write(
+    `User attributes\n    ${pad('Username:')}${name}\n    ${pad('Matrix ID:')}@${name}:${config.homeserver}\n    ${pad('Display name:')}\n    ${pad('Password:')}${password !== undefined ? '********' : ''}\n    ${pad('Email:')}${emails.join(', ')}\n    ${pad('Can request admin:')}${admin}\n`,
+  );
   if (!emails.length) log('WARN', `${T}:1102`, 'No email address provided, user will need to add one');
   log('INFO', `${T}:1141`, `User registered user.id=${uuidToULID(id)}`);
   return 0;
 }
 
 /** Subcommands added after MAS 0.10 (real-outputs.md §5): a lab pinned to an older MAS has not got them. */
-const SINCE: Record<string, string> = { 'add-email': '0.13.0', 'issue-user-registration-token': '0.17.0', 'promote-admin': '1.3.0', 'demote-admin': '1.3.0', 'list-admin-users': '1.3.0' };
+const SINCE: Record<string, string> = {
+  'add-email': '0.13.0',
+  'issue-user-registration-token': '0.17.0',
+  'promote-admin': '1.3.0',
+  'demote-admin': '1.3.0',
+  'list-admin-users': '1.3.0',
+};
 
 const older = (a: string, b: string) => {
   const [x, y] = [a, b].map((v) => v.split('.').map(Number));
@@ -92,8 +109,13 @@ export function manage(config: MasConfig, args: string[]): number {
       const [username, email] = rest;
       if (!username || !email) throw new CliError('the following required arguments were not provided: <USERNAME> <EMAIL>', [], 2);
       const user = findUser(config, username);
-      const existing = config.db.query<{ user_email_id: string }>(`SELECT user_email_id FROM user_emails WHERE user_id = ${lit(user.user_id)} AND email = ${lit(email)}`);
-      if (existing.length) { log('INFO', `${T}:318`, `Email already exists, makring as verified user.id=${user.user_id} email.id=${existing[0]!.user_email_id}`); return 0; }
+      const existing = config.db.query<{ user_email_id: string }>(
+        `SELECT user_email_id FROM user_emails WHERE user_id = ${lit(user.user_id)} AND email = ${lit(email)}`,
+      );
+      if (existing.length) {
+        log('INFO', `${T}:318`, `Email already exists, makring as verified user.id=${user.user_id} email.id=${existing[0]!.user_email_id}`);
+        return 0;
+      }
       const id = uuid();
       config.db.exec(`INSERT INTO user_emails (user_email_id, user_id, email, created_at) VALUES (${lit(id)}, ${lit(user.user_id)}, ${lit(email)}, now());`);
       log('INFO', `${T}:332`, `Email added user.id=${user.user_id} user.username=${user.username} email.id=${id} email.email=${email}`);
@@ -109,7 +131,11 @@ export function manage(config: MasConfig, args: string[]): number {
       const user = findUser(config, username);
       const promote = sub === 'promote-admin';
       config.db.exec(`UPDATE users SET can_request_admin = ${promote} WHERE user_id = ${lit(user.user_id)};`);
-      log('INFO', `${T}:${promote ? 405 : 425}`, `${promote ? 'User promoted to admin' : 'User is no longer admin'} user.id=${user.user_id} user.username=${user.username}`);
+      log(
+        'INFO',
+        `${T}:${promote ? 405 : 425}`,
+        `${promote ? 'User promoted to admin' : 'User is no longer admin'} user.id=${user.user_id} user.username=${user.username}`,
+      );
       return 0;
     }
     case 'list-admin-users': {
@@ -119,6 +145,12 @@ export function manage(config: MasConfig, args: string[]): number {
       return 0;
     }
     default:
-      throw new CliError(sub ? `unrecognized subcommand '${sub}'` : 'manage needs a subcommand (register-user, add-email, verify-email, promote-admin, demote-admin, list-admin-users)', [], 2);
+      throw new CliError(
+        sub
+          ? `unrecognized subcommand '${sub}'`
+          : 'manage needs a subcommand (register-user, add-email, verify-email, promote-admin, demote-admin, list-admin-users)',
+        [],
+        2,
+      );
   }
 }

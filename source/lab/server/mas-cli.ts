@@ -33,16 +33,28 @@ function main(argv: string[]): number {
     else rest.push(a);
   }
   const [command, ...args] = rest;
-  if (!command || command === 'help' || command === '--help' || command === '-h') { process.stdout.write(HELP); return 0; }
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP);
+    return 0;
+  }
   const config = loadMasConfig(configFile);
   switch (command) {
-    case 'doctor': return doctor(config);
-    case 'manage': return manage(config, args);
-    case 'syn2mas': return syn2mas(config, args);
+    case 'doctor':
+      return doctor(config);
+    case 'manage':
+      return manage(config, args);
+    case 'syn2mas':
+      return syn2mas(config, args);
     case 'config':
-      if (args[0] === 'check') { process.stderr.write(`${new Date().toISOString()}  INFO mas_cli::commands::config:152 Configuration file looks good\n`); return 0; }
+      if (args[0] === 'check') {
+        process.stderr.write(`${new Date().toISOString()}  INFO mas_cli::commands::config:152 Configuration file looks good\n`);
+        return 0;
+      }
       // `config sync`: writes the configured upstream providers into the MAS database (no prune).
-      if (args[0] === 'sync') { syncProviders(config); return 0; }
+      if (args[0] === 'sync') {
+        syncProviders(config);
+        return 0;
+      }
       throw new CliError(`unrecognized subcommand '${args[0] ?? ''}'`, [], 2);
     default:
       throw new CliError(`unrecognized subcommand '${command}'`, [], 2);

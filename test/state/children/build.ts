@@ -13,10 +13,30 @@ export function compiledChild(name: 'plan-writer' | 'lock-holder'): string {
   const source = path.join(import.meta.dirname, `${name}.ts`);
   const target = path.join(out, 'test', 'state', 'children', `${name}.js`);
   fs.mkdirSync(out, { recursive: true });
-  execFileSync(path.join(repo, 'node_modules', '.bin', 'tsc'), [
-    '--outDir', out, '--rootDir', repo, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
-    '--ignoreConfig', '--noCheck', '--skipLibCheck', '--types', 'node', '--strict', '--verbatimModuleSyntax', source,
-  ], { cwd: repo, stdio: 'inherit' });
+  execFileSync(
+    path.join(repo, 'node_modules', '.bin', 'tsc'),
+    [
+      '--outDir',
+      out,
+      '--rootDir',
+      repo,
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--ignoreConfig',
+      '--noCheck',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      '--strict',
+      '--verbatimModuleSyntax',
+      source,
+    ],
+    { cwd: repo, stdio: 'inherit' },
+  );
   // Tell node the compiled tree is ESM, as the repo's package.json does for the sources.
   fs.writeFileSync(path.join(out, 'package.json'), '{"type":"module"}\n');
   return target;

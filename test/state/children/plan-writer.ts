@@ -6,7 +6,12 @@ import { createPlan, reduce } from '../../../state/reducer.js';
 
 const [file, startArg] = process.argv.slice(2);
 let plan = createPlan({ id: 'ATOMIC', flow: 'migrate', serverName: 'example.com', host: 'm', generation: 'current', at: new Date(0).toISOString() });
-plan = reduce(plan, { type: 'commands-set', at: new Date(0).toISOString(), step: 'install', commands: Array.from({ length: 400 }, (_, i) => `command ${i} ${'x'.repeat(200)}`) });
+plan = reduce(plan, {
+  type: 'commands-set',
+  at: new Date(0).toISOString(),
+  step: 'install',
+  commands: Array.from({ length: 400 }, (_, i) => `command ${i} ${'x'.repeat(200)}`),
+});
 for (let seq = Number(startArg); ; seq++) {
   const at = new Date(seq).toISOString();
   plan = reduce(plan, { type: 'commands-set', at, step: 'prerequisites', commands: [`seq ${seq}`] });
