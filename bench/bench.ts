@@ -15,7 +15,7 @@ import { packageRoot } from '../source/paths.js';
 import { SshTarget } from '../source/targets/ssh.js';
 import { LogSink } from '../source/logs/log-sink.js';
 import { Transcript } from '../source/logs/transcript.js';
-import { startSshd, type Sshd } from './sshd.js';
+import { opensshArgv, startSshd, type Sshd } from './sshd.js';
 import { Terminal } from './terminal.js';
 import { countTranscript, median, round } from './stats.js';
 import type { AppConfig, AppResult } from './stream-app.js';
@@ -158,27 +158,7 @@ async function startServer(): Promise<Server> {
   cleanups.push(async () => {
     await target.run({ argv: ['rm', '-rf', '--', remoteDir] });
   });
-  const ssh = (command: string) => [
-    'ssh',
-    '-F',
-    '/dev/null',
-    '-p',
-    String(sshd.port),
-    '-i',
-    sshd.clientKey,
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    `UserKnownHostsFile=${knownHosts}`,
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'LogLevel=ERROR',
-    `${sshd.user}@127.0.0.1`,
-    command,
-  ];
+  const ssh = (command: string) => [...opensshArgv(sshd, knownHosts), command];
   return { sshd, knownHosts, target, file: `${remoteDir}/stream.txt`, ssh };
 }
 

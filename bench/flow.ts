@@ -25,7 +25,7 @@ import { findJust } from '../source/playbook/checkout.js';
 import { MASK as REDACTED } from '../source/logs/redact.js';
 import { quoteArg } from '../source/targets/quote.js';
 import type { TranscriptRecord } from '../source/logs/transcript.js';
-import { startSshd, type Sshd } from './sshd.js';
+import { opensshArgv, startSshd, type Sshd } from './sshd.js';
 import { labOverSsh } from './lab-over-ssh.js';
 
 export interface FlowFigures {
@@ -288,32 +288,7 @@ async function pair(sshd: Sshd, hooks: FlowHooks, n: number): Promise<{ wizardMs
     const records = readRecords(path.join(wiz.base, 'transcripts', transcripts[0]));
     // The master's socket: in the plain side's temp dir (short enough for a unix socket path).
     const controlPath = path.join(plain.base, 'cm-%C');
-    const ssh = [
-      'ssh',
-      '-F',
-      '/dev/null',
-      '-p',
-      String(sshd.port),
-      '-i',
-      sshd.clientKey,
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      `UserKnownHostsFile=${path.join(plain.lab.dir, 'known_hosts')}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'LogLevel=ERROR',
-      '-o',
-      'ControlMaster=auto',
-      '-o',
-      'ControlPersist=60',
-      '-o',
-      `ControlPath=${controlPath}`,
-      `${sshd.user}@127.0.0.1`,
-    ];
+    const ssh = opensshArgv(sshd, path.join(plain.lab.dir, 'known_hosts'), ['ControlMaster=auto', 'ControlPersist=60', `ControlPath=${controlPath}`]);
     // The master outlives the script by design (ControlPersist): stop it, whatever happens.
     const stopMaster = () => {
       spawnSync(ssh[0], [...ssh.slice(1, -1), '-O', 'exit', ssh[ssh.length - 1]], { stdio: 'ignore', timeout: 10_000 });

@@ -214,3 +214,12 @@ ${options.extraConfig ?? ''}
   };
   return sshd;
 }
+
+/**
+ * The OpenSSH client argv an operator would use against this server (no config file, this key
+ * only, host key checked against `knownHosts`), options first and the destination last.
+ */
+export function opensshArgv(sshd: Pick<Sshd, 'port' | 'clientKey' | 'user'>, knownHosts: string, extraOptions: string[] = []): string[] {
+  const options = ['IdentitiesOnly=yes', 'BatchMode=yes', `UserKnownHostsFile=${knownHosts}`, 'StrictHostKeyChecking=yes', 'LogLevel=ERROR', ...extraOptions];
+  return ['ssh', '-F', '/dev/null', '-p', String(sshd.port), '-i', sshd.clientKey, ...options.flatMap((o) => ['-o', o]), `${sshd.user}@127.0.0.1`];
+}
