@@ -322,7 +322,7 @@ export function failedMigrateAdvice(observed: { synapse: ServiceState; mas: Serv
   const mas = { inactive: 'MAS is stopped too.', active: 'MAS is running.', unknown: "MAS's state could not be checked." }[observed.mas];
   return [
     `${synapse} ${mas}`,
-    "The way back, now: mas-wizard rollback --yes — switches MAS off and runs `just setup-all`; Synapse starts again with its old logins (syn2mas deleted nothing in Synapse's database).",
+    "The way back, now: mas-wizard rollback --yes — switches MAS off and runs the playbook again (the rollback shows the exact command); Synapse starts again with its old logins (syn2mas deleted nothing in Synapse's database).",
     'To retry instead: the wizard never runs syn2mas twice in one plan (a failed run may have written part of the users into MAS). Fix the problem shown above, roll back as just said, ' +
       'empty the MAS database if syn2mas wrote to it (drop and re-create it: syn2mas refuses a non-empty one), then run the wizard again: it takes a new backup and dry run before migrating.',
     ...(backupPath ? [`The verified backup ${backupPath} (restore commands in the backup step) is there if Synapse's database itself is in doubt.`] : []),
