@@ -1,7 +1,7 @@
 // Fault switches of one practice lab, kept in <lab>/faults.json. The lab's server scripts
 // (source/lab/server/*) and its Ansible strategy plugin read this file on every run, so a
 // test can flip a switch between two steps without rebuilding the lab.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { syncDataFaults } from './data-faults.js';
@@ -66,8 +66,28 @@ export function readFaults(dir: string): LabFaults {
  * with the data faults (masDbNotEmpty, unmappedOidc, foreignUsers), so server probes see them too.
  * Bad input throws before anything is written.
  */
+/** Every task name in the lab's playbook checkout (`- name: …` lines of its YAML files). */
+function taskNames(dir: string): Set<string> {
+  const names = new Set<string>();
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const file = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (/\.ya?ml$/.test(entry.name)) {
+        for (const m of readFileSync(file, 'utf8').matchAll(/^\s*- name:\s*"?(.*?)"?\s*$/gm)) names.add(m[1]!);
+      }
+    }
+  };
+  walk(path.join(dir, 'playbook'));
+  return names;
+}
+
 export function writeFaults(dir: string, faults: LabFaults): void {
   const parsed = parseFaults(JSON.stringify(faults), 'faults');
+  // A failTask naming no task would fail nothing, and a test relying on it would pass for nothing.
+  if (parsed.failTask && existsSync(path.join(dir, 'playbook')) && !taskNames(dir).has(parsed.failTask)) {
+    throw new Error(`faults.failTask: no task named "${parsed.failTask}" in the lab's playbook (${path.join(dir, 'playbook')})`);
+  }
   const file = faultsFile(dir);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(parsed, null, 2)}\n`, { mode: 0o644 });

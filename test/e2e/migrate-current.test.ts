@@ -205,7 +205,7 @@ describe('migrate, current generation, scenarios guests + checkout-2025 (MAS 0.1
   }, 120_000);
 
   it('a failed real run: the wizard checks both services, says Synapse is down and users are locked out, and offers rollback next to retry; the rollback brings Synapse back', async () => {
-    writeFaults(g.lab.dir, { failTask: 'Run mas-cli syn2mas' });
+    writeFaults(g.lab.dir, { failTask: 'Perform syn2mas migration' });
     const r = await runAnswers(g, answers, ['--until', 'migrate']);
     writeFaults(g.lab.dir, {});
     expect(r.code, r.stdout + r.stderr).toBe(4);

@@ -57,6 +57,8 @@ describe('lab playbook (real just + ansible-playbook)', () => {
     expect(r.stdout).toContain('TASK [custom/matrix-authentication-service : Ensure matrix-authentication-service config is installed]');
     expect(r.stdout).toContain('Practice lab fault');
     writeFaults(lab.dir, {});
+    // A name no task has would fail nothing (a test relying on it would pass for nothing): refused.
+    expect(() => writeFaults(lab.dir, { failTask: 'Run mas-cli syn2mas' })).toThrow(/no task named "Run mas-cli syn2mas" in the lab's playbook/);
   });
 
   it('installs MAS over real SSH: config rendered, services started, mas-cli doctor reachable', () => {
