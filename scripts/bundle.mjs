@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Build step after tsc: bundles the wizard's screens (from screens/start.tsx, with Ink, React,
-// @inkjs/ui …) into dist/screens/start.js, replacing tsc's output there, plus a few chunks. Loading Ink from node_modules means resolving and
+// the input layer …) into dist/screens/start.js, replacing tsc's output there, plus a few chunks. Loading Ink from node_modules means resolving and
 // parsing a few hundred small modules (0.5–1.5 s on a loaded machine); one file is a fraction of
 // that, and the first frame waits on it.
 // The engine stays outside the bundle: every import that leaves dist/screens is kept as it is, so
