@@ -1,4 +1,7 @@
-
+// Renders the wizard for an engine (source/commands/wizard.ts owns the engine and the exit
+// code). A one-line frame goes up first and the App (its screens, …) is loaded
+// after it, so the operator sees the wizard start at once. Ctrl+C belongs to the App: it
+// asks before quitting instead of killing a step mid-way.
 import { render, Text } from 'ink';
 import type { AppEngine } from './app/contexts.js';
 

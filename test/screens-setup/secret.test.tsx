@@ -1,4 +1,3 @@
-
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretScreen } from '../../screens/setup/secret.js';

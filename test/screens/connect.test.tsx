@@ -1,4 +1,3 @@
-
 import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
 import { ConnectScreen, type ConnectProps, type ConnectState, type HostChoice } from '../../screens/connect.js';

@@ -1,4 +1,3 @@
-
 import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
 import { LineInput } from '../../screens/components/line-input.js';

@@ -1,4 +1,3 @@
-
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogSink } from '../../source/logs/log-sink.js';

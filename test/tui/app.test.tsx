@@ -1,4 +1,6 @@
-
+// The App's pieces under ink-testing-library, fed by a real PromptIO (the engine's store);
+// the engine's actions (retry/quit/finish/DNS) are recorded instead of run — the real engine
+// is driven end to end in wizard.tmux.test.ts.
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../screens/app/app.js';
