@@ -68,10 +68,22 @@ function newOwner(options: LockOptions): LockOwner {
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    // A killed wizard not yet reaped by its parent (a closed tmux pane hands it to PID 1) is a
+    // zombie: kill(0) still succeeds, but it holds nothing any more.
+    return !isZombie(pid);
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (comm) S …"; comm may hold spaces and parentheses, the state follows the last ')'.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LockHeldError, acquireLocalLock, localLockPath, type LockOwner } from '../../state/lock.js';
+import { LockHeldError, acquireLocalLock, localLockPath, pidAlive, type LockOwner } from '../../state/lock.js';
 import { compiledChild } from './children/build.js';
 
 const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-lock-'));
@@ -131,5 +131,20 @@ describe('local lock', () => {
     expect(error.stale).toBe(false);
     expect(error.message).toMatch(/an unknown owner/);
     expect(fs.existsSync(file)).toBe(true);
+  });
+});
+
+describe('pidAlive', () => {
+  it('counts a zombie (killed, not yet reaped by its parent) as gone, a running process as alive', async () => {
+    // `sleep 0` exits at once; its parent execs into `sleep 5` and never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d) => resolve(String(d).trim()))));
+    await new Promise((r) => setTimeout(r, 200));
+    try {
+      expect(pidAlive(parent.pid!)).toBe(true);
+      expect(pidAlive(zombie)).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });
