@@ -1,4 +1,4 @@
-// `systemctl show UNIT -p ActiveEnterTimestampMonotonic,InactiveEnterTimestampMonotonic`: when the
+// `systemctl show UNIT --property=ActiveEnterTimestampMonotonic,InactiveEnterTimestampMonotonic`: when the
 // unit last entered the active and the inactive state, in µs of the server's CLOCK_MONOTONIC
 // (0 = never since boot). Monotonic, not wall-clock: these properties print as plain integers on
 // every systemd version, while `--timestamp=unix` needs systemd 248+ (Debian 11 has 247), and the

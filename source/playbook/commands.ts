@@ -276,7 +276,8 @@ export function catalogue(input: CatalogueInput) {
 
     service: (action: 'is-active' | 'start' | 'stop', unit: string) => server([layout.systemctl, action, unit]),
     /** When the unit last became active and inactive (monotonic µs; parsers/systemd.ts), read-only. */
-    serviceTimes: (unit: string) => server([layout.systemctl, 'show', unit, '-p', 'ActiveEnterTimestampMonotonic,InactiveEnterTimestampMonotonic']),
+    // --property=, not -p: the redactor masks the word after a bare -p (register-user's password flag).
+    serviceTimes: (unit: string) => server([layout.systemctl, 'show', unit, '--property=ActiveEnterTimestampMonotonic,InactiveEnterTimestampMonotonic']),
     /** A unit's recent log, for the diagnosis beside a failure (read-only). */
     journal: (unit: string, lines = 80) => server([input.layout?.journalctl ?? 'journalctl', '-u', unit, '-n', String(lines), '--no-pager']),
 
