@@ -8,13 +8,9 @@ import path from 'node:path';
 import { ensureLab } from '../../source/lab/lab.js';
 import { CLI, type E2E } from './e2e.js';
 
-// Next to the project (../shared/data, as in the issue); MAS_WIZARD_PLAYBOOK_SNAPSHOTS for a checkout elsewhere (a git worktree).
-const SNAPSHOTS = process.env.MAS_WIZARD_PLAYBOOK_SNAPSHOTS ?? path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'playbook-snapshots');
-export const SNAPSHOT = {
-  current: path.join(SNAPSHOTS, 'mdad-current-c0681e4bc.tar.zst'),
-  legacy: path.join(SNAPSHOTS, 'mdad-legacy-19ccd491f-parent.tar.zst'),
-} as const;
-export const EXAMPLE_VARS = path.resolve(SNAPSHOTS, '..', 'playbook', 'examples-vars.yml');
+import { EXAMPLE_VARS, SNAPSHOTS as SNAPSHOT } from './snapshot.js';
+
+export { EXAMPLE_VARS, SNAPSHOT };
 
 export interface Rehearsal extends E2E {
   checkout: string;

@@ -8,11 +8,12 @@ import { ulidToUUID } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSql, MIGRATE_ANSWERS, readVars, removeLab, runAnswers, status } from '../harness/e2e.js';
 import { newRehearsal, syn2masTaskNames, transcript, type Rehearsal } from '../harness/rehearsal.js';
+import { snapshotsMissing } from '../harness/snapshot.js';
 
 const slow = process.env.MAS_WIZARD_SLOW_TESTS === '1';
 let e: Rehearsal;
 
-describe.skipIf(!slow)('rehearsal: the real legacy playbook, full migrate flow (MAS_WIZARD_SLOW_TESTS=1; ≈ 2 min)', () => {
+describe.skipIf(!slow || snapshotsMissing() !== null)('rehearsal: the real legacy playbook, full migrate flow (MAS_WIZARD_SLOW_TESTS=1; ≈ 2 min)', () => {
   beforeAll(async () => {
     e = await newRehearsal('legacy');
   }, 300_000);

@@ -4,12 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSql, readVars, removeLab, runAnswers, status } from '../harness/e2e.js';
 import { newRehearsal, transcript, type Rehearsal } from '../harness/rehearsal.js';
+import { snapshotsMissing } from '../harness/snapshot.js';
 
 const slow = process.env.MAS_WIZARD_SLOW_TESTS === '1';
 const STRONG = 'correct-Horse-battery-staple-42';
 let e: Rehearsal;
 
-describe.skipIf(!slow)('rehearsal: the real current playbook, new-homeserver flow (MAS_WIZARD_SLOW_TESTS=1; ≈ 1 min)', () => {
+describe.skipIf(!slow || snapshotsMissing() !== null)('rehearsal: the real current playbook, new-homeserver flow (MAS_WIZARD_SLOW_TESTS=1; ≈ 1 min)', () => {
   beforeAll(async () => {
     e = await newRehearsal('current', { scenario: 'fresh' });
   }, 300_000);

@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labSql, readVars, removeLab, runAnswers, status } from '../harness/e2e.js';
 import { EXAMPLE_VARS, newRehearsal, transcript, type Rehearsal } from '../harness/rehearsal.js';
+import { snapshotsMissing } from '../harness/snapshot.js';
 
 const slow = process.env.MAS_WIZARD_SLOW_TESTS === '1';
 const CLIENT_SECRET = 'operator-google-client-secret-7f3a';
@@ -18,7 +19,7 @@ afterAll(async () => {
   rmSync(tmpVars, { force: true });
 });
 
-describe.skipIf(!slow)('rehearsal with --vars (MAS_WIZARD_SLOW_TESTS=1; ≈ 3 min)', () => {
+describe.skipIf(!slow || snapshotsMissing() !== null)('rehearsal with --vars (MAS_WIZARD_SLOW_TESTS=1; ≈ 3 min)', () => {
   it("a vars.yml with Synapse OIDC providers: the lab is example.com, and the providers step converts the file's provider", async () => {
     writeFileSync(
       tmpVars,

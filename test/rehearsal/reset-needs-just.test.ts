@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SNAPSHOT } from '../harness/rehearsal.js';
+import { snapshotsMissing } from '../harness/snapshot.js';
 
 vi.mock('../../source/playbook/checkout.js', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../source/playbook/checkout.js')>()),
@@ -18,7 +19,7 @@ const { resetLab } = await import('../../source/lab/lab.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-nojust-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('lab reset --playbook without just', () => {
+describe.skipIf(snapshotsMissing())('lab reset --playbook without just', () => {
   it('refuses clearly and creates nothing', async () => {
     execFileSync('bash', ['-c', 'zstd -dc "$0" | tar -x -C "$1"', SNAPSHOT.current, tmp]);
     const lab = path.join(tmp, 'lab');
