@@ -2,6 +2,7 @@
 // CI unset so Ink draws live, one key per send-keys, polling capture-pane for the frame.
 // Always call kill() (it kills this private server only).
 import { execFileSync } from 'node:child_process';
+import { afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,4 +74,39 @@ export function startTmux(options: TmuxOptions): Tmux {
     },
   };
   return api;
+}
+
+/**
+ * The wizard on its own practice lab in a private terminal, for a test file: each call to `open`
+ * makes a fresh state dir (the lab lives in it) and starts `mas-wizard --lab` at 100×30; after each
+ * test every terminal is killed and every lab destroyed.
+ */
+export function wizardTerminals(prefix: string, width = 100, height = 30) {
+  let terms: Tmux[] = [];
+  let dirs: string[] = [];
+  afterEach(async () => {
+    for (const t of terms) t.kill();
+    terms = [];
+    const { destroyLab } = await import('../../source/lab/lab.js');
+    for (const dir of dirs) {
+      await destroyLab({ dir: path.join(dir, 'lab') }).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    dirs = [];
+  });
+  const cli = path.resolve('dist/source/cli.js');
+  return {
+    /** A fresh state dir for one wizard (and its lab). */
+    stateDir(): string {
+      const dir = mkdtempSync(path.join(os.tmpdir(), `mas-wizard-${prefix}-`));
+      dirs.push(dir);
+      return dir;
+    },
+    /** `mas-wizard --lab` (plus `args`) in a new terminal on `stateDir`. */
+    open(stateDir: string, args: string[] = []): Tmux {
+      const t = startTmux({ command: ['node', cli, '--lab', ...args], width, height, env: { MAS_WIZARD_STATE_DIR: stateDir, HOME: stateDir } });
+      terms.push(t);
+      return t;
+    },
+  };
 }

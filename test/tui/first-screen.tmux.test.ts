@@ -2,35 +2,21 @@
 // Synapse has users: "Set up MAS on a new homeserver" says at once that it is not for this
 // server and why (the count of users); chosen anyway, the wizard says so and asks again,
 // before any step runs (it used to fail later, in the prerequisites).
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTmux, type Tmux } from '../harness/tmux.js';
-import { destroyLab } from '../../source/lab/lab.js';
+import { describe, expect, it } from 'vitest';
+import { wizardTerminals } from '../harness/tmux.js';
 
-const CLI = path.resolve('dist/source/cli.js');
-let terms: Tmux[] = [];
-let stateDir: string | undefined;
-
-afterEach(async () => {
-  for (const t of terms) t.kill();
-  terms = [];
-  if (stateDir) {
-    await destroyLab({ dir: path.join(stateDir, 'lab') }).catch(() => undefined);
-    rmSync(stateDir, { recursive: true, force: true });
-    stateDir = undefined;
-  }
-});
+const _CLI = path.resolve('dist/source/cli.js');
+const terminals = wizardTerminals('first');
 
 const joined = (screen: string[]) => screen.map((l) => l.trim()).join(' ');
 const has = (text: string) => (screen: string[]) => joined(screen).includes(text);
 
 describe('the flow choice on a Synapse that has users', () => {
   it('"new homeserver" names the user count, and choosing it asks again instead of starting', async () => {
-    stateDir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-first-'));
-    const t = startTmux({ command: ['node', CLI, '--lab'], width: 100, height: 30, env: { MAS_WIZARD_STATE_DIR: stateDir, HOME: stateDir } });
-    terms.push(t);
+    const stateDir = terminals.stateDir();
+    const t = terminals.open(stateDir);
     // The question comes first (before connecting); the count revises it on the same screen.
     await t.waitFor(has('What do you want to do on example.org?'), 'the flow choice', 60_000);
     const first = await t.waitFor(has('Set up MAS on a new homeserver (not for this server: 6 users)'), 'the user count on the first screen', 30_000);

@@ -2,27 +2,13 @@
 // wizard's own lab: as a plain burst with its Enter in the same write (what a terminal without
 // bracketed paste, or a fast typist's tool, sends), and as a bracketed paste ending in a newline
 // (tmux paste-buffer -p marks it only when the wizard asked the terminal for bracketed paste).
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTmux, type Tmux } from '../harness/tmux.js';
-import { destroyLab } from '../../source/lab/lab.js';
+import { describe, expect, it } from 'vitest';
+import { type Tmux, wizardTerminals } from '../harness/tmux.js';
 
-const CLI = path.resolve('dist/source/cli.js');
+const _CLI = path.resolve('dist/source/cli.js');
 const HEX = '0123456789abcdef'.repeat(4);
-let terms: Tmux[] = [];
-let stateDir: string | undefined;
-
-afterEach(async () => {
-  for (const t of terms) t.kill();
-  terms = [];
-  if (stateDir) {
-    await destroyLab({ dir: path.join(stateDir, 'lab') }).catch(() => undefined);
-    rmSync(stateDir, { recursive: true, force: true });
-    stateDir = undefined;
-  }
-});
+const terminals = wizardTerminals('paste');
 
 const has = (text: string) => (screen: string[]) =>
   screen
@@ -32,9 +18,7 @@ const has = (text: string) => (screen: string[]) =>
 
 /** The wizard on a fresh lab, at the secret screen with "Paste a secret" chosen. */
 async function atPasteField(): Promise<{ t: Tmux }> {
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-paste-'));
-  const t = startTmux({ command: ['node', CLI, '--lab'], width: 100, height: 30, env: { MAS_WIZARD_STATE_DIR: stateDir, HOME: stateDir } });
-  terms.push(t);
+  const t = terminals.open(terminals.stateDir());
   const key = async (k: string, then: string, ms = 30_000) => {
     t.send(k);
     await t.waitFor(has(then), `"${then}" after ${k}`, ms);

@@ -3,26 +3,14 @@
 // locks, and a new start resumes with no question about locks; (b) the wizard is killed
 // outright (SIGKILL: no chance to release) — a new start asks once whether to take over the
 // dead owner's lock, and on y resumes where it stood.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTmux, type Tmux } from '../harness/tmux.js';
-import { destroyLab } from '../../source/lab/lab.js';
+import { describe, expect, it } from 'vitest';
+import { type Tmux, wizardTerminals } from '../harness/tmux.js';
 
-const CLI = path.resolve('dist/source/cli.js');
-let terms: Tmux[] = [];
-let stateDirs: string[] = [];
-
-afterEach(async () => {
-  for (const t of terms) t.kill();
-  terms = [];
-  for (const dir of stateDirs) {
-    await destroyLab({ dir: path.join(dir, 'lab') }).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  }
-  stateDirs = [];
-});
+const _CLI = path.resolve('dist/source/cli.js');
+const terminals = wizardTerminals('resume');
 
 /** The text anywhere on screen, also when wrapped over rows. */
 const has = (text: string) => (screen: string[]) =>
@@ -33,8 +21,7 @@ const has = (text: string) => (screen: string[]) =>
 const joined = (screen: string[]) => screen.map((l) => l.trim()).join(' ');
 
 function wizard(stateDir: string): Tmux {
-  const t = startTmux({ command: ['node', CLI, '--lab'], width: 100, height: 30, env: { MAS_WIZARD_STATE_DIR: stateDir, HOME: stateDir } });
-  terms.push(t);
+  const t = terminals.open(stateDir);
   return t;
 }
 
@@ -49,8 +36,7 @@ function localLocks(stateDir: string): string[] {
 
 /** Starts the wizard on a fresh lab and stops at the prerequisites question (that step running). */
 async function atPrerequisites(): Promise<{ stateDir: string; t: Tmux }> {
-  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-resume-'));
-  stateDirs.push(stateDir);
+  const stateDir = terminals.stateDir();
   const t = wizard(stateDir);
   await t.waitFor(has('What do you want to do on example.org?'), 'the flow choice', 60_000);
   t.send('Enter');

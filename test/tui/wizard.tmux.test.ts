@@ -3,31 +3,16 @@
 // (a) the whole migrate flow through the typed gate to the summary, the live frame never
 //     taller than the terminal; (b) quit at the providers question (exit 130), start again,
 //     land on the same step.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTmux, type Tmux } from '../harness/tmux.js';
-import { destroyLab } from '../../source/lab/lab.js';
+import { describe, expect, it } from 'vitest';
+import { type Tmux, wizardTerminals } from '../harness/tmux.js';
 
-const CLI = path.resolve('dist/source/cli.js');
+const _CLI = path.resolve('dist/source/cli.js');
 const ROWS = 24;
-let terms: Tmux[] = [];
-let stateDirs: string[] = [];
-
-afterEach(async () => {
-  for (const t of terms) t.kill();
-  terms = [];
-  for (const dir of stateDirs) {
-    await destroyLab({ dir: path.join(dir, 'lab') }).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  }
-  stateDirs = [];
-});
+const terminals = wizardTerminals('tui', 80, ROWS);
 
 function wizard(stateDir: string): Tmux & { frames: number; misfits: string[][] } {
-  const t = startTmux({ command: ['node', CLI, '--lab'], width: 80, height: ROWS, env: { MAS_WIZARD_STATE_DIR: stateDir, HOME: stateDir } });
-  terms.push(t);
+  const t = terminals.open(stateDir);
   // Every screen polled is checked: when the plan strip is on screen, the header row above it
   // must be too — a frame taller than the terminal makes Ink clear and lose its top rows.
   const checked = Object.assign(t, { frames: 0, misfits: [] as string[][] });
@@ -44,11 +29,7 @@ function wizard(stateDir: string): Tmux & { frames: number; misfits: string[][] 
 
 const has = (text: string) => (screen: string[]) => screen.some((l) => l.includes(text));
 
-function newStateDir(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-tui-'));
-  stateDirs.push(dir);
-  return dir;
-}
+const newStateDir = () => terminals.stateDir();
 
 async function key(t: Tmux, k: string, then: string, timeoutMs = 15_000): Promise<string[]> {
   t.send(k);
