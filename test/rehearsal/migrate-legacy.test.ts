@@ -27,18 +27,19 @@ describe.skipIf(!slow || snapshotsMissing() !== null)('rehearsal: the real legac
 
   it("every step succeeds through the checkout's own syn2mas.yml, its docker_image task included", async () => {
     labSql(e, 'synapse', "DELETE FROM user_threepids WHERE medium <> 'email'");
-    const first = await runAnswers(e, MIGRATE_ANSWERS);
-    expect(first.code, first.stdout + first.stderr).toBe(4);
-    expect(first.stdout).toContain('is not in the MAS database yet');
-    const provider = (readVars(e).matrix_authentication_service_config_upstream_oauth2_providers as { id: string; issuer: string; client_id: string }[])[0]!;
-    labSql(
-      e,
-      'matrix_authentication_service',
-      `INSERT INTO upstream_oauth_providers (upstream_oauth_provider_id, issuer, scope, client_id, token_endpoint_auth_method, created_at) VALUES ('${ulidToUUID(provider.id).toLowerCase()}', '${provider.issuer}', 'openid', '${provider.client_id}', 'client_secret_basic', now())`,
-    );
-
-    const r = await runAnswers(e, MIGRATE_ANSWERS);
+    // MAS has not synced the converted provider yet: the wizard's own fix (fix: or --yes) syncs it
+    // through the real scripts, and the run goes on to the end from the answers file alone.
+    const r = await runAnswers(e, { ...MIGRATE_ANSWERS, fix: ['mas.providers-not-synced'] });
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('is not in the MAS database yet');
+    const provider = (readVars(e).matrix_authentication_service_config_upstream_oauth2_providers as { id: string }[])[0]!;
+    expect(
+      labSql(
+        e,
+        'matrix_authentication_service',
+        `SELECT count(*) FROM upstream_oauth_providers WHERE upstream_oauth_provider_id = '${ulidToUUID(provider.id).toLowerCase()}'`,
+      )[0]![0],
+    ).toBe('1');
     expect(r.stdout).toContain('Completed migration of 6 users with 0 fatals and 0 warnings');
     const view = await status(e);
     expect(view.steps.filter((s) => s.status !== 'succeeded').map((s) => s.id)).toEqual([]);

@@ -71,13 +71,18 @@ describe('ProxyJump (one hop)', () => {
 
   it('a dropped jump host is reported as lost', async () => {
     const t = await connect({ jump: jump() });
-    const running = t.run({ argv: ['sleep', '29.333'] });
-    await new Promise((r) => setTimeout(r, 200));
+    let ready!: () => void;
+    const started = new Promise<void>((r) => {
+      ready = r;
+    });
+    const running = t.run({ script: 'echo started; exec sleep 29.333' }, { onStdout: () => ready() });
+    // Drop the jump host once the remote command runs (a fixed pause missed it on a loaded machine).
+    await started;
     jumpHost.dropSessions();
     expect(await running).toMatchObject({ lost: true, code: null });
     // Without a pty the remote sleep outlives its session (toolchain.md "Remote orphans").
     server.dropSessions();
-    spawnSync('pkill', ['-x', '-f', 'sleep 29.333']);
+    spawnSync('pkill', ['-f', 'sleep 29.333']);
   });
 });
 
