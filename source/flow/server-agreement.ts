@@ -7,7 +7,7 @@ import { MAS_DB } from '../playbook/commands.js';
 import { hasTakenEffect } from '../../state/reducer.js';
 import { noteServerStep } from '../../state/server-record.js';
 import type { FlowContext } from './context.js';
-import { runPlanned } from './exec.js';
+import { count } from './steps/verify.js';
 
 export const RESTART_STEP = 'backup' as const;
 
@@ -17,10 +17,9 @@ export async function migrationGone(ctx: FlowContext): Promise<string | null> {
   const migrate = plan.steps.find((s) => s.id === 'migrate');
   if (plan.flow !== 'migrate' || !migrate || migrate.status !== 'succeeded' || !hasTakenEffect(migrate)) return null;
   if (plan.steps.every((s) => s.status === 'succeeded' || s.status === 'skipped')) return null;
-  const r = await runPlanned(ctx, ctx.session.cat.sql(MAS_DB, 'SELECT count(*) FROM users', []), { step: 'migrate', quiet: true });
-  const users = Number(r.output.trim().split('\n').pop());
-  if (r.code !== 0 || !Number.isInteger(users)) return null; // cannot tell: the steps' own checks decide
-  if (users > 0) return null;
+  // Cannot tell (query failed): the steps' own checks decide.
+  const users = await count(ctx, MAS_DB, 'SELECT count(*) FROM users', 'migrate').catch(() => null);
+  if (users === null || users > 0) return null;
   return `the plan says the migration succeeded${migrate.endedAt ? ` (${migrate.endedAt})` : ''}, but MAS's database has no users now: the server was restored from a backup, reinstalled, or the practice lab was reset`;
 }
 

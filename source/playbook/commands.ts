@@ -88,6 +88,9 @@ function mask(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** psql flags for one query whose rows the wizard parses: stop on error, no psqlrc, unaligned, tuples only, tab-separated. */
+const QUERY_FLAGS = ['-v', 'ON_ERROR_STOP=1', '-X', '-A', '-t', '-F', '\t', '-c'];
+
 // A value `just` can pass through its unquoted `{{ extra_args }}` without the shell changing it.
 const JUST_SAFE = /^[A-Za-z0-9_.,:/@+=-]+$/;
 
@@ -241,26 +244,7 @@ export function catalogue(input: CatalogueInput) {
         // No playbook-managed Postgres, so no cli-non-interactive: the server's psql against the
         // configured database; the password arrives on stdin, never on a command line.
         const conn = database === MAS_DB ? external.mas : { ...external.synapse, database: database === SYNAPSE_DB ? external.synapse.database : database };
-        const psql = commandLine([
-          'psql',
-          '-h',
-          conn.host,
-          '-p',
-          conn.port,
-          '-U',
-          conn.user,
-          '-d',
-          conn.database,
-          '-v',
-          'ON_ERROR_STOP=1',
-          '-X',
-          '-A',
-          '-t',
-          '-F',
-          '\t',
-          '-c',
-          text,
-        ]);
+        const psql = commandLine(['psql', '-h', conn.host, '-p', conn.port, '-U', conn.user, '-d', conn.database, ...QUERY_FLAGS, text]);
         const script = `command -v psql >/dev/null || { echo "psql is not installed on this server: the wizard reaches your external PostgreSQL with it (apt install postgresql-client)" >&2; exit 127; }; IFS= read -r PGPASSWORD; export PGPASSWORD; exec ${psql}`;
         return {
           where: 'server',
@@ -271,7 +255,7 @@ export function catalogue(input: CatalogueInput) {
           stdin: `${conn.password}\n`,
         };
       }
-      return server([`${pgBin}/cli-non-interactive`, '-d', database, '-v', 'ON_ERROR_STOP=1', '-X', '-A', '-t', '-F', '\t', '-c', text]);
+      return server([`${pgBin}/cli-non-interactive`, '-d', database, ...QUERY_FLAGS, text]);
     },
 
     service: (action: 'is-active' | 'start' | 'stop', unit: string) => server([layout.systemctl, action, unit]),

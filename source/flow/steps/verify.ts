@@ -8,7 +8,12 @@ import type { StepOutcome, StepRunner } from './step.js';
 import { runPlanned } from '../exec.js';
 
 /** One number from a `SELECT count(*)` through cli-non-interactive. */
-export async function count(ctx: FlowContext, db: string, sql: string, step: 'verify' | 'users' | 'first-admin' | 'prerequisites'): Promise<number> {
+export async function count(
+  ctx: FlowContext,
+  db: string,
+  sql: string,
+  step: 'verify' | 'users' | 'first-admin' | 'prerequisites' | 'migrate',
+): Promise<number> {
   const r = await runPlanned(ctx, ctx.session.cat.sql(db, sql), { step, quiet: true });
   const n = Number(r.output.trim().split('\n').pop());
   if (r.code !== 0 || !Number.isInteger(n)) throw new Error(`cannot count (${sql}): ${r.output.trim() || `exit ${r.code}`}`);
