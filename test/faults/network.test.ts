@@ -12,7 +12,21 @@ import { catalogue } from '../../source/playbook/commands.js';
 import { detectCheckout } from '../../source/playbook/checkout.js';
 import { labOverSsh } from '../harness/lab-over-ssh.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
-import { blackHole, newLab, outcome, pickSeed, readPlan, seededRng, sleep, startCli, stepOf, waitFor, writeAnswers, type TestLab } from '../harness/faults.js';
+import {
+  blackHole,
+  newLab,
+  outcome,
+  pickSeed,
+  readPlan,
+  seededRng,
+  sleep,
+  startCli,
+  type StartedCli,
+  stepOf,
+  waitFor,
+  writeAnswers,
+  type TestLab,
+} from '../harness/faults.js';
 
 let t: TestLab;
 let sshd: Sshd;
@@ -171,14 +185,32 @@ describe('network faults during a detached server step (real sshd, lab over SSH)
   }, 180_000);
 
   it('(c) the sshd comes back with a different host key mid-step: refused as a possible man-in-the-middle, nothing more runs, not recorded as succeeded', async () => {
-    writeFaults(t.lab.dir, { slowMs: 6000 });
+    // The dump outlasts the test by far, so the key always changes while it runs, however
+    // loaded the machine is (a 6 s dump once finished before a starved test got to the restart).
+    writeFaults(t.lab.dir, { slowMs: 45_000 });
     // A short reconnect window bounds the test should the wizard ever retry the impostor again.
-    const { cli, stateDir } = await runToBackup('hostkey', { MAS_WIZARD_RECONNECT_MS: '15000' });
-    await sleep(1000);
+    const { cli, stateDir, job } = await runToBackup('hostkey', { MAS_WIZARD_RECONNECT_MS: '15000' });
+    try {
+      await hostKeyChanged(cli, stateDir, job);
+    } finally {
+      // Put the original key back for anything after this, whatever happened here, and end the
+      // long dump (the leader of its own process group) so nothing outlives the test.
+      writeFileSync(path.join(t.lab.dir, 'known_hosts'), `${sshd.knownHostsLine}\n`);
+      const leader = Number(readFileSync(path.join(job.dir, 'pid'), 'utf8').split(' ')[0]);
+      try {
+        if (leader > 1) process.kill(-leader, 'SIGKILL');
+      } catch {
+        /* already ended */
+      }
+    }
+  }, 120_000);
+
+  async function hostKeyChanged(cli: StartedCli, stateDir: string, job: { dir: string }) {
     const logFile = path.join(sshd.dir, 'sshd.log');
     const before = readFileSync(logFile, 'utf8').length;
     await sshd.restart({ newHostKey: true });
     const restarted = Date.now();
+    expect(existsSync(path.join(job.dir, 'exit')), 'the dump was still running when the key changed').toBe(false);
     const r = await cli.done;
     const refusedAfter = Date.now() - restarted;
     writeFaults(t.lab.dir, {});
@@ -201,9 +233,7 @@ describe('network faults during a detached server step (real sshd, lab over SSH)
       '(c) host key changed',
       `exit ${r.code}, backup recorded "${backup?.status}" (${backup?.error?.split('\n')[0] ?? ''}), 0 sessions on the new key, stopped ${(refusedAfter / 1000).toFixed(1)} s after the key changed, later steps pending`,
     );
-    // Put the original key back for anything after this.
-    writeFileSync(path.join(t.lab.dir, 'known_hosts'), `${sshd.knownHostsLine}\n`);
-  }, 120_000);
+  }
 
   it("(d) the link Ansible uses drops mid-task (syn2mas check on the server): the step is reported failed, with Ansible's reason", async () => {
     writeFaults(t.lab.dir, { slowMs: 8000 });

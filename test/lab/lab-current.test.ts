@@ -1,6 +1,6 @@
 // The current-generation lab: creation, doctor following lab state, `mas-cli syn2mas` check/migrate
 // exit codes, blocks and real copying, mas-cli manage, and every fault switch.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyLab, ensureLab, resetLab, type LabInfo } from '../../source/lab/lab.js';
@@ -29,17 +29,17 @@ afterAll(async () => {
 });
 
 describe('lab creation', () => {
-  it('creates a current-generation lab in seconds and reuses it', async () => {
+  it('creates a current-generation lab and reuses it without rebuilding', async () => {
+    // How fast is the benchmark's business; this only logs it.
     console.log(`lab creation took ${createdMs} ms`);
-    expect(createdMs).toBeLessThan(15_000);
     expect(lab.generation).toBe('current');
     expect(
       run('grep', ['-h', 'matrix_authentication_service_version', path.join(lab.playbookDir, 'roles/custom/matrix-authentication-service/defaults/main.yml')])
         .stdout,
     ).toContain('1.23.0');
-    const again = Date.now();
+    const built = statSync(path.join(lab.playbookDir, 'setup.yml')).ino;
     expect((await ensureLab({ dir: lab.dir })).pgPort).toBe(lab.pgPort);
-    expect(Date.now() - again).toBeLessThan(2_000);
+    expect(statSync(path.join(lab.playbookDir, 'setup.yml')).ino, 'the playbook was rebuilt').toBe(built);
     await expect(ensureLab({ dir: lab.dir, generation: 'legacy' })).rejects.toThrow(/lab reset --generation legacy/);
   });
 

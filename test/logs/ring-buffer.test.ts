@@ -24,11 +24,11 @@ describe('RingBuffer', () => {
     expect(() => new RingBuffer(1.5)).toThrow(/1.5/);
   });
 
-  it('push is O(1): a million pushes into a small ring are fast', () => {
+  it('a million pushes keep only `capacity` slots (the storage never grows or shifts)', () => {
     const r = new RingBuffer<number>(5000);
-    const t0 = performance.now();
     for (let i = 0; i < 1_000_000; i++) r.push(i);
-    expect(performance.now() - t0).toBeLessThan(500);
+    expect((r as unknown as { items: unknown[] }).items.length).toBe(5000);
+    expect([r.total, r.first, r.size]).toEqual([1_000_000, 995_000, 5000]);
     expect(r.slice(r.total - 2, 2)).toEqual([999_998, 999_999]);
   });
 });
