@@ -6,8 +6,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import React, { useEffect, useState } from 'react';
 import { Box, render, Text, useApp, useInput, useStdout } from 'ink';
-import { LogSink } from '../source/logs/log-sink.js';
-import { Transcript } from '../source/logs/transcript.js';
+import { openLog } from '../source/logs/log-thread.js';
 import { SshTarget } from '../source/targets/ssh.js';
 import { LogPane } from '../screens/components/log-pane.js';
 import { wallMs } from './terminal.js';
@@ -29,8 +28,8 @@ export interface AppResult {
 }
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8')) as AppConfig;
-const transcript = new Transcript(config.transcript);
-const sink = new LogSink({ transcript });
+// As the wizard opens its run's log (flow/open-run.ts): on the log worker.
+const { log: sink, transcript } = await openLog({ file: config.transcript });
 const result: AppResult = { linesShown: 0, transcriptLines: 0, maxRssKb: 0 };
 
 function writeResult(): void {

@@ -10,8 +10,8 @@ import type { Answers } from '../../state/answers.js';
 import type { Plan, PlanEvent } from '../../state/plan.js';
 import { reduce } from '../../state/reducer.js';
 import { savePlan } from '../../state/persist.js';
-import type { Transcript } from '../logs/transcript.js';
-import type { LogSink } from '../logs/log-sink.js';
+import type { TranscriptWriter } from '../logs/transcript.js';
+import type { Log } from '../logs/log-sink.js';
 import { redactor } from '../logs/redact.js';
 import { stateDir } from '../paths.js';
 
@@ -21,9 +21,9 @@ export interface FlowContext {
   answers?: Answers;
   /** --yes: plain confirmations are answered yes (typed guards never are). */
   yes: boolean;
-  transcript: Transcript;
+  transcript: TranscriptWriter;
   /** Every command's output: redacted, kept for the log pane, appended to the transcript. */
-  log: LogSink;
+  log: Log;
   plan(): Plan;
   /** Applies an event, saves the plan atomically, tells listeners. Throws (plan unchanged) when illegal. */
   dispatch(event: PlanEvent): Plan;
@@ -45,8 +45,8 @@ export interface ContextInit {
   session: Session;
   io: StepIO;
   plan: Plan;
-  transcript: Transcript;
-  log: LogSink;
+  transcript: TranscriptWriter;
+  log: Log;
   answers?: Answers;
   yes?: boolean;
   secrets?: string[];

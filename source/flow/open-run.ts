@@ -4,8 +4,9 @@
 import { ulid } from 'ulid';
 import type { Flags } from '../cli-args.js';
 import { openSession, type Session, type SessionOptions } from '../session.js';
-import { LogSink } from '../logs/log-sink.js';
-import { Transcript, transcriptPath } from '../logs/transcript.js';
+import type { Log } from '../logs/log-sink.js';
+import { openLog } from '../logs/log-thread.js';
+import { type TranscriptWriter, transcriptPath } from '../logs/transcript.js';
 import { redactor } from '../logs/redact.js';
 import { acquireLocalLock, acquireServerLock, LockHeldError, type HeldLock } from '../../state/lock.js';
 import { loadPlan, planKey, savePlan } from '../../state/persist.js';
@@ -17,8 +18,8 @@ import { AbortError } from '../errors.js';
 export interface OpenedRun {
   session: Session;
   plan: Plan;
-  transcript: Transcript;
-  log: LogSink;
+  transcript: TranscriptWriter;
+  log: Log;
   close(): Promise<void>;
 }
 
@@ -100,9 +101,8 @@ export async function openRun(flags: Flags, options: OpenRunOptions): Promise<Op
     savePlan(session.planFile, plan, { secrets: options.secrets ?? [] });
 
     const stamp = at.replace(/[:.]/g, '-');
-    const transcript = new Transcript(transcriptPath(`${key}-${stamp}`), redactor);
+    const { log, transcript } = await openLog({ file: transcriptPath(`${key}-${stamp}`), redactor });
     cleanups.push(() => transcript.close());
-    const log = new LogSink({ transcript, redactor });
     cleanups.push(() => log.close());
     transcript.note(`${options.command} on ${session.host.name} (${session.serverName}), plan ${plan.id}`);
     for (const n of notes) transcript.note(n);

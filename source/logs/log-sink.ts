@@ -30,24 +30,44 @@ export interface LogSource {
   subscribe(listener: () => void): () => void;
 }
 
-export class LogSink implements LogSource {
-  private readonly ring: RingBuffer<string>;
-  /** The stream of the line at ring slot i: 1 = stderr. */
-  private readonly streams: Uint8Array;
-  private readonly splitters: Record<StreamName, LineSplitter>;
-  private readonly listeners = new Set<() => void>();
-  private readonly lineRedactors: Record<StreamName, LineRedactor>;
-  private readonly notifyMs: number;
-  private timer: NodeJS.Timeout | null = null;
-  private lastNotify = 0;
-  private closed = false;
+/** What the engine writes a command's output into (the in-thread LogSink, or the log worker's proxy). */
+export interface LogWriter {
+  /** Feeds a chunk of a command's output (any size, any split). */
+  push(stream: StreamName, chunk: string): void;
+  /** A line written by the wizard itself (not by a command), e.g. "retrying in 5 s". */
+  info(text: string, stream?: StreamName): void;
+  /** Ends the current partial lines of both streams and writes the transcript buffer out. */
+  flush(): void;
+  /** Records a command's start in the transcript (its display form is redacted there). */
+  beginCommand(start: CommandStart): string | null;
+  /** Flushes the command's last partial lines, then records its end. */
+  endCommand(id: string | null, end: CommandEnd): void;
+  close(): void;
+}
 
-  constructor(private readonly options: LogSinkOptions = {}) {
-    this.ring = new RingBuffer<string>(options.capacity ?? 5000);
-    this.streams = new Uint8Array(this.ring.capacity);
+export type Log = LogSource & LogWriter;
+
+export interface LinePipelineOptions {
+  transcript?: Transcript;
+  redactor?: Redactor;
+  maxLineLength?: number;
+}
+
+/**
+ * The work every output line goes through, in order: split into lines per stream, sanitized,
+ * redacted once, appended to the transcript, then handed to `onLines` (redacted) for display.
+ * The in-thread LogSink and the log worker (log-worker.ts) both run exactly this.
+ */
+export class LinePipeline {
+  private readonly splitters: Record<StreamName, LineSplitter>;
+  private readonly lineRedactors: Record<StreamName, LineRedactor>;
+
+  constructor(
+    private readonly onLines: (stream: StreamName, lines: string[], text: string) => void,
+    private readonly options: LinePipelineOptions = {},
+  ) {
     const redactor = options.redactor ?? defaultRedactor;
     this.lineRedactors = { stdout: new LineRedactor(redactor), stderr: new LineRedactor(redactor) };
-    this.notifyMs = options.notifyMs ?? 100;
     const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.splitters = {
       stdout: new LineSplitter((batch) => this.addLines('stdout', batch), max),
@@ -55,22 +75,8 @@ export class LogSink implements LogSource {
     };
   }
 
-  get total(): number {
-    return this.ring.total;
-  }
-  get first(): number {
-    return this.ring.first;
-  }
-
-  /** Feeds a chunk of a command's output (any size, any split). */
   push(stream: StreamName, chunk: string): void {
-    if (this.closed) throw new Error('log sink: push after close');
     this.splitters[stream].push(chunk);
-  }
-
-  /** A line written by the wizard itself (not by a command), e.g. "retrying in 5 s". */
-  info(text: string, stream: StreamName = 'stdout'): void {
-    this.push(stream, text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** Ends the current partial lines of both streams and writes the transcript buffer out. */
@@ -80,15 +86,74 @@ export class LogSink implements LogSource {
     this.options.transcript?.flush();
   }
 
-  /** Records a command's start in the transcript (its display form is redacted there). */
-  beginCommand(start: CommandStart): string | null {
-    return this.options.transcript?.beginCommand(start) ?? null;
+  beginCommand(start: CommandStart, id?: string): string | null {
+    return this.options.transcript?.beginCommand(start, id) ?? null;
   }
 
-  /** Flushes the command's last partial lines, then records its end. */
   endCommand(id: string | null, end: CommandEnd): void {
     this.flush();
     if (id !== null) this.options.transcript?.endCommand(id, end);
+  }
+
+  private addLines(stream: StreamName, batch: LineBatch): void {
+    const lines = this.lineRedactors[stream].lines(batch.lines, batch.text);
+    const same = lines === batch.lines;
+    // Masking adds only the mask (nothing JSON escapes), so the batch's jsonSafe still holds.
+    this.options.transcript?.redactedLines(stream, lines, same ? batch.text : undefined, batch.jsonSafe);
+    this.onLines(stream, lines, same ? batch.text : lines.join('\n'));
+  }
+}
+
+/** The log in the wizard's own thread: pipeline, a bounded ring for display, throttled notifications. */
+export class LogSink implements Log {
+  private readonly ring: RingBuffer<string>;
+  /** The stream of the line at ring slot i: 1 = stderr. */
+  private readonly streams: Uint8Array;
+  private readonly pipeline: LinePipeline;
+  private readonly notifier: Notifier;
+  private closed = false;
+
+  constructor(options: LogSinkOptions = {}) {
+    this.ring = new RingBuffer<string>(options.capacity ?? DEFAULT_LOG_CAPACITY);
+    this.streams = new Uint8Array(this.ring.capacity);
+    this.notifier = new Notifier(options.notifyMs);
+    this.pipeline = new LinePipeline((stream, lines) => {
+      const code = stream === 'stderr' ? 1 : 0;
+      for (const text of lines) {
+        this.streams[this.ring.total % this.ring.capacity] = code;
+        this.ring.push(text);
+      }
+      this.notifier.schedule();
+    }, options);
+  }
+
+  get total(): number {
+    return this.ring.total;
+  }
+  get first(): number {
+    return this.ring.first;
+  }
+
+  push(stream: StreamName, chunk: string): void {
+    if (this.closed) throw new Error('log sink: push after close');
+    this.pipeline.push(stream, chunk);
+  }
+
+  info(text: string, stream: StreamName = 'stdout'): void {
+    this.push(stream, text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  flush(): void {
+    this.pipeline.flush();
+  }
+
+  beginCommand(start: CommandStart): string | null {
+    return this.pipeline.beginCommand(start);
+  }
+
+  endCommand(id: string | null, end: CommandEnd): void {
+    this.pipeline.endCommand(id, end);
+    this.notifier.now();
   }
 
   snapshot(from: number, count: number): LogLine[] {
@@ -100,37 +165,38 @@ export class LogSink implements LogSource {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.notifier.subscribe(listener);
   }
 
   close(): void {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    this.notify();
-    this.listeners.clear();
+    this.notifier.close();
+  }
+}
+
+export const DEFAULT_LOG_CAPACITY = 5000;
+
+/**
+ * Tells subscribers (the screen) at most every `notifyMs`, no matter how fast lines arrive, so
+ * Ink redraws a few times a second, not per line.
+ */
+export class Notifier {
+  private readonly listeners = new Set<() => void>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastNotify = 0;
+
+  constructor(private readonly notifyMs = 100) {}
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
-  private addLines(stream: StreamName, batch: LineBatch): void {
-    const lines = this.lineRedactors[stream].lines(batch.lines, batch.text);
-    const code = stream === 'stderr' ? 1 : 0;
-    for (const text of lines) {
-      this.streams[this.ring.total % this.ring.capacity] = code;
-      this.ring.push(text);
-    }
-    // Masking adds only the mask (nothing JSON escapes), so the batch's jsonSafe still holds.
-    this.options.transcript?.redactedLines(stream, lines, lines === batch.lines ? batch.text : undefined, batch.jsonSafe);
-    this.schedule();
-  }
-
-  private schedule(): void {
+  schedule(): void {
     if (this.timer || this.listeners.size === 0) return;
     const wait = Math.max(0, this.lastNotify + this.notifyMs - Date.now());
     this.timer = setTimeout(() => {
@@ -138,6 +204,25 @@ export class LogSink implements LogSource {
       this.notify();
     }, wait);
     this.timer.unref();
+  }
+
+  /** Notifies now, not at the next tick of the throttle: a command's last lines show the moment it ends. */
+  now(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.listeners.size) this.notify();
+  }
+
+  /** A last notification now, then no more. */
+  close(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.notify();
+    this.listeners.clear();
   }
 
   private notify(): void {

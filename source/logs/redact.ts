@@ -100,6 +100,9 @@ export class Redactor {
   private literal: RegExp | null = null;
   /** The same alternatives without the g flag, for test() (a g regex keeps lastIndex between calls). */
   private literalProbe: RegExp | null = null;
+  /** Every addSecret() that added something, in order, and who else must learn of them (the log worker's redactor). */
+  private readonly added: [value: string, label: string][] = [];
+  private readonly followers = new Set<(value: string, label: string) => void>();
 
   /**
    * Registers a configured secret (encryption secret, client secret, DB or sudo password …)
@@ -117,7 +120,19 @@ export class Redactor {
         changed = true;
       }
     }
-    if (changed) this.rebuild();
+    if (!changed) return;
+    this.rebuild();
+    this.added.push([value, label]);
+    for (const follower of this.followers) follower(value, label);
+  }
+
+  /** Calls `follower` with every secret registered so far and then with each new one, until the returned function is called. */
+  follow(follower: (value: string, label: string) => void): () => void {
+    for (const [value, label] of this.added) follower(value, label);
+    this.followers.add(follower);
+    return () => {
+      this.followers.delete(follower);
+    };
   }
 
   /** How many distinct forms are being masked (for tests and diagnostics). */

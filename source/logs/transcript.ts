@@ -34,6 +34,19 @@ export type TranscriptRecord =
   | { out: string }
   | { err: string };
 
+/** What the engine writes records through: the Transcript itself, or the log worker's proxy of it. */
+export interface TranscriptWriter {
+  readonly file: string;
+  /** Number of output lines written (or on their way) so far. */
+  readonly lineCount: number;
+  /** Records a command's start; `id` when the caller has chosen it (the log worker's proxy does). */
+  beginCommand(start: CommandStart, id?: string): string;
+  endCommand(id: string, end: CommandEnd): void;
+  note(text: string): void;
+  flush(): void;
+  close(): void;
+}
+
 const FLUSH_BYTES = 64 * 1024;
 /** What JSON.stringify would escape in a string (\n aside: it joins the lines of a batch): ", \, controls, lone surrogates (any surrogate, to keep the test simple). */
 const NEEDS_JSON_ESCAPE = /["\\\u0000-\u0009\u000b-\u001f\ud800-\udfff]/;
@@ -45,7 +58,7 @@ export function transcriptPath(runId: string, dir = stateDir()): string {
   return path.join(dir, 'transcripts', `${runId}.jsonl`);
 }
 
-export class Transcript {
+export class Transcript implements TranscriptWriter {
   private fd: number;
   private buffer: string[] = [];
   private bufferedBytes = 0;
@@ -91,8 +104,7 @@ export class Transcript {
     return this.lines;
   }
 
-  beginCommand(start: CommandStart): string {
-    const id = `c${this.nextId++}`;
+  beginCommand(start: CommandStart, id = `c${this.nextId++}`): string {
     const now = Date.now();
     this.started.set(id, now);
     this.append({
