@@ -1,14 +1,15 @@
-// A command's output handled on a worker thread (log-worker.ts), behind the same Log and
+// A command's output handled on two worker threads (log-worker.ts), behind the same Log and
 // TranscriptWriter the engine uses in-thread. Splitting, sanitizing, redacting and writing the
-// transcript cost several times what receiving the bytes over SSH does; on their own thread
-// they overlap with it, and the wizard's thread stays free to draw and to take keys.
+// transcript cost several times what receiving the bytes over SSH does; on threads of their own
+// (lines, then the transcript writer) they overlap with it and with each other, and the
+// wizard's thread stays free to draw and to take keys.
 // - Everything that reaches the transcript (output, commands, notes, secrets to mask) goes
-//   through one ordered channel, so records keep the order in which the engine made them.
-// - flush(), endCommand() and close() wait for the worker (Atomics.wait on a shared counter)
-//   and then take its results synchronously (receiveMessageOnPort): afterwards the log and the
-//   transcript hold every line, exactly as with the in-thread LogSink.
-// - The display keeps the redacted batches the worker sends back and splits a batch into lines
-//   only when the pane asks for it (usually the last one or two).
+//   through one ordered chain, so records keep the order in which the engine made them.
+// - flush(), endCommand() and close() wait for the writer (Atomics.wait on a shared counter)
+//   and then take the workers' results synchronously (receiveMessageOnPort): afterwards the log
+//   and the transcript hold every line, exactly as with the in-thread LogSink.
+// - The display keeps the redacted batches the lines worker sends back and splits a batch into
+//   lines only when the pane asks for it (usually the last one or two).
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,14 +37,28 @@ export type ToWorker =
   | { t: 'flush'; seq: number }
   | { t: 'close'; seq: number };
 
+/** From the lines worker to the transcript writer. */
+export type ToWriter =
+  | { t: 'lines'; s: 0 | 1; text: string; n: number; jsonSafe: boolean }
+  | { t: 'secret'; value: string; label: string }
+  | { t: 'begin'; id: string; start: CommandStart }
+  | { t: 'end'; id: string; end: CommandEnd }
+  | { t: 'note'; text: string }
+  | { t: 'flush'; seq: number }
+  | { t: 'close'; seq: number };
+
 export type FromWorker = { batches: Batch[] } | { error: string };
 
 export interface WorkerInit {
+  role: 'lines' | 'transcript';
   file: string;
   maxLineLength?: number;
-  /** Int32Array[1] over it: the last flush/close sequence number the worker finished. */
+  /** Int32Array[1] over it: the last flush/close sequence number the transcript writer finished. */
   ack: SharedArrayBuffer;
+  /** To the wizard's thread: display batches (lines worker) and failures (both). */
   results: MessagePort;
+  /** Between the two workers. */
+  link: MessagePort;
 }
 
 export interface OpenLogOptions {
@@ -85,7 +100,9 @@ const START_TIMEOUT_MS = 10_000;
 export class LogThread implements Log {
   readonly transcript: TranscriptWriter;
   private readonly worker: Worker;
+  private readonly writer: Worker;
   private readonly results: MessagePort;
+  private readonly writerResults: MessagePort;
   private readonly ack: Int32Array;
   private readonly ring: BatchRing;
   private readonly notifier: Notifier;
@@ -106,7 +123,7 @@ export class LogThread implements Log {
     const log = new LogThread(file, redactor, options);
     let timer: NodeJS.Timeout | undefined;
     const started = await Promise.race([
-      once(log.worker, 'online').then(() => true),
+      Promise.all([once(log.worker, 'online'), once(log.writer, 'online')]).then(() => true),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), START_TIMEOUT_MS);
       }),
@@ -124,16 +141,26 @@ export class LogThread implements Log {
     new Transcript(file, redactor).close();
     const ack = new SharedArrayBuffer(4);
     this.ack = new Int32Array(ack);
-    const channel = new MessageChannel();
-    this.results = channel.port2;
-    const init: WorkerInit = { file, maxLineLength: options.maxLineLength, ack, results: channel.port1 };
-    this.worker = new Worker(WORKER, { workerData: init, transferList: [channel.port1], execArgv: workerExecArgv() });
-    this.worker.on('error', (error) => {
-      this.failure ??= new BugError(`the log worker failed: ${error.message}`);
-    });
-    this.worker.unref();
-    this.results.on('message', (m: FromWorker) => this.take(m));
-    this.results.unref();
+    const results = new MessageChannel();
+    const writerResults = new MessageChannel();
+    const link = new MessageChannel();
+    this.results = results.port2;
+    this.writerResults = writerResults.port2;
+    const start = (init: WorkerInit) => {
+      const worker = new Worker(WORKER, { workerData: init, transferList: [init.results, init.link], execArgv: workerExecArgv() });
+      worker.on('error', (error) => {
+        this.failure ??= new BugError(`the log worker (${init.role}) failed: ${error.message}`);
+      });
+      worker.unref();
+      return worker;
+    };
+    const common = { file, maxLineLength: options.maxLineLength, ack };
+    this.worker = start({ ...common, role: 'lines', results: results.port1, link: link.port1 });
+    this.writer = start({ ...common, role: 'transcript', results: writerResults.port1, link: link.port2 });
+    for (const port of [this.results, this.writerResults]) {
+      port.on('message', (m: FromWorker) => this.take(m));
+      port.unref();
+    }
     this.ring = new BatchRing(options.capacity ?? DEFAULT_LOG_CAPACITY);
     this.notifier = new Notifier(options.notifyMs);
     // A normal exit (process.exit included) still writes every line out.
@@ -199,6 +226,7 @@ export class LogThread implements Log {
       this.call({ t: 'close', seq: this.seq + 1 });
     } finally {
       void this.worker.terminate();
+      void this.writer.terminate();
       this.notifier.close();
     }
   }
@@ -208,6 +236,7 @@ export class LogThread implements Log {
     this.closed = true;
     process.off('exit', this.onExit);
     void this.worker.terminate();
+    void this.writer.terminate();
   }
 
   private begin(start: CommandStart, id = `c${this.nextId++}`): string {
@@ -231,7 +260,8 @@ export class LogThread implements Log {
       if (left <= 0) throw new BugError(`the log worker did not answer within ${FLUSH_TIMEOUT_MS / 1000} s`);
       Atomics.wait(this.ack, 0, done, left);
     }
-    for (let r = receiveMessageOnPort(this.results); r; r = receiveMessageOnPort(this.results)) this.take(r.message as FromWorker);
+    for (const port of [this.results, this.writerResults])
+      for (let r = receiveMessageOnPort(port); r; r = receiveMessageOnPort(port)) this.take(r.message as FromWorker);
     this.throwFailure();
   }
 
