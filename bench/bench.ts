@@ -13,8 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../source/paths.js';
 import { SshTarget } from '../source/targets/ssh.js';
-import { LogSink } from '../source/logs/log-sink.js';
-import { Transcript } from '../source/logs/transcript.js';
+import { openLog } from '../source/logs/log-thread.js';
 import { opensshArgv, startSshd, type Sshd } from './sshd.js';
 import { Terminal } from './terminal.js';
 import { countTranscript, median, round } from './stats.js';
@@ -207,10 +206,11 @@ async function streamOnce(server: Server, term: Terminal, run: number) {
   };
 }
 
-/** `cat FILE` over the bench's own SshTarget: bytes counted only, or through a LogSink with a transcript. */
+/** `cat FILE` over the bench's own SshTarget: bytes counted only, or through the wizard's log (its workers) with a transcript. */
 async function timeStreamInProcess(server: Server, transcriptFile: string | null): Promise<number> {
-  const transcript = transcriptFile ? new Transcript(transcriptFile) : null;
-  const sink = transcript ? new LogSink({ transcript }) : null;
+  const opened = transcriptFile ? await openLog({ file: transcriptFile }) : null;
+  const sink = opened?.log ?? null;
+  const transcript = opened?.transcript ?? null;
   sink?.subscribe(() => {});
   let bytes = 0;
   const started = performance.now();
@@ -367,7 +367,7 @@ function report(f: Figures): string {
       `OpenSSH cat: ${ms('openssh_stream_ms')}; exit seen at ${ms('stream_exit_ms')}`,
       `ratio ${round(num('stream_ratio'), 2)} ≤ 1.5 ${mark(num('stream_ratio') <= 1.5)}`,
     ],
-    ['  same, no pty: ssh2 → LogSink+transcript', ms('engine_stream_ms'), `ssh2 alone: ${ms('ssh2_stream_ms')}`, '(where the time goes)'],
+    ['  same, no pty: ssh2 → log workers + transcript', ms('engine_stream_ms'), `ssh2 alone: ${ms('ssh2_stream_ms')}`, '(where the time goes)'],
     ['  peak RSS while streaming', `${round(num('stream_rss_mb'))} MB`, '', `≤ 150 MB ${mark(num('stream_rss_mb') <= 150)}`],
     ['  lines missing from transcript', String(num('stream_lines_lost')), '', `= 0 ${mark(num('stream_lines_lost') === 0)}`],
     [
