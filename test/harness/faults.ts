@@ -110,10 +110,16 @@ export function writeAnswers(dir: string, name: string, text: string): string {
   return file;
 }
 
-export async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 60_000, stepMs = 100): Promise<T> {
+/** Polls `probe` (which may be async, e.g. a command on a target) until it gives a truthy value. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  timeoutMs = 60_000,
+  stepMs = 100,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v) return v;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, stepMs));
