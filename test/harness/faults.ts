@@ -2,7 +2,7 @@
 // world-traversable temp dir (so the test sshd user can reach it), the compiled CLI run as a
 // real child process, a seeded RNG whose seed is printed, a network black hole for a loopback
 // sshd, and a one-line outcome per scenario so the CI log reads as a report.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -127,6 +127,22 @@ export async function waitFor<T>(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Whether a long lab command (long-run.js: syn2mas, doctor, dump-all) of the lab in `labDir` runs
+ * now, found by its MAS_LAB_DIR (other labs may run on this machine); `name` narrows it down.
+ */
+export function labLongRunning(labDir: string, name = ''): boolean {
+  const pattern = `long-run\\.js.*${name}`;
+  const pids = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  return pids.some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`MAS_LAB_DIR=${labDir}`);
+    } catch {
+      return false; // ended meanwhile
+    }
+  });
+}
 
 /** The one plan file the CLI keeps under this state dir (null before the first run). */
 export interface PlanStep {
