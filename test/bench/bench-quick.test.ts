@@ -89,7 +89,12 @@ describe('bench interrupted', () => {
       });
       child.on('exit', () => reject(new Error(`bench ended before streaming:\n${stderr}`)));
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // Its sshd is up before "streaming"; wait for the streaming section's tmux server too.
+    const start = Date.now();
+    while (spawnSync('pgrep', ['-f', 'mas-wizard-bench-tmux-'], { encoding: 'utf8' }).stdout.trim() === '') {
+      if (Date.now() - start > 60_000) throw new Error(`no bench tmux server within 60 s:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(benchProcesses()).not.toBe(''); // something to clean up is running
     child.kill('SIGTERM');
     expect(await exited).toBe(130);

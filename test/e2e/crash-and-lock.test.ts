@@ -3,6 +3,8 @@
 // details (exit 3); the restarted one takes over the dead owner's lock (--yes), reconciles the
 // install from its job instead of starting it again, and finishes with one migration.
 import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { writeFaults } from '../../source/lab/faults.js';
 import {
   answers,
@@ -38,13 +40,18 @@ describe('crash and lock', () => {
         return false;
       }
     });
+    // The playbook job is under way once it has recorded its pid. Then the first wizard is frozen
+    // (SIGSTOP: alive, lock held, but it cannot move the plan on), so however long the second
+    // wizard takes on a loaded machine, the install is still "running" in the plan at the kill;
+    // the job itself goes on and ends while the wizard is away.
+    await waitFor('the install job to start', () => jobDirs(lab, 'install').some((d) => existsSync(path.join(lab.stateDir, 'jobs', d, 'pid'))));
+    first.child.kill('SIGSTOP');
 
     const second = await runAnswers(lab, MIGRATE_ANSWERS);
     expect(second.code, second.stdout + second.stderr).toBe(3);
     expect(second.stderr).toContain(`(pid ${first.child.pid}`);
     expect(second.stderr).toContain('running "mas-wizard run --answers');
 
-    await new Promise((r) => setTimeout(r, 500)); // the playbook job is under way
     first.child.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');

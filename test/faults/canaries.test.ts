@@ -19,7 +19,7 @@ import {
   newLab,
   outcome,
   runCli,
-  sleep,
+  waitFor,
   startTerminal,
   writeAnswers,
   type CliRun,
@@ -206,13 +206,20 @@ first_admin:
       await key('Enter', 'Write this change to vars.yml?');
       await key('y', 'Where MAS is served');
       await key('Enter', '❯ Path prefix');
-      await sleep(150);
       await key('Enter', 'Upstream login providers (optional)');
       await key('Enter', 'a accept');
       await key('a', 'Done: write 1 provider');
+      // One Down at a time, each awaited on screen: the list wraps, so Downs sent ahead of a slow
+      // frame would pass "Done" by.
+      const cursor = () =>
+        term
+          .screen()
+          .split('\n')
+          .find((l) => l.includes('❯'));
       for (let i = 0; i < 6 && !term.screen().includes('❯ Done'); i++) {
+        const at = cursor();
         term.send('Down');
-        await sleep(100);
+        await waitFor('the cursor to move down', () => cursor() !== at, 20_000, 50);
         frames.push(term.screen());
       }
       await key('Enter', 'Upstream login providers — change to vars.yml');

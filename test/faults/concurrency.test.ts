@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFaults } from '../../source/lab/faults.js';
-import { newLab, outcome, runCli, startCli, stepOf, waitFor, writeAnswers, type StartedCli, type TestLab } from '../harness/faults.js';
+import { labLongRunning, newLab, outcome, runCli, startCli, stepOf, waitFor, writeAnswers, type StartedCli, type TestLab } from '../harness/faults.js';
 
 let t: TestLab;
 let answers: string;
@@ -56,6 +56,11 @@ describe('two wizards, one server', () => {
       },
       90_000,
     );
+    // Once the dump runs on the server, the first wizard is frozen (SIGSTOP: alive, its locks held,
+    // but it cannot move the plan on): however long the refused runs below take on a loaded
+    // machine, the plan cannot change under them because the dump ended meanwhile.
+    await waitFor('the dump to run on the server', () => labLongRunning(t.lab.dir, 'pg_dumpall'), 60_000);
+    first.child.kill('SIGSTOP');
     const before = planBytes();
 
     // 1. Concurrent run: refused, owner named, nothing changed.

@@ -2,7 +2,7 @@
 // world-traversable temp dir (so the test sshd user can reach it), the compiled CLI run as a
 // real child process, a seeded RNG whose seed is printed, a network black hole for a loopback
 // sshd, and a one-line outcome per scenario so the CI log reads as a report.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,10 +110,16 @@ export function writeAnswers(dir: string, name: string, text: string): string {
   return file;
 }
 
-export async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 60_000, stepMs = 100): Promise<T> {
+/** Polls `probe` (which may be async, e.g. a command on a target) until it gives a truthy value. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  timeoutMs = 60_000,
+  stepMs = 100,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v) return v;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, stepMs));
@@ -121,6 +127,22 @@ export async function waitFor<T>(what: string, probe: () => T | null | undefined
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Whether a long lab command (long-run.js: syn2mas, doctor, dump-all) of the lab in `labDir` runs
+ * now, found by its MAS_LAB_DIR (other labs may run on this machine); `name` narrows it down.
+ */
+export function labLongRunning(labDir: string, name = ''): boolean {
+  const pattern = `long-run\\.js.*${name}`;
+  const pids = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  return pids.some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`MAS_LAB_DIR=${labDir}`);
+    } catch {
+      return false; // ended meanwhile
+    }
+  });
+}
 
 /** The one plan file the CLI keeps under this state dir (null before the first run). */
 export interface PlanStep {

@@ -160,20 +160,28 @@ describe('LogSink', () => {
     sink.close();
   });
 
-  it('notifies subscribers at most every 100 ms however fast lines arrive', async () => {
-    const sink = new LogSink({ redactor: new Redactor(), notifyMs: 100 });
-    const times: number[] = [];
-    sink.subscribe(() => times.push(Date.now()));
-    const start = Date.now();
-    while (Date.now() - start < 550) {
-      sink.push('stdout', 'x\n');
-      await new Promise((r) => setTimeout(r, 1));
+  it('notifies subscribers at most every 100 ms however fast lines arrive', () => {
+    // Fake clock: a line every 1 ms for 550 ms, whatever the machine's load (a starved process
+    // once saw fewer lines, hence fewer notifications, in 550 real ms).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const sink = new LogSink({ redactor: new Redactor(), notifyMs: 100 });
+      const times: number[] = [];
+      sink.subscribe(() => times.push(Date.now()));
+      const start = Date.now();
+      while (Date.now() - start < 550) {
+        sink.push('stdout', 'x\n');
+        vi.advanceTimersByTime(1);
+      }
+      vi.advanceTimersByTime(150);
+      expect(times.length).toBeGreaterThanOrEqual(3);
+      expect(times.length).toBeLessThanOrEqual(7);
+      for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(95);
+      expect(times.at(-1)).toBeGreaterThanOrEqual(start + 549); // the last line was told too
+      sink.close();
+    } finally {
+      vi.useRealTimers();
     }
-    await new Promise((r) => setTimeout(r, 150));
-    expect(times.length).toBeGreaterThanOrEqual(3);
-    expect(times.length).toBeLessThanOrEqual(7);
-    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(95);
-    sink.close();
   });
 
   it('flushes a last partial line at the end of a command', () => {

@@ -4,6 +4,8 @@
 // migration" as a detached job); the resumed wizard follows that job instead of starting a second
 // migration, and the flow ends with every step succeeded.
 // Measured on the 2-core machine (load 2–4): 136 s in all (reset ≈ 45 s, flow and resume 81 s).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answers, jobDirs, MIGRATE_ANSWERS, readPlan, removeLab, runAnswers, serverRecord, startWizard, status, waitFor } from '../harness/e2e.js';
 import { newRehearsal, syn2masTaskNames, transcript, type Rehearsal } from '../harness/rehearsal.js';
@@ -35,7 +37,9 @@ describe.skipIf(!slow || snapshotsMissing() !== null)(
         },
         600_000,
       );
-      await new Promise((r) => setTimeout(r, 2_000)); // the real playbook job is under way
+      // The real playbook job is under way once it has recorded its pid (a fixed pause could end
+      // before it started on a loaded machine); ansible's own start-up then outlasts the kill.
+      await waitFor('the migrate job to start', () => jobDirs(e, 'migrate').some((d) => existsSync(path.join(e.stateDir, 'jobs', d, 'pid'))), 120_000);
       first.child.kill('SIGKILL');
       expect((await first.done).signal).toBe('SIGKILL');
 

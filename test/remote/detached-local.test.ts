@@ -2,10 +2,11 @@
 // re-attach from a byte offset, exit status, vanished pid, cancel, secrets off the command line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalTarget } from '../../source/targets/local.js';
+import { waitFor } from '../harness/faults.js';
 import { attach, cancel, probe, startDetached, DetachedJobError, type JobHandle } from '../../source/remote/detached.js';
 
 const target = new LocalTarget();
@@ -25,6 +26,15 @@ afterAll(async () => {
   }
   rmSync(root, { recursive: true, force: true });
 });
+
+/** Processes of the job's process group (its pid leads the group), zombies left out. */
+function groupProcesses(job: JobHandle): string[] {
+  return execFileSync('ps', ['-eo', 'pgid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([pgid, stat]) => pgid === String(job.pid) && !stat.startsWith('Z'))
+    .map((f) => f.slice(2).join(' '));
+}
 
 async function start(jobId: string, script: string, extra: { env?: Record<string, string>; cwd?: string } = {}): Promise<JobHandle> {
   const job = await startDetached(target, { jobId, dir: root, command: { script }, ...extra });
@@ -95,8 +105,11 @@ describe('detached jobs on LocalTarget', () => {
     expect(await probe(target, job)).toMatchObject({ state: 'running', pid: job.pid });
     // SIGKILL the whole group: the wrapper cannot write an exit record (like an OOM kill or reboot).
     process.kill(-job.pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
-    const p = await probe(target, job);
+    // A SIGKILLed process lingers until the kernel has run its exit; wait for that, not a pause.
+    const p = await waitFor('the killed job to stop looking alive', async () => {
+      const seen = await probe(target, job);
+      return seen.state !== 'running' && seen;
+    });
     expect(p.state).toBe('vanished');
     expect(p.reason).toMatch(/no exit status/);
     const r = await attach(target, job, { pollSeconds: 0.05 });
@@ -106,29 +119,30 @@ describe('detached jobs on LocalTarget', () => {
 
   it('cancel stops the whole process group and the exit status is recorded', async () => {
     const job = await start('j-cancel', 'sleep 60 & sleep 61; wait');
-    await new Promise((r) => setTimeout(r, 100));
-    const c = await cancel(target, job, { graceSeconds: 2 });
+    await waitFor('both sleeps of the job to start', () => groupProcesses(job).filter((a) => /^sleep 6[01]$/.test(a)).length === 2);
+    // TERM ends this job at once; the grace only has to outlast a loaded machine's slowness
+    // (a late exit record would count as "killed").
+    const c = await cancel(target, job, { graceSeconds: 20 });
     expect(c.probe.state).toBe('exited');
     expect(c.probe.exitCode).toBe(143);
     expect(c.killed).toBe(false);
     // Zombies (state Z) are dead, merely unreaped by this container's pid 1.
-    const left = execFileSync('ps', ['-eo', 'pgid=,stat=,args='], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/))
-      .filter(([pgid, stat]) => pgid === String(job.pid) && !stat.startsWith('Z'));
-    expect(left).toEqual([]);
+    expect(groupProcesses(job)).toEqual([]);
   });
 
   it('cancel escalates to SIGKILL for a job that ignores TERM', async () => {
     const job = await start('j-stubborn', 'trap "" TERM; sleep 30');
-    await new Promise((r) => setTimeout(r, 100));
+    // The sleep runs only once the trap is set: a TERM before that would end the job at once.
+    await waitFor('the job to ignore TERM and sleep', () => groupProcesses(job).includes('sleep 30'));
     const c = await cancel(target, job, { graceSeconds: 0.3 });
     expect(c.killed).toBe(true);
     expect(c.probe).toMatchObject({ state: 'exited', exitCode: 137 });
   });
 
   it('stops following when aborted, without stopping the job', async () => {
-    const job = await start('j-abort', 'echo one; sleep 2; echo two');
+    // "two" waits for the test, not for a clock: a starved test can never see both lines at once.
+    const go = path.join(root, 'j-abort-go');
+    const job = await start('j-abort', `echo one; while [ ! -e '${go}' ]; do sleep 0.05; done; echo two`);
     const ac = new AbortController();
     let text = '';
     const following = attach(target, job, {
@@ -142,6 +156,7 @@ describe('detached jobs on LocalTarget', () => {
     const r = await following;
     expect(r.state).toBe('aborted');
     expect(r.lastByte).toBe(4);
+    writeFileSync(go, '');
     const rest = await attach(target, job, {
       fromByte: r.lastByte,
       onChunk: (c) => {

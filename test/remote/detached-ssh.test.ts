@@ -3,9 +3,10 @@
 // last byte, and the concatenated output equals the job's full output exactly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../harness/faults.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
 import { SshTarget } from '../../source/targets/ssh.js';
 import { attach, cancel, probe, startDetached, type JobHandle } from '../../source/remote/detached.js';
@@ -14,6 +15,8 @@ let sshd: Sshd;
 let work: string;
 let target: SshTarget;
 let root: string;
+/** Created by the test once the link has dropped: the long job waits for it after line 20. */
+let go: string;
 const jobs: JobHandle[] = [];
 
 async function connect(): Promise<SshTarget> {
@@ -37,6 +40,7 @@ beforeAll(async () => {
   target = await connect();
   const home = execFileSync('sh', ['-c', `getent passwd ${sshd.user} | cut -d: -f6`], { encoding: 'utf8' }).trim();
   root = path.join(home, `mas-wizard-jobs-test-${process.pid}`);
+  go = path.join(home, `mas-wizard-long-go-${process.pid}`);
 });
 
 afterAll(async () => {
@@ -50,6 +54,7 @@ afterAll(async () => {
   await target?.close();
   sshd?.stop();
   rmSync(root, { recursive: true, force: true });
+  rmSync(go, { force: true });
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -59,11 +64,14 @@ function expectedOutput(n: number): string {
   for (let i = 1; i <= n; i++) s += `line ${i} ${'x'.repeat(100)} é✓\n`;
   return s;
 }
-const LONG_JOB = 'i=0; while [ $i -lt 60 ]; do i=$((i+1)); printf "line %d %s é✓\\n" $i "$(printf "%0100d" 0 | tr 0 x)"; sleep 0.05; done; exit 3';
+// After line 20 it waits for the test's go file: however slowly a loaded machine follows, the
+// job is still running when the test drops the link after line 10.
+const longJob = () =>
+  `i=0; while [ $i -lt 60 ]; do i=$((i+1)); printf "line %d %s é✓\\n" $i "$(printf "%0100d" 0 | tr 0 x)"; sleep 0.05; [ $i -ne 20 ] || while [ ! -e '${go}' ]; do sleep 0.05; done; done; exit 3`;
 
 describe('detached jobs over real sshd', () => {
   it('survives dropped SSH sessions: re-attach from the last byte gives the full output exactly once, then the exit status', async () => {
-    const job = await startDetached(target, { jobId: 'long', dir: root, command: { script: LONG_JOB } });
+    const job = await startDetached(target, { jobId: 'long', dir: root, command: { script: longJob() } });
     jobs.push(job);
     let text = '';
     let dropped = false;
@@ -81,6 +89,7 @@ describe('detached jobs over real sshd', () => {
     expect(first.state).toBe('lost');
     expect(first.lastByte).toBe(Buffer.byteLength(text));
     expect(first.lastByte).toBeGreaterThan(0);
+    writeFileSync(go, ''); // the job may go on while nobody is connected
 
     // The wizard comes back: new connection, the job is still running on its own.
     await target.reconnect();
@@ -106,7 +115,8 @@ describe('detached jobs over real sshd', () => {
     const job = await startDetached(target, { jobId: 'offline', dir: root, command: { script: 'echo started; sleep 0.5; echo finished; exit 5' } });
     jobs.push(job);
     sshd.dropSessions();
-    await new Promise((r) => setTimeout(r, 900));
+    // Reconnect only once the job has ended (its exit record is on this machine's disk), however long a loaded machine takes.
+    await waitFor('the job to end while nobody is connected', () => existsSync(path.join(job.dir, 'exit')), 30_000, 20);
     await target.reconnect();
     expect(await probe(target, job)).toMatchObject({ state: 'exited', exitCode: 5, logBytes: 'started\nfinished\n'.length });
     let text = '';
@@ -124,14 +134,19 @@ describe('detached jobs over real sshd', () => {
     jobs.push(job);
     expect(await probe(target, job)).toMatchObject({ state: 'running', pid: job.pid });
     process.kill(-job.pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
-    expect(await probe(target, job)).toMatchObject({ state: 'vanished' });
+    // A SIGKILLed process lingers until the kernel has run its exit; wait for that, not a pause.
+    const seen = await waitFor('the killed job to stop looking alive', async () => {
+      const p = await probe(target, job);
+      return p.state !== 'running' && p;
+    });
+    expect(seen).toMatchObject({ state: 'vanished' });
   });
 
   it('cancel stops a running job over SSH', async () => {
     const job = await startDetached(target, { jobId: 'cancel', dir: root, command: { script: 'echo working; sleep 30' } });
     jobs.push(job);
-    const c = await cancel(target, job, { graceSeconds: 2 });
+    // TERM ends it at once; a long grace keeps a loaded machine's late exit record from counting as a KILL.
+    const c = await cancel(target, job, { graceSeconds: 20 });
     expect(c.probe).toMatchObject({ state: 'exited', exitCode: 143 });
     let text = '';
     await attach(target, job, {

@@ -17,7 +17,7 @@ interface App {
   stdin: { write: (s: string) => void };
 }
 
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();
   while (!cond()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);

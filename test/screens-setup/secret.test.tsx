@@ -59,7 +59,7 @@ describe('secret screen', () => {
     await ready();
     app.stdin.write(KEY.down + KEY.enter + HEX + KEY.enter);
     await waitFor(() => choices.length === 1, 'the secret');
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 30)); // deliberate: a chance for a wrong second submit
     expect(choices).toEqual([{ kind: 'paste', value: HEX }]);
   });
 

@@ -2,7 +2,7 @@
 // yield once more (toolchain.md §2: the first write must wait for useInput's effect).
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function waitFor(cond: () => boolean, what = 'condition', timeoutMs = 2000): Promise<void> {
+export async function waitFor(cond: () => boolean, what = 'condition', timeoutMs = 10_000): Promise<void> {
   const start = Date.now();
   while (!cond()) {
     if (Date.now() - start > timeoutMs) throw new Error(`waitFor timed out: ${what}`);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockHeldError, acquireLocalLock, localLockPath, pidAlive, type LockOwner } from '../../state/lock.js';
+import { waitFor } from '../harness/faults.js';
 import { compiledChild } from './children/build.js';
 
 const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mas-wizard-lock-'));
@@ -136,11 +137,22 @@ describe('local lock', () => {
 
 describe('pidAlive', () => {
   it('counts a zombie (killed, not yet reaped by its parent) as gone, a running process as alive', async () => {
-    // `sleep 0` exits at once; its parent execs into `sleep 5` and never reaps it: a zombie.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // `sleep 0` exits at once; its parent execs into `sleep 60` (killed below) and never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d) => resolve(String(d).trim()))));
-    await new Promise((r) => setTimeout(r, 200));
     try {
+      await waitFor(
+        'the child to become a zombie',
+        () => {
+          try {
+            return /\) Z /.test(fs.readFileSync(`/proc/${zombie}/stat`, 'utf8'));
+          } catch {
+            return false;
+          }
+        },
+        30_000,
+        10,
+      );
       expect(pidAlive(parent.pid!)).toBe(true);
       expect(pidAlive(zombie)).toBe(false);
     } finally {

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { LocalTarget } from '../../source/targets/local.js';
+import { waitFor } from '../harness/faults.js';
 import { FAKE_SUDO } from './fake-sudo.js';
 
 let dir: string;
@@ -59,12 +60,14 @@ describe('LocalTarget', () => {
   it('cancel terminates the whole process tree', async () => {
     const controller = new AbortController();
     const running = t.run({ script: 'sleep 311 & sleep 312; wait' }, { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 200));
+    const pids = (pattern: string) => spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    // Cancel once there is a tree to kill: both sleeps running.
+    await waitFor('both sleeps to start', () => pids('^sleep 31[12]$').length === 2, 30_000, 20);
     controller.abort();
     const r = await running;
     expect(r.cancelled).toBe(true);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(spawnSync('pgrep', ['-f', 'sleep 31[12]']).status).toBe(1);
+    // None left, the shell included; a signalled process may take a moment to go.
+    await waitFor('the process tree to be gone', () => pids('sleep 31[12]').length === 0, 30_000, 20);
   });
 
   it('become as root runs directly (no sudo needed)', async () => {

@@ -5,6 +5,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../harness/faults.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
 import { SshTarget, type SshTargetOptions } from '../../source/targets/ssh.js';
 import { SshError } from '../../source/targets/ssh-error.js';
@@ -177,7 +178,7 @@ describe('authentication', () => {
     const sock = path.join(work, 'agent.sock');
     const agent: ChildProcess = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
     try {
-      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      await waitFor('the ssh-agent socket', () => existsSync(sock), 30_000, 20);
       const add = spawnSync('ssh-add', [sshd.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: sock }, encoding: 'utf8' });
       expect(add.status, add.stderr).toBe(0);
       const t = await connect({ agent: sock, identityFiles: [], defaultIdentityFiles: [path.join(work, 'absent')] });
@@ -240,7 +241,7 @@ describe('commands', () => {
     console.log(`[measure] ssh 100k-line stream: ${ms.toFixed(1)} ms`);
   });
 
-  it('reuses one connection: exec(true) round trip is fast, and never misreads a fast exit as lost', async () => {
+  it('reuses one connection: exec(true) round trips are not held back by Nagle, and never misreads a fast exit as lost', async () => {
     const t = await connect();
     const times: number[] = [];
     // A fast command's reply, exit status and close can arrive in one read: 200 tries catch a listener race.
@@ -252,24 +253,31 @@ describe('commands', () => {
     }
     times.sort((a, b) => a - b);
     console.log(`[measure] ssh exec(true) round trip: median ${times[100].toFixed(2)} ms, p90 ${times[180].toFixed(2)} ms`);
-    expect(times[100]).toBeLessThan(40); // Nagle would make it ~44 ms
+    // How fast is the benchmark's figure (commands_ms). What is checked here is behaviour: with
+    // Nagle on, EVERY round trip waits for a delayed ACK (~40 ms), so even the fastest tenth would
+    // be slow; load stretches the slow tail, not that floor (normally ~3 ms, so > 10× margin).
+    expect(times[20]).toBeLessThan(40);
   });
 
   it('cancel kills the whole remote command tree and settles as cancelled', async () => {
-    const t = await connect({ cancelGraceMs: 1000 });
+    // A long grace: settling before it ends shows TERM stopped the tree (not the KILL fallback),
+    // with room for a loaded machine (normally ~100 ms).
+    const grace = 15_000;
+    const t = await connect({ cancelGraceMs: grace });
     const tag = `mas-wizard-cancel-${process.pid}`;
     const controller = new AbortController();
     const running = t.run({ script: `sleep 300 & sleep 301; wait # ${tag}` }, { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await t.run({ argv: ['pgrep', '-f', 'sleep 30[01]'] })).stdout.trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    const count = async (pattern: string) =>
+      (await t.run({ argv: ['pgrep', '-u', sshd.user, '-f', pattern] })).stdout.trim().split('\n').filter(Boolean).length;
+    await waitFor('both remote sleeps to start', async () => (await count('^sleep 30[01]$')) === 2, 30_000);
     const s = performance.now();
     controller.abort();
     const r = await running;
     expect(r.cancelled).toBe(true);
     expect(r.lost).toBe(false);
-    expect(performance.now() - s).toBeLessThan(2000);
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await t.run({ argv: ['pgrep', '-u', sshd.user, '-f', 'sleep 30[01]'] })).code).toBe(1); // none left
+    expect(performance.now() - s).toBeLessThan(grace);
+    // None left (the script's shell included); a TERMed process may take a moment to go.
+    await waitFor('the remote command tree to be gone', async () => (await count('sleep 30[01]')) === 0, 30_000);
   });
 
   it('reports a dropped connection as lost, never as success, and reconnects', async () => {
@@ -311,7 +319,10 @@ describe('commands', () => {
       const ms = performance.now() - s;
       expect(r).toMatchObject({ lost: true, code: null });
       console.log(`[measure] silent link detected as lost after ${ms.toFixed(0)} ms (keepalive 200 ms x 2)`);
-      expect(ms).toBeLessThan(200 * 3 + 500);
+      // Behaviour, not speed: without keepalives nothing ever notices (loopback TCP keeps
+      // ACKing for the frozen server), and the default window is 45 s; 10 s leaves a loaded
+      // machine room over the ~0.5 s this takes.
+      expect(ms).toBeLessThan(10_000);
     } finally {
       sshd.dropSessions(); // SIGKILL reaches stopped processes; resuming first would orphan the sleep
       sshd.resumeSessions();

@@ -45,6 +45,7 @@ describe('the secret pasted in a real terminal', () => {
     t.raw(['set-buffer', `${HEX}\n`]);
     t.raw(['paste-buffer', '-p', '-t', 'app']);
     await t.waitFor(has('64/64 characters'), 'the pasted secret counted', 10_000);
+    // Deliberate: a chance for the paste's newline to submit wrongly (nothing to wait for).
     await new Promise((r) => setTimeout(r, 300));
     expect(t.capture().join('\n')).toContain('Secret (hidden)');
     t.send('Enter');

@@ -58,9 +58,12 @@ describe('mas-wizard --lab in a real 80×24 terminal', () => {
     expect(t.capture().some((l) => /✔✔✔▶·{10} {2}step 4 of 14: Login providers — running/.test(l))).toBe(true);
     await key(t, 'Enter', 'a accept'); // convert from Synapse OIDC and review
     await key(t, 'a', 'Done: write 1 provider');
+    // One Down at a time, each awaited on screen: the list wraps, so Downs sent ahead of a slow
+    // frame would pass "Done" by.
     for (let i = 0; i < 6 && !has('❯ Done')(t.capture()); i++) {
+      const at = t.capture().find((l) => l.includes('❯'));
       t.send('Down');
-      await new Promise((r) => setTimeout(r, 100));
+      await t.waitFor((s) => s.find((l) => l.includes('❯')) !== at, 'the cursor to move down');
     }
     await key(t, 'Enter', 'Upstream login providers — change to vars.yml');
     await key(t, 'y', 'Enable MAS in migration mode');
