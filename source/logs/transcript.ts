@@ -164,7 +164,9 @@ export class Transcript implements TranscriptWriter {
     const open = stream === 'stdout' ? '{"out":' : '{"err":';
     this.lines += n;
     this.appendText(
-      !jsonSafe ? (lines ?? block.split('\n')).map((line) => `${open}${JSON.stringify(line)}}\n`).join('') : `${open}"${block.replaceAll('\n', `"}\n${open}"`)}"}\n`,
+      !jsonSafe
+        ? (lines ?? block.split('\n')).map((line) => `${open}${JSON.stringify(line)}}\n`).join('')
+        : `${open}"${block.replaceAll('\n', `"}\n${open}"`)}"}\n`,
     );
   }
 
