@@ -1,15 +1,14 @@
-// A command's output handled on two worker threads (log-worker.ts), behind the same Log and
+// A command's output handled on a worker thread (log-worker.ts), behind the same Log and
 // TranscriptWriter the engine uses in-thread. Splitting, sanitizing, redacting and writing the
-// transcript cost several times what receiving the bytes over SSH does; on threads of their own
-// (lines, then the transcript writer) they overlap with it and with each other, and the
-// wizard's thread stays free to draw and to take keys.
+// transcript cost several times what receiving the bytes over SSH does; on a thread of their own
+// they overlap with it, and the wizard's thread stays free to draw and to take keys.
 // - Everything that reaches the transcript (output, commands, notes, secrets to mask) goes
-//   through one ordered chain, so records keep the order in which the engine made them.
-// - flush(), endCommand() and close() wait for the writer (Atomics.wait on a shared counter)
-//   and then take the workers' results synchronously (receiveMessageOnPort): afterwards the log
-//   and the transcript hold every line, exactly as with the in-thread LogSink.
-// - The display keeps the redacted batches the lines worker sends back and splits a batch into
-//   lines only when the pane asks for it (usually the last one or two).
+//   through one ordered channel, so records keep the order in which the engine made them.
+// - flush(), endCommand() and close() wait for the worker (Atomics.wait on a shared counter)
+//   and then take its results synchronously (receiveMessageOnPort): afterwards the transcript
+//   holds every line and the pane the newest, exactly as with the in-thread LogSink.
+// - The display keeps the redacted batches the worker sends back and splits a batch into lines
+//   only when the pane asks for it (usually the last one or two).
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -37,28 +36,18 @@ export type ToWorker =
   | { t: 'flush'; seq: number }
   | { t: 'close'; seq: number };
 
-/** From the lines worker to the transcript writer. */
-export type ToWriter =
-  | { t: 'lines'; s: 0 | 1; text: string; n: number; jsonSafe: boolean }
-  | { t: 'secret'; value: string; label: string }
-  | { t: 'begin'; id: string; start: CommandStart }
-  | { t: 'end'; id: string; end: CommandEnd }
-  | { t: 'note'; text: string }
-  | { t: 'flush'; seq: number }
-  | { t: 'close'; seq: number };
-
-export type FromWorker = { batches: Batch[] } | { error: string };
+/** Display lines, newest last; `skipped` lines came before them and are only in the transcript (more than the ring holds arrived at once). */
+export type FromWorker = { skipped: number; batches: Batch[] } | { error: string };
 
 export interface WorkerInit {
-  role: 'lines' | 'transcript';
   file: string;
   maxLineLength?: number;
-  /** Int32Array[1] over it: the last flush/close sequence number the transcript writer finished. */
+  /** Lines the display keeps: the worker sends no more than these at a time. */
+  capacity: number;
+  /** Int32Array[1] over it: the last flush/close sequence number the worker finished. */
   ack: SharedArrayBuffer;
-  /** To the wizard's thread: display batches (lines worker) and failures (both). */
+  /** To the wizard's thread: display batches and failures. */
   results: MessagePort;
-  /** Between the two workers. */
-  link: MessagePort;
 }
 
 export interface OpenLogOptions {
@@ -100,9 +89,7 @@ const START_TIMEOUT_MS = 10_000;
 export class LogThread implements Log {
   readonly transcript: TranscriptWriter;
   private readonly worker: Worker;
-  private readonly writer: Worker;
   private readonly results: MessagePort;
-  private readonly writerResults: MessagePort;
   private readonly ack: Int32Array;
   private readonly ring: BatchRing;
   private readonly notifier: Notifier;
@@ -123,7 +110,7 @@ export class LogThread implements Log {
     const log = new LogThread(file, redactor, options);
     let timer: NodeJS.Timeout | undefined;
     const started = await Promise.race([
-      Promise.all([once(log.worker, 'online'), once(log.writer, 'online')]).then(() => true),
+      once(log.worker, 'online').then(() => true),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), START_TIMEOUT_MS);
       }),
@@ -141,27 +128,18 @@ export class LogThread implements Log {
     new Transcript(file, redactor).close();
     const ack = new SharedArrayBuffer(4);
     this.ack = new Int32Array(ack);
+    const capacity = options.capacity ?? DEFAULT_LOG_CAPACITY;
     const results = new MessageChannel();
-    const writerResults = new MessageChannel();
-    const link = new MessageChannel();
     this.results = results.port2;
-    this.writerResults = writerResults.port2;
-    const start = (init: WorkerInit) => {
-      const worker = new Worker(WORKER, { workerData: init, transferList: [init.results, init.link], execArgv: workerExecArgv() });
-      worker.on('error', (error) => {
-        this.failure ??= new BugError(`the log worker (${init.role}) failed: ${error.message}`);
-      });
-      worker.unref();
-      return worker;
-    };
-    const common = { file, maxLineLength: options.maxLineLength, ack };
-    this.worker = start({ ...common, role: 'lines', results: results.port1, link: link.port1 });
-    this.writer = start({ ...common, role: 'transcript', results: writerResults.port1, link: link.port2 });
-    for (const port of [this.results, this.writerResults]) {
-      port.on('message', (m: FromWorker) => this.take(m));
-      port.unref();
-    }
-    this.ring = new BatchRing(options.capacity ?? DEFAULT_LOG_CAPACITY);
+    const init: WorkerInit = { file, maxLineLength: options.maxLineLength, capacity, ack, results: results.port1 };
+    this.worker = new Worker(WORKER, { workerData: init, transferList: [results.port1], execArgv: workerExecArgv() });
+    this.worker.on('error', (error) => {
+      this.failure ??= new BugError(`the log worker failed: ${error.message}`);
+    });
+    this.worker.unref();
+    this.results.on('message', (m: FromWorker) => this.take(m));
+    this.results.unref();
+    this.ring = new BatchRing(capacity);
     this.notifier = new Notifier(options.notifyMs);
     // A normal exit (process.exit included) still writes every line out.
     process.on('exit', this.onExit);
@@ -226,7 +204,6 @@ export class LogThread implements Log {
       this.call({ t: 'close', seq: this.seq + 1 });
     } finally {
       void this.worker.terminate();
-      void this.writer.terminate();
       this.notifier.close();
     }
   }
@@ -236,7 +213,6 @@ export class LogThread implements Log {
     this.closed = true;
     process.off('exit', this.onExit);
     void this.worker.terminate();
-    void this.writer.terminate();
   }
 
   private begin(start: CommandStart, id = `c${this.nextId++}`): string {
@@ -260,8 +236,7 @@ export class LogThread implements Log {
       if (left <= 0) throw new BugError(`the log worker did not answer within ${FLUSH_TIMEOUT_MS / 1000} s`);
       Atomics.wait(this.ack, 0, done, left);
     }
-    for (const port of [this.results, this.writerResults])
-      for (let r = receiveMessageOnPort(port); r; r = receiveMessageOnPort(port)) this.take(r.message as FromWorker);
+    for (let r = receiveMessageOnPort(this.results); r; r = receiveMessageOnPort(this.results)) this.take(r.message as FromWorker);
     this.throwFailure();
   }
 
@@ -270,6 +245,8 @@ export class LogThread implements Log {
       this.failure ??= new Error(m.error);
       return;
     }
+    this.ring.skip(m.skipped);
+    this.lines += m.skipped;
     for (const b of m.batches) {
       this.ring.add(b);
       this.lines += b.n;
@@ -308,9 +285,20 @@ export class BatchRing {
     return Math.max(0, this.total - this.capacity);
   }
 
+  /** `n` lines that went by unseen (older than anything the ring will hold). */
+  skip(n: number): void {
+    if (n <= 0) return;
+    this.total += n;
+    this.trim();
+  }
+
   add(batch: Batch): void {
     this.batches.push({ ...batch, start: this.total });
     this.total += batch.n;
+    this.trim();
+  }
+
+  private trim(): void {
     const first = this.first;
     while (this.head < this.batches.length && this.batches[this.head]!.start + this.batches[this.head]!.n <= first) this.head++;
     if (this.head > 1024 && this.head * 2 > this.batches.length) {

@@ -1,125 +1,96 @@
-// The log workers, two threads started by LogThread (log-thread.ts), which describes the messages:
-// - 'lines' splits, sanitizes and redacts a command's output (the LinePipeline) and sends the
-//   redacted lines to the wizard's thread for display and, with every record, to the writer;
-// - 'transcript' turns them into JSONL records and writes the transcript.
-// Each has a redactor that learns every secret the wizard's redactor knows, in order, before any
-// output that could hold it. A flush or close passes through both, in order, and the writer
-// acknowledges it on the shared counter once everything before it is written.
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { LinePipeline, type PipelineTranscript } from './log-sink.js';
+// The log worker: runs a command's output through the LinePipeline (split, sanitize, redact,
+// transcript) on its own thread, so the wizard's thread only receives SSH data, draws and takes
+// keys. Started by LogThread (log-thread.ts), which describes the messages. Its redactor learns
+// every secret the wizard's redactor knows, in order, before any output that could hold it.
+// The display needs only the newest lines: between two posts (at most every POST_MS, and at
+// every flush) only the last `capacity` lines travel back; the rest are counted, and are in the
+// transcript like every line.
+import { parentPort, workerData } from 'node:worker_threads';
+import { LinePipeline } from './log-sink.js';
 import { Redactor } from './redact.js';
 import { Transcript } from './transcript.js';
-import type { Batch, FromWorker, ToWriter, ToWorker, WorkerInit } from './log-thread.js';
+import type { Batch, FromWorker, ToWorker, WorkerInit } from './log-thread.js';
+
+const POST_MS = 16;
 
 const init = workerData as WorkerInit;
+const ack = new Int32Array(init.ack);
 const redactor = new Redactor();
+const transcript = new Transcript(init.file, redactor);
 
-/** Runs `handle` on each message; a failure goes to the wizard's thread as a message, never kills the thread. */
-function serve<M>(port: MessagePort | typeof parentPort, handle: (m: M) => void, report: MessagePort): void {
-  port!.on('message', (m: M) => {
-    try {
-      handle(m);
-    } catch (error) {
-      report.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
-    }
-  });
+/** Display batches not yet posted, newest last, trimmed to the last `capacity` lines; `skipped` counts what was trimmed. */
+let pending: Batch[] = [];
+let pendingLines = 0;
+let skipped = 0;
+let timer: NodeJS.Timeout | null = null;
+
+function keep(batch: Batch): void {
+  pending.push(batch);
+  pendingLines += batch.n;
+  while (pending.length > 1 && pendingLines - pending[0]!.n >= init.capacity) {
+    const old = pending.shift()!;
+    pendingLines -= old.n;
+    skipped += old.n;
+  }
+  timer ??= setTimeout(post, POST_MS);
 }
 
-if (init.role === 'transcript') {
-  const ack = new Int32Array(init.ack);
-  const transcript = new Transcript(init.file, redactor);
-  serve<ToWriter>(
-    init.link,
-    (m) => {
-      switch (m.t) {
-        case 'lines':
-          transcript.redactedBlock(m.s === 1 ? 'stderr' : 'stdout', m.text, m.n, m.jsonSafe);
-          break;
-        case 'secret':
-          redactor.addSecret(m.value, m.label);
-          break;
-        case 'begin':
-          transcript.beginCommand(m.start, m.id);
-          break;
-        case 'end':
-          transcript.endCommand(m.id, m.end);
-          break;
-        case 'note':
-          transcript.note(m.text);
-          break;
-        case 'flush':
-        case 'close':
-          try {
-            if (m.t === 'flush') transcript.flush();
-            else transcript.close();
-          } finally {
-            Atomics.store(ack, 0, m.seq);
-            Atomics.notify(ack, 0);
-          }
-          break;
-      }
-    },
-    init.results,
-  );
-} else {
-  const writer = init.link;
-  const toWriter = (m: ToWriter) => writer.postMessage(m);
-  const handOn: PipelineTranscript = {
-    redactedLines: (stream, lines, block = lines.join('\n'), jsonSafe = false) => {
-      if (lines.length) toWriter({ t: 'lines', s: stream === 'stderr' ? 1 : 0, text: block, n: lines.length, jsonSafe });
-    },
-    beginCommand: (start, id) => {
-      if (id === undefined) throw new Error('log worker: a command without an id');
-      toWriter({ t: 'begin', id, start });
-      return id;
-    },
-    endCommand: (id, end) => toWriter({ t: 'end', id, end }),
-    // The writer flushes when the flush message reaches it, after everything before it.
-    flush: () => {},
-  };
-  let batches: Batch[] = [];
-  const pipeline = new LinePipeline((stream, lines, text) => batches.push({ s: stream === 'stderr' ? 1 : 0, text, n: lines.length }), {
-    transcript: handOn,
-    redactor,
-    maxLineLength: init.maxLineLength,
-  });
-  const results = init.results;
-  serve<ToWorker>(
-    parentPort,
-    (m) => {
-      try {
-        switch (m.t) {
-          case 'p':
-            pipeline.push(m.s === 1 ? 'stderr' : 'stdout', m.c);
-            break;
-          case 'secret':
-            redactor.addSecret(m.value, m.label);
-            toWriter(m);
-            break;
-          case 'begin':
-            pipeline.beginCommand(m.start, m.id);
-            break;
-          case 'end':
-            if (m.output) pipeline.endCommand(m.id, m.end);
-            else toWriter({ t: 'end', id: m.id, end: m.end });
-            break;
-          case 'note':
-            toWriter(m);
-            break;
-          case 'flush':
-          case 'close':
-            pipeline.flush();
-            break;
-        }
-      } finally {
-        // Display lines first: the wizard's thread takes them as soon as the writer acknowledges.
-        if (batches.length) {
-          results.postMessage({ batches } satisfies FromWorker);
-          batches = [];
-        }
-        if (m.t === 'flush' || m.t === 'close') toWriter(m);
-      }
-    },
-    results,
-  );
+function post(): void {
+  if (timer) {
+    clearTimeout(timer);
+    timer = null;
+  }
+  if (!pending.length) return;
+  init.results.postMessage({ skipped, batches: pending } satisfies FromWorker);
+  pending = [];
+  pendingLines = 0;
+  skipped = 0;
 }
+
+const pipeline = new LinePipeline((stream, lines, text) => keep({ s: stream === 'stderr' ? 1 : 0, text, n: lines.length }), {
+  transcript,
+  redactor,
+  maxLineLength: init.maxLineLength,
+});
+
+function handle(m: ToWorker): void {
+  switch (m.t) {
+    case 'p':
+      pipeline.push(m.s === 1 ? 'stderr' : 'stdout', m.c);
+      return;
+    case 'secret':
+      redactor.addSecret(m.value, m.label);
+      return;
+    case 'begin':
+      pipeline.beginCommand(m.start, m.id);
+      return;
+    case 'end':
+      if (m.output) pipeline.endCommand(m.id, m.end);
+      else transcript.endCommand(m.id, m.end);
+      return;
+    case 'note':
+      transcript.note(m.text);
+      return;
+    case 'flush':
+      pipeline.flush();
+      return;
+    case 'close':
+      pipeline.flush();
+      transcript.close();
+      return;
+  }
+}
+
+parentPort!.on('message', (m: ToWorker) => {
+  try {
+    handle(m);
+  } catch (error) {
+    init.results.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
+  }
+  if (m.t === 'flush' || m.t === 'close') {
+    // Posted before the acknowledgement: the waiting thread takes them as soon as it wakes.
+    post();
+    Atomics.store(ack, 0, m.seq);
+    Atomics.notify(ack, 0);
+  }
+});
