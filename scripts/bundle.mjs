@@ -6,7 +6,7 @@
 // The engine stays outside the bundle: every import that leaves dist/screens is kept as it is, so
 // the engine's modules (the process-wide redactor above all) exist once, shared with the screens.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,6 +54,25 @@ const noDevtools = {
   },
 };
 
+/**
+ * Yoga (Ink's layout engine) carries its wasm as a data: URL, and its Emscripten loader fetch()es
+ * that URL whenever a global fetch exists. In Node that starts undici and its fetch machinery
+ * (~20 ms, before the first frame) to read bytes already in the file. The bundle takes the
+ * loader's own other path for them (decode the base64 in place); the build stops if the loader
+ * no longer has the line this relies on.
+ */
+const yogaWithoutFetch = {
+  name: 'yoga-without-fetch',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const fetches = '"function"!=typeof fetch?Promise.resolve()';
+      if (text.split(fetches).length !== 2) throw new Error(`${args.path}: the wasm loader changed; check how it loads the wasm before bundling it`);
+      return { contents: text.replace(fetches, '!0?Promise.resolve()'), loader: 'js' };
+    });
+  },
+};
+
 await build({
   entryPoints: [entry],
   // The App stays a dynamic import (drawn after the first frame): splitting keeps it, and what
@@ -74,5 +93,5 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   // Some CommonJS dependencies (React) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __maswizRequire } from 'node:module'; const require = __maswizRequire(import.meta.url);" },
-  plugins: [engineStaysOutside, noDevtools],
+  plugins: [engineStaysOutside, noDevtools, yogaWithoutFetch],
 });
