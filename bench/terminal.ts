@@ -59,7 +59,7 @@ export class Terminal {
    * CPU with the next measurement nor outlives the bench: SIGHUP (as when a terminal closes),
    * then SIGKILL after 2 s.
    */
-  private stopProgram(): void {
+  stopProgram(): void {
     const pid = this.pid;
     this.pid = null;
     // A dead pane's pid was reaped by tmux and may belong to someone else by now: leave it.

@@ -91,6 +91,9 @@ async function firstFrame(plan: ScreensPlan, hooks: ScreensHooks, term: Terminal
 
 async function inputLatency(plan: ScreensPlan, hooks: ScreensHooks, term: Terminal, lab: LabInfo, stateDir: string, env: Record<string, string>) {
   // Up to the backup step without a screen (untimed), then the wizard resumes there, in the pty.
+  // The last first-frame wizard goes first: it may hold this server's lock by now (it takes it
+  // while its flow question waits), and `run` never displaces a live owner.
+  term.stopProgram();
   const answers = path.join(stateDir, 'answers.yml');
   writeFileSync(answers, FLOW_ANSWERS, { mode: 0o600 });
   hooks.log('wizard screens: run --until install (untimed)');

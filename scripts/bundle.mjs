@@ -5,10 +5,13 @@
 // that, and the first frame waits on it.
 // The engine stays outside the bundle: every import that leaves dist/screens is kept as it is, so
 // the engine's modules (the process-wide redactor above all) exist once, shared with the screens.
+// The engine's heaviest packages on the way to the first screen (zod, yaml, diff: ~150 small
+// modules) become one file each in dist/vendor, and the engine's compiled imports of them point
+// there (see `vendored` below).
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -54,6 +57,25 @@ const noDevtools = {
   },
 };
 
+/**
+ * Yoga (Ink's layout engine) carries its wasm as a data: URL, and its Emscripten loader fetch()es
+ * that URL whenever a global fetch exists. In Node that starts undici and its fetch machinery
+ * (~20 ms, before the first frame) to read bytes already in the file. The bundle takes the
+ * loader's own other path for them (decode the base64 in place); the build stops if the loader
+ * no longer has the line this relies on.
+ */
+const yogaWithoutFetch = {
+  name: 'yoga-without-fetch',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const fetches = '"function"!=typeof fetch?Promise.resolve()';
+      if (text.split(fetches).length !== 2) throw new Error(`${args.path}: the wasm loader changed; check how it loads the wasm before bundling it`);
+      return { contents: text.replace(fetches, '!0?Promise.resolve()'), loader: 'js' };
+    });
+  },
+};
+
 await build({
   entryPoints: [entry],
   // The App stays a dynamic import (drawn after the first frame): splitting keeps it, and what
@@ -74,5 +96,61 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   // Some CommonJS dependencies (React) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __maswizRequire } from 'node:module'; const require = __maswizRequire(import.meta.url);" },
-  plugins: [engineStaysOutside, noDevtools],
+  plugins: [engineStaysOutside, noDevtools, yogaWithoutFetch],
 });
+
+/**
+ * Packages the engine loads before the wizard's first screen (the session reads vars.yml with
+ * yaml and diff; plans, locks and the lab's files are checked with zod), each bundled into one
+ * file, dist/vendor/<name>.js: loading ~150 small modules from node_modules took ~120 ms of the
+ * first frame, one file each about half that. Every compiled import of them in dist (source,
+ * state, bench) is rewritten to that file, so a process has one copy of each, as before; the
+ * sources and the tests keep importing the packages themselves. Only the packages' main entry
+ * is vendored: a subpath import (zod/mini, yaml/util) stops the build instead of loading a
+ * second copy. The vendored file must export what the package does: the build checks the names.
+ */
+const vendored = ['zod', 'yaml', 'diff'];
+const vendor = path.join(dist, 'vendor');
+const requireBanner = "import { createRequire as __maswizRequire } from 'node:module'; const require = __maswizRequire(import.meta.url);";
+for (const name of vendored) {
+  const names = Object.keys(await import(name)).sort();
+  // ESM packages re-export as they are; a CommonJS one (yaml's Node build) gets its names listed,
+  // which esbuild cannot see through `export *` of a CommonJS module.
+  const esm = `export * from '${name}';${names.includes('default') ? ` export { default } from '${name}';` : ''}`;
+  const cjs = `import * as ns from '${name}'; export const { ${names.filter((n) => n !== 'default').join(', ')} } = ns;${names.includes('default') ? ' export default ns.default;' : ''}`;
+  const outfile = path.join(vendor, `${name}.js`);
+  for (const contents of [esm, cjs]) {
+    await build({
+      stdin: { contents, resolveDir: root, sourcefile: `vendor-${name}.js` },
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      minify: true,
+      legalComments: 'linked',
+      logLevel: 'warning',
+      banner: { js: requireBanner },
+    });
+    const built = Object.keys(await import(`${pathToFileURL(outfile).href}?${contents.length}`)).sort();
+    if (JSON.stringify(built) === JSON.stringify(names)) break;
+    if (contents === cjs)
+      throw new Error(`dist/vendor/${name}.js does not export what ${name} does (${names.filter((n) => !built.includes(n)).join(', ')} missing)`);
+  }
+}
+
+const specifier = new RegExp(`(\\bfrom\\s*|\\bimport\\s*\\(\\s*)(['"])(${vendored.join('|')})(/[^'"]*)?\\2`, 'g');
+const compiled = (dir) =>
+  readdirSync(dir).flatMap((n) => {
+    const file = path.join(dir, n);
+    return statSync(file).isDirectory() ? compiled(file) : n.endsWith('.js') ? [file] : [];
+  });
+for (const file of ['source', 'state', 'bench'].flatMap((d) => compiled(path.join(dist, d)))) {
+  const text = readFileSync(file, 'utf8');
+  const rewritten = text.replace(specifier, (whole, lead, quote, name, subpath) => {
+    if (subpath) throw new Error(`${path.relative(root, file)} imports ${name}${subpath}: only ${name} itself is vendored (dist/vendor/${name}.js)`);
+    const target = path.relative(path.dirname(file), path.join(vendor, `${name}.js`)).replace(/^(?!\.)/, './');
+    return `${lead}${quote}${target}${quote}`;
+  });
+  if (rewritten !== text) writeFileSync(file, rewritten);
+}

@@ -10,7 +10,7 @@ import { effective, effectiveBool, layersFor, type VarsLayer } from './playbook/
 import { parseVars } from './playbook/vars-file.js';
 import { pickMatrixServer, readInventory, type InventoryHost } from './playbook/inventory.js';
 import { resolveHostSpec, type HostSpec } from './targets/host-spec.js';
-import { openTarget, type OpenTargetDeps } from './targets/open.js';
+import type { OpenTargetDeps } from './targets/open.js';
 import { LocalTarget } from './targets/local.js';
 import type { Target } from './targets/target.js';
 import type { LabInfo } from './lab/lab.js';
@@ -151,13 +151,18 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     controller,
     become: spec.become.enabled,
     server() {
-      server ??= openTarget(spec, {
-        ...options.connect,
-        knownHostsFile: options.connect?.knownHostsFile ?? knownHostsFromArgs(inventoryHost.vars),
-      }).catch((error: unknown) => {
-        server = undefined;
-        throw error;
-      });
+      // ssh2 is loaded on the first connection, not with the session.
+      server ??= import('./targets/open.js')
+        .then(({ openTarget }) =>
+          openTarget(spec, {
+            ...options.connect,
+            knownHostsFile: options.connect?.knownHostsFile ?? knownHostsFromArgs(inventoryHost.vars),
+          }),
+        )
+        .catch((error: unknown) => {
+          server = undefined;
+          throw error;
+        });
       return server;
     },
     layers,

@@ -13,11 +13,11 @@ import type { Session } from '../session.js';
 import { PromptIO, type WizardActions } from '../flow/prompt-io.js';
 import { releaseOnSignals } from '../flow/release-on-signal.js';
 
-// The engine (session, ssh2, execa, steps) is imported after the first frame is on screen:
-// time to first frame is node + Ink, not node + Ink + everything.
+// The engine (ssh2, execa, steps) is imported after the first frame is on screen, and after the
+// flow question is asked (only the session is needed for it): time to the first screen an
+// operator can act on is node + Ink + the session, not node + Ink + everything.
 async function loadEngine() {
-  const [session, run, context, driver, view, steps, reducer, catalogue, prerequisites, lock] = await Promise.all([
-    import('../session.js'),
+  const [run, context, driver, view, steps, reducer, catalogue, prerequisites, lock] = await Promise.all([
     import('../flow/open-run.js'),
     import('../flow/context.js'),
     import('../flow/driver.js'),
@@ -29,7 +29,6 @@ async function loadEngine() {
     import('../../state/lock.js'),
   ]);
   return {
-    openSession: session.openSession,
     openRun: run.openRun,
     createContext: context.createContext,
     drive: driver.drive,
@@ -108,8 +107,7 @@ export class WizardEngine implements WizardActions {
   private async open(): Promise<void> {
     const { io, flags } = this;
     io.setPhase('starting', flags.lab ? 'Opening the practice lab…' : 'Reading the playbook checkout…');
-    this.engine ??= await loadEngine();
-    const { openSession, openRun, createContext, synapseUserCount } = this.engine;
+    const { openSession } = await import('../session.js');
     const answers = this.loaded?.answers;
     const hostFlags = { ...flags, host: flags.host ?? answers?.host };
     // Only the host's name is needed here; nothing connects (server() is never called).
@@ -123,6 +121,8 @@ export class WizardEngine implements WizardActions {
     const early = existsSync(probe.planFile) ? undefined : io.select({ key: 'mode', question, choices: FLOW_CHOICES, initial: answers?.mode ?? 'migrate' });
     void early?.catch(() => undefined); // answered or cancelled later; a failed start leaves it unasked
     io.setPhase('starting', `Connecting to ${probe.host.name}…`);
+    this.engine ??= await loadEngine();
+    const { openRun, createContext, synapseUserCount } = this.engine;
     const chooseFlow = async (session: Session, note: (text: string) => void): Promise<Flow> => {
       const counted = await synapseUserCount(session).catch((error: unknown) => {
         note(`could not count Synapse's users before the flow choice: ${(error as Error).message}`);

@@ -1,11 +1,12 @@
 // LocalTarget: commands on this machine through execa (the playbook checkout, or the
 // server itself with ansible_connection=local). Each command gets its own process
-// group so cancel reaches every child, not only the first process.
+// group so cancel reaches every child, not only the first process. execa is loaded by the first
+// command, not with this module: a session (and the wizard's first screen) holds a LocalTarget
+// long before it runs anything.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
 import type { Command, FileOptions, RunOptions, RunResult, Target } from './target.js';
 import { buildCommand, WRITE_SCRIPT, type BecomeSettings } from './remote-command.js';
 
@@ -44,6 +45,7 @@ export class LocalTarget implements Target {
 
   async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
     const started = performance.now();
+    const { execa } = await import('execa');
     if (options.signal?.aborted) return { code: null, signal: null, stdout: '', stderr: '', lost: false, cancelled: true, durationMs: 0 };
     const { file, args, stdinPrefix } = this.spawnArgs(command, options);
     const sudoing = stdinPrefix !== null || (options.become && this.needsSudo());
