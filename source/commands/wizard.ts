@@ -66,6 +66,8 @@ export function flowChoices(users: number | null): { value: Flow; label: string;
 export class WizardEngine implements WizardActions {
   readonly io: PromptIO;
   private opened: OpenedRun | null = null;
+  /** The close() of a run still being opened (its locks may be held while the flow question waits). */
+  private closeOpening: (() => Promise<void>) | null = null;
   private ctx: FlowContext | null = null;
   private engine: Engine | null = null;
   private busy = false;
@@ -146,6 +148,9 @@ export class WizardEngine implements WizardActions {
         command: 'mas-wizard',
         secrets: this.loaded?.secrets,
         takeOver,
+        onClose: (close) => {
+          this.closeOpening = close;
+        },
         connect: { confirmUnknownHost: io.confirmUnknownHost, askPassphrase: io.askPassphrase, askBecomePassword: io.askBecomePassword },
       });
     let opened: OpenedRun;
@@ -221,7 +226,7 @@ export class WizardEngine implements WizardActions {
 
   async close(): Promise<void> {
     // Locks are released and the transcript closed; a detached job is not touched.
-    await Promise.race([this.opened?.close(), new Promise((r) => setTimeout(r, 3000).unref())]);
+    await Promise.race([(this.opened?.close ?? this.closeOpening)?.(), new Promise((r) => setTimeout(r, 3000).unref())]);
   }
 }
 

@@ -60,15 +60,24 @@ export interface OpenRunOptions {
   connect?: SessionOptions['connect'];
   takeOver?: boolean;
   secrets?: readonly string[];
+  /**
+   * Handed the run's close() before anything is held, so a caller that must leave while
+   * openRun still waits (the terminal closed during the flow question) can release the locks.
+   */
+  onClose?: (close: () => Promise<void>) => void;
 }
 
 export async function openRun(flags: Flags, options: OpenRunOptions): Promise<OpenedRun> {
   const session = await openSession({ flags, connect: options.connect });
   const held: HeldLock[] = [];
   const cleanups: (() => Promise<void> | void)[] = [() => session.close()];
-  const close = async () => {
-    for (const c of cleanups.reverse()) await c();
-  };
+  let closing: Promise<void> | null = null;
+  // Once, whoever calls it first (the caller's signal handler, or the run's end).
+  const close = () =>
+    (closing ??= (async () => {
+      for (const c of [...cleanups].reverse()) await c();
+    })());
+  options.onClose?.(close);
   try {
     const key = planKey(session.checkout.dir, session.serverName);
     const taken: string[] = [];
