@@ -44,7 +44,7 @@ export interface WorkerInit {
   maxLineLength?: number;
   /** Lines the display keeps: the worker sends no more than these at a time. */
   capacity: number;
-  /** Int32Array[1] over it: the last flush/close sequence number the worker finished. */
+  /** Int32Array[2] over it: [0] the last flush/close sequence number the worker finished, [1] output chunks it has taken. */
   ack: SharedArrayBuffer;
   /** To the wizard's thread: display batches and failures. */
   results: MessagePort;
@@ -62,6 +62,13 @@ export interface OpenLogOptions {
 }
 
 const WORKER = new URL('./log-worker.js', import.meta.url);
+/**
+ * The worker's young generation: small, because all it keeps is a few batches (V8's default let
+ * a 200k-line stream add ~10 MB of resident memory more than this; the time did not change).
+ */
+const YOUNG_MB = 4;
+/** Output chunks the worker may be behind before push() waits (an SSH chunk is up to 32 KiB: about 2 MiB). */
+const MAX_BACKLOG = 64;
 /** A flush waits this long for the worker before calling it a bug (a million queued lines take a few seconds). */
 const FLUSH_TIMEOUT_MS = 120_000;
 
@@ -95,6 +102,8 @@ export class LogThread implements Log {
   private readonly notifier: Notifier;
   private unfollow: () => void = () => {};
   private seq = 0;
+  /** Output chunks posted (the worker counts those it has taken in ack[1]). */
+  private pushed = 0;
   private nextId = 1;
   private lines = 0;
   private failure: Error | null = null;
@@ -126,13 +135,18 @@ export class LogThread implements Log {
   private constructor(file: string, redactor: Redactor, options: Omit<OpenLogOptions, 'file'>) {
     // Opened and checked here first (0600, no symlink), so a bad path fails now, where the caller is.
     new Transcript(file, redactor).close();
-    const ack = new SharedArrayBuffer(4);
+    const ack = new SharedArrayBuffer(8);
     this.ack = new Int32Array(ack);
     const capacity = options.capacity ?? DEFAULT_LOG_CAPACITY;
     const results = new MessageChannel();
     this.results = results.port2;
     const init: WorkerInit = { file, maxLineLength: options.maxLineLength, capacity, ack, results: results.port1 };
-    this.worker = new Worker(WORKER, { workerData: init, transferList: [results.port1], execArgv: workerExecArgv() });
+    this.worker = new Worker(WORKER, {
+      workerData: init,
+      transferList: [results.port1],
+      execArgv: workerExecArgv(),
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
+    });
     this.worker.on('error', (error) => {
       this.failure ??= new BugError(`the log worker failed: ${error.message}`);
     });
@@ -166,7 +180,17 @@ export class LogThread implements Log {
 
   push(stream: StreamName, chunk: string): void {
     if (this.closed) throw new Error('log sink: push after close');
-    if (chunk.length) this.post({ t: 'p', s: stream === 'stderr' ? 1 : 0, c: chunk });
+    if (!chunk.length) return;
+    this.post({ t: 'p', s: stream === 'stderr' ? 1 : 0, c: chunk });
+    // Backpressure: while the worker is more than MAX_BACKLOG chunks behind, wait (the SSH
+    // stream waits with us), so queued output cannot pile up in memory.
+    this.pushed++;
+    const deadline = Date.now() + FLUSH_TIMEOUT_MS;
+    for (let taken = Atomics.load(this.ack, 1); this.pushed - taken > MAX_BACKLOG; taken = Atomics.load(this.ack, 1)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new BugError(`the log worker took no output for ${FLUSH_TIMEOUT_MS / 1000} s`);
+      Atomics.wait(this.ack, 1, taken, left);
+    }
   }
 
   info(text: string, stream: StreamName = 'stdout'): void {

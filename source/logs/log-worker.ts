@@ -56,7 +56,13 @@ const pipeline = new LinePipeline((stream, lines, text) => keep({ s: stream === 
 function handle(m: ToWorker): void {
   switch (m.t) {
     case 'p':
-      pipeline.push(m.s === 1 ? 'stderr' : 'stdout', m.c);
+      try {
+        pipeline.push(m.s === 1 ? 'stderr' : 'stdout', m.c);
+      } finally {
+        // Taken, even when it failed: the wizard's thread may be waiting on this count.
+        Atomics.add(ack, 1, 1);
+        Atomics.notify(ack, 1);
+      }
       return;
     case 'secret':
       redactor.addSecret(m.value, m.label);
