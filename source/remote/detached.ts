@@ -115,13 +115,17 @@ function wrapperScript(dir: string, cwd: string | undefined): string {
     IDENT_FN,
     `d=${d}`,
     'trap : TERM INT HUP',
+    // Held until the wrapper ends (after the exit record), so a follower wakes the moment the
+    // job ends instead of at its next poll. Taken before the pid is written: a follower that
+    // sees the pid finds it held. The command itself does not inherit it (9>&- below).
+    'if command -v flock >/dev/null 2>&1; then exec 9>"$d/running" && flock 9; fi',
     'echo "$$ $(ident $$)" > "$d/pid.tmp" && mv -f "$d/pid.tmp" "$d/pid"',
     'date -u +%Y-%m-%dT%H:%M:%SZ > "$d/started"',
     'if [ -f "$d/env" ]; then set -a; . "$d/env"; set +a; rm -f "$d/env"; fi',
     cwd !== undefined
       ? `cd ${quoteArg(cwd)} || { echo "mas-wizard: cannot enter ${cwd.replace(/[^\w./-]/g, '?')}" >&2; echo 126 > "$d/exit.tmp"; mv -f "$d/exit.tmp" "$d/exit"; exit 126; }`
       : ':',
-    '(trap - TERM INT HUP; exec sh "$d/command.sh")',
+    '(trap - TERM INT HUP; exec sh "$d/command.sh" 9>&-)',
     'code=$?',
     'echo "$code" > "$d/exit.tmp" && mv -f "$d/exit.tmp" "$d/exit"',
     '',
@@ -298,7 +302,8 @@ export async function attach(target: Target, job: Pick<JobHandle, 'dir' | 'becom
     '  fi',
     '  if [ -n "$fin" ]; then echo "X $code"; exit 0; fi',
     '  if [ -n "$gone" ]; then echo V; exit 0; fi',
-    `  sleep ${poll} 2>/dev/null || sleep 1`,
+    // Until the next poll, or at once when the wrapper lets go of its lock (the job ended).
+    `  if [ -f "$d/running" ] && command -v flock >/dev/null 2>&1; then flock -s -w ${poll} "$d/running" true 2>/dev/null || :; else sleep ${poll} 2>/dev/null || sleep 1; fi`,
     'done',
   ].join('\n');
 

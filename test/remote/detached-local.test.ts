@@ -43,6 +43,23 @@ async function start(jobId: string, script: string, extra: { env?: Record<string
 }
 
 describe('detached jobs on LocalTarget', () => {
+  it('a follower wakes when the job ends, not at its next poll (the wrapper holds a lock the follower waits on)', async () => {
+    const go = path.join(root, 'go-wake');
+    // A child left running after the command ends must not hold the wrapper's lock either.
+    const job = await start('j-wake', `(sleep 21.5 &); while [ ! -e ${go} ]; do sleep 0.02; done; echo done`);
+    const following = attach(target, job, { pollSeconds: 10 });
+    // Let the follower reach its wait, then end the job: with a 10 s poll only the lock can wake it.
+    await waitFor('the job to run', async () => (await probe(target, job)).state === 'running', 10_000);
+    await new Promise((r) => setTimeout(r, 300)); // the follower's first pass over the (empty) log
+    const ended = Date.now();
+    writeFileSync(go, '');
+    const r = await following;
+    expect(r).toMatchObject({ state: 'exited', exitCode: 0 });
+    // Well under the 10 s poll, however loaded the machine (the wait itself is event-driven).
+    expect(Date.now() - ended).toBeLessThan(8_000);
+    execFileSync('pkill', ['-f', 'sleep 21.5']);
+  });
+
   it('runs a job in its own 0700 directory and streams its whole output with the exit status', async () => {
     const job = await start('j-ok', 'for i in 1 2 3; do echo "line $i"; done; echo "héllo ✓"; echo err >&2');
     expect(statSync(job.dir).mode & 0o777).toBe(0o700);
