@@ -67,7 +67,7 @@ describe('resume after a killed terminal', () => {
   it('a closed pane (SIGHUP) while the flow question waits releases the locks the opening run already holds', async () => {
     const stateDir = terminals.stateDir();
     const t = wizard(stateDir);
-    await t.waitFor(has('What do you want to do on example.org?'), 'the flow choice', 60_000);
+    await t.waitFor(has('What do you want to do on example.org?'), 'the flow choice', 90_000);
     // The run takes its locks while the question is on screen (the answer is judged against the server).
     const start = Date.now();
     while (localLocks(stateDir).length === 0) {
@@ -75,18 +75,19 @@ describe('resume after a killed terminal', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     t.kill();
+    const killed = Date.now();
     while (localLocks(stateDir).length > 0) {
-      if (Date.now() - start > 40_000) throw new Error(`the lock was not released after SIGHUP: ${readFileSync(localLocks(stateDir)[0], 'utf8')}`);
+      if (Date.now() - killed > 30_000) throw new Error(`the lock was not released after SIGHUP: ${readFileSync(localLocks(stateDir)[0], 'utf8')}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const again = wizard(stateDir);
     const screen = await again.waitFor(
       (s) => has('What do you want to do on example.org?')(s) || has('Take over its lock')(s),
       'the wizard started again',
-      60_000,
+      90_000,
     );
     expect(joined(screen)).not.toMatch(/Take over its lock/);
-  }, 180_000);
+  }, 240_000);
 
   it('a killed wizard (SIGKILL) leaves its lock: started again, it asks once to take over, and on y resumes', async () => {
     const { stateDir, t } = await atPrerequisites();
