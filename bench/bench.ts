@@ -206,7 +206,7 @@ async function streamOnce(server: Server, term: Terminal, run: number) {
   };
 }
 
-/** `cat FILE` over the bench's own SshTarget: bytes counted only, or through the wizard's log (its workers) with a transcript. */
+/** `cat FILE` over the bench's own SshTarget: bytes counted only, or through the wizard's log (its worker) with a transcript. */
 async function timeStreamInProcess(server: Server, transcriptFile: string | null): Promise<number> {
   const opened = transcriptFile ? await openLog({ file: transcriptFile }) : null;
   const sink = opened?.log ?? null;
@@ -367,7 +367,7 @@ function report(f: Figures): string {
       `OpenSSH cat: ${ms('openssh_stream_ms')}; exit seen at ${ms('stream_exit_ms')}`,
       `ratio ${round(num('stream_ratio'), 2)} ≤ 1.5 ${mark(num('stream_ratio') <= 1.5)}`,
     ],
-    ['  same, no pty: ssh2 → log workers + transcript', ms('engine_stream_ms'), `ssh2 alone: ${ms('ssh2_stream_ms')}`, '(where the time goes)'],
+    ['  same, no pty: ssh2 → log worker + transcript', ms('engine_stream_ms'), `ssh2 alone: ${ms('ssh2_stream_ms')}`, '(where the time goes)'],
     ['  peak RSS while streaming', `${round(num('stream_rss_mb'))} MB`, '', `≤ 150 MB ${mark(num('stream_rss_mb') <= 150)}`],
     ['  lines missing from transcript', String(num('stream_lines_lost')), '', `= 0 ${mark(num('stream_lines_lost') === 0)}`],
     [
