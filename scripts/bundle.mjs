@@ -76,7 +76,22 @@ const yogaWithoutFetch = {
   },
 };
 
+// Some CommonJS dependencies (React, yaml's Node build) call require(); give the ESM output one.
+const requireBanner = "import { createRequire as __maswizRequire } from 'node:module'; const require = __maswizRequire(import.meta.url);";
+/** What every file this build writes shares: one ESM file for Node 20, minified, licences beside it. */
+const nodeEsm = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  banner: { js: requireBanner },
+};
+
 await build({
+  ...nodeEsm,
   entryPoints: [entry],
   // The App stays a dynamic import (drawn after the first frame): splitting keeps it, and what
   // both halves share (Ink, React), in files of their own next to the entry.
@@ -85,17 +100,8 @@ await build({
   outbase: sources,
   chunkNames: 'bundle-[name]-[hash]',
   allowOverwrite: true,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  minify: true,
-  legalComments: 'linked',
-  logLevel: 'warning',
   // React's production build: the bundle is what operators run.
   define: { 'process.env.NODE_ENV': '"production"' },
-  // Some CommonJS dependencies (React) call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __maswizRequire } from 'node:module'; const require = __maswizRequire(import.meta.url);" },
   plugins: [engineStaysOutside, noDevtools, yogaWithoutFetch],
 });
 
@@ -111,7 +117,6 @@ await build({
  */
 const vendored = ['zod', 'yaml', 'diff'];
 const vendor = path.join(dist, 'vendor');
-const requireBanner = "import { createRequire as __maswizRequire } from 'node:module'; const require = __maswizRequire(import.meta.url);";
 for (const name of vendored) {
   const names = Object.keys(await import(name)).sort();
   // ESM packages re-export as they are; a CommonJS one (yaml's Node build) gets its names listed,
@@ -123,14 +128,7 @@ for (const name of vendored) {
     await build({
       stdin: { contents, resolveDir: root, sourcefile: `vendor-${name}.js` },
       outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      minify: true,
-      legalComments: 'linked',
-      logLevel: 'warning',
-      banner: { js: requireBanner },
+      ...nodeEsm,
     });
     const built = Object.keys(await import(`${pathToFileURL(outfile).href}?${contents.length}`)).sort();
     if (JSON.stringify(built) === JSON.stringify(names)) break;

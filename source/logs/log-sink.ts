@@ -47,11 +47,8 @@ export interface LogWriter {
 
 export type Log = LogSource & LogWriter;
 
-/** The part of the transcript the pipeline writes to: a Transcript, or the log worker's hand-off to the transcript writer. */
-export type PipelineTranscript = Pick<Transcript, 'redactedLines' | 'beginCommand' | 'endCommand' | 'flush'>;
-
 export interface LinePipelineOptions {
-  transcript?: PipelineTranscript;
+  transcript?: Transcript;
   redactor?: Redactor;
   maxLineLength?: number;
 }

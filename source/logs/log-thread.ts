@@ -75,18 +75,16 @@ const FLUSH_TIMEOUT_MS = 120_000;
 /** The log and transcript of one run: on the log worker when it can run here, else in-thread. */
 export async function openLog(options: OpenLogOptions): Promise<{ log: Log; transcript: TranscriptWriter }> {
   const redactor = options.redactor ?? defaultRedactor;
+  const inThread = (why?: string) => {
+    const transcript = new Transcript(options.file, redactor);
+    if (why) transcript.note(why);
+    return { log: new LogSink({ ...options, transcript, redactor }), transcript };
+  };
   const thread = options.thread ?? (process.env.MAS_WIZARD_LOG_THREAD === 'main' ? 'main' : 'worker');
   // Running from the TypeScript sources (tests) there is no compiled worker: in-thread.
-  if (thread === 'main' || !existsSync(fileURLToPath(WORKER))) {
-    const transcript = new Transcript(options.file, redactor);
-    return { log: new LogSink({ ...options, transcript, redactor }), transcript };
-  }
+  if (thread === 'main' || !existsSync(fileURLToPath(WORKER))) return inThread();
   const log = await LogThread.start(options.file, redactor, options);
-  if (!log) {
-    const transcript = new Transcript(options.file, redactor);
-    transcript.note(`the log worker did not start within ${START_TIMEOUT_MS / 1000} s: output is handled in the wizard's own thread`);
-    return { log: new LogSink({ ...options, transcript, redactor }), transcript };
-  }
+  if (!log) return inThread(`the log worker did not start within ${START_TIMEOUT_MS / 1000} s: output is handled in the wizard's own thread`);
   return { log, transcript: log.transcript };
 }
 

@@ -156,18 +156,10 @@ export class Transcript implements TranscriptWriter {
    * when the caller knows them already.
    */
   redactedLines(stream: StreamName, lines: readonly string[], block = lines.join('\n'), jsonSafe = !NEEDS_JSON_ESCAPE.test(block)): void {
-    if (lines.length > 0) this.redactedBlock(stream, block, lines.length, jsonSafe, lines);
-  }
-
-  /** The same for `n` (≥ 1) lines known only joined: `block` (the log worker hands them on so). */
-  redactedBlock(stream: StreamName, block: string, n: number, jsonSafe: boolean, lines?: readonly string[]): void {
+    if (lines.length === 0) return;
     const open = stream === 'stdout' ? '{"out":' : '{"err":';
-    this.lines += n;
-    this.appendText(
-      !jsonSafe
-        ? (lines ?? block.split('\n')).map((line) => `${open}${JSON.stringify(line)}}\n`).join('')
-        : `${open}"${block.replaceAll('\n', `"}\n${open}"`)}"}\n`,
-    );
+    this.lines += lines.length;
+    this.appendText(!jsonSafe ? lines.map((line) => `${open}${JSON.stringify(line)}}\n`).join('') : `${open}"${block.replaceAll('\n', `"}\n${open}"`)}"}\n`);
   }
 
   private append(record: TranscriptRecord): void {

@@ -34,6 +34,15 @@ function localLocks(stateDir: string): string[] {
     : [];
 }
 
+/** Waits until the state dir holds `wanted` local locks (0: all released), at most `ms`. */
+async function locksBecome(stateDir: string, wanted: 0 | 1, ms: number, what: string): Promise<void> {
+  const start = Date.now();
+  while ((localLocks(stateDir).length > 0 ? 1 : 0) !== wanted) {
+    if (Date.now() - start > ms) throw new Error(`${what}${wanted === 0 ? `: ${readFileSync(localLocks(stateDir)[0], 'utf8')}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Starts the wizard on a fresh lab and stops at the prerequisites question (that step running). */
 async function atPrerequisites(): Promise<{ stateDir: string; t: Tmux }> {
   const stateDir = terminals.stateDir();
@@ -49,11 +58,7 @@ describe('resume after a killed terminal', () => {
   it('a closed pane (SIGHUP) releases the locks: started again, it resumes at the same question, nothing asked about locks', async () => {
     const { stateDir, t } = await atPrerequisites();
     t.kill(); // the tmux server goes: the pane's processes get SIGHUP
-    const start = Date.now();
-    while (localLocks(stateDir).length > 0) {
-      if (Date.now() - start > 10_000) throw new Error(`the lock was not released after SIGHUP: ${readFileSync(localLocks(stateDir)[0], 'utf8')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await locksBecome(stateDir, 0, 10_000, 'the lock was not released after SIGHUP');
     const again = wizard(stateDir);
     const screen = await again.waitFor(
       (s) => has('Accept this warning and go on?')(s) || has('holds the')(s) || has('Take over its lock')(s),
@@ -69,17 +74,9 @@ describe('resume after a killed terminal', () => {
     const t = wizard(stateDir);
     await t.waitFor(has('What do you want to do on example.org?'), 'the flow choice', 90_000);
     // The run takes its locks while the question is on screen (the answer is judged against the server).
-    const start = Date.now();
-    while (localLocks(stateDir).length === 0) {
-      if (Date.now() - start > 30_000) throw new Error('the opening run never took its lock');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await locksBecome(stateDir, 1, 30_000, 'the opening run never took its lock');
     t.kill();
-    const killed = Date.now();
-    while (localLocks(stateDir).length > 0) {
-      if (Date.now() - killed > 30_000) throw new Error(`the lock was not released after SIGHUP: ${readFileSync(localLocks(stateDir)[0], 'utf8')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await locksBecome(stateDir, 0, 30_000, 'the lock was not released after SIGHUP');
     const again = wizard(stateDir);
     const screen = await again.waitFor(
       (s) => has('What do you want to do on example.org?')(s) || has('Take over its lock')(s),
